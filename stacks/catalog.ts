@@ -1,0 +1,81 @@
+// Upstream facts the platform depends on, in one place, each with its source. Versions are not
+// here: every pinned version lives in the stack file's `versions` block.
+
+/**
+ * Kubernetes minors a stack may pin. The oldest is the oldest minor Amazon EKS still serves whose
+ * extended support outlasts the next two quarters; the newest is the newest minor with a
+ * published EKS end-of-support date that the pinned Cilium and Karpenter releases are tested
+ * against. Sources: EKS Kubernetes version calendar
+ * (https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions.html), Cilium
+ * Kubernetes compatibility page, Karpenter compatibility matrix.
+ */
+export const KUBERNETES_WINDOW = { oldest: "1.33", newest: "1.36" } as const;
+
+/**
+ * AWS commercial regions with the number of Availability Zones an EKS cluster can use: the
+ * region's zones minus the zone IDs where EKS does not place control-plane ENIs (use1-az3 in
+ * us-east-1, usw1-az2 in us-west-1) and, for us-west-1, the zone newer accounts cannot see.
+ * Sources: botocore partitions.json; EKS network requirements
+ * (https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html).
+ */
+export const REGIONS: Readonly<Record<string, number>> = {
+    "af-south-1": 3, "ap-east-1": 3, "ap-east-2": 3, "ap-northeast-1": 4, "ap-northeast-2": 4,
+    "ap-northeast-3": 3, "ap-south-1": 3, "ap-south-2": 3, "ap-southeast-1": 3, "ap-southeast-2": 3,
+    "ap-southeast-3": 3, "ap-southeast-4": 3, "ap-southeast-5": 3, "ap-southeast-6": 3,
+    "ap-southeast-7": 3, "ca-central-1": 3, "ca-west-1": 3, "eu-central-1": 3, "eu-central-2": 3,
+    "eu-north-1": 3, "eu-south-1": 3, "eu-south-2": 3, "eu-west-1": 3, "eu-west-2": 3, "eu-west-3": 3,
+    "il-central-1": 3, "me-central-1": 3, "me-south-1": 3, "mx-central-1": 3, "sa-east-1": 3,
+    "us-east-1": 5, "us-east-2": 3, "us-west-1": 2, "us-west-2": 4,
+};
+
+/** The partition of every region above. */
+export const PARTITION = "aws";
+
+/** Zone IDs where EKS does not allow cluster subnets; excluded when zones are picked. */
+export const EKS_UNSUPPORTED_ZONE_IDS = ["use1-az3", "usw1-az2", "cac1-az3"] as const;
+
+/** Helm charts the platform installs: where each comes from. Versions are in the stack file. */
+export const CHARTS = {
+    cilium: { repository: "https://helm.cilium.io", chart: "cilium" },
+} as const;
+export type ChartName = keyof typeof CHARTS;
+
+/** EKS managed add-ons the platform installs. Versions are in the stack file. */
+export const ADDONS = ["coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"] as const;
+export type AddonName = (typeof ADDONS)[number];
+
+/** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
+export const LOG_RETENTION_DAYS = [
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** Control-plane log types; the platform always enables all of them. */
+export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
+
+/** EKS access policies (https://docs.aws.amazon.com/eks/latest/userguide/access-policy-permissions.html). */
+export const ACCESS_POLICIES = {
+    admin: "AmazonEKSClusterAdminPolicy",
+    viewer: "AmazonEKSViewPolicy",
+} as const;
+
+/** AMI types a managed node group may use; the platform pins AL2023 releases. */
+export const AMI_TYPES = { x86_64: "AL2023_x86_64_STANDARD", arm64: "AL2023_ARM_64_STANDARD" } as const;
+
+/**
+ * AWS physical-name limits the derived names must respect.
+ * Sources: IAM quotas (role name 64), S3 bucket naming rules (3..63, lowercase), EKS CreateCluster
+ * (name 1..100) and CreateNodegroup (1..63), Cilium chart validation (cluster.name 32).
+ */
+export const NAME_LIMITS = {
+    eksCluster: 100,
+    nodeGroup: 63,
+    iamRole: 64,
+    s3Bucket: 63,
+    ciliumCluster: 32,
+} as const;
+
+/**
+ * Cilium cluster IDs usable with ENI IPAM: the chart refuses 128..255 in ENI mode
+ * (cilium/cilium#21330), and 0 means "no ClusterMesh".
+ */
+export const CILIUM_CLUSTER_ID = { min: 1, max: 127 } as const;

@@ -1,0 +1,136 @@
+// The one place that reads Pulumi configuration. It turns the stack file into one typed,
+// validated StackConfig, or throws a StackConfigError listing every problem, before the program
+// registers a single resource.
+import * as pulumi from "@pulumi/pulumi";
+import { subnetLayout, type SubnetLayout } from "./layout";
+import { defaultClusterName, physicalNames, type PhysicalNames } from "./names";
+import { SCALAR_SETTINGS, SETTINGS, type ClusterSettings, type NatLayout, type Settings, type SettingKey, type VersionLock } from "./schema";
+import { plaintextSecrets } from "./secrets";
+import { type Problem, validateSettings } from "./validate";
+
+export type NetworkConfig =
+    | {
+          readonly kind: "created";
+          readonly availabilityZones: number;
+          readonly natGateways: NatLayout;
+          readonly flowLogRetentionDays: number;
+          readonly subnets: SubnetLayout;
+      }
+    | {
+          readonly kind: "existing";
+          readonly vpcId: string;
+          readonly privateSubnetIds: readonly string[];
+          readonly publicSubnetIds: readonly string[];
+      };
+
+/** Everything one region's Platform needs, derived from the stack file. */
+export interface RegionConfig {
+    readonly region: string;
+    readonly names: PhysicalNames;
+    /** Tags for every taggable resource of the region. */
+    readonly tags: Readonly<Record<string, string>>;
+    readonly vpcCidr: string;
+    readonly serviceCidr: string;
+    readonly ciliumClusterId: number;
+    readonly network: NetworkConfig;
+}
+
+export interface StackConfig {
+    readonly project: string;
+    readonly stack: string;
+    readonly environment: string;
+    readonly protect: boolean;
+    readonly versions: VersionLock;
+    readonly cluster: ClusterSettings;
+    readonly nodeGroups: Settings["nodeGroups"];
+    readonly regions: readonly RegionConfig[];
+}
+
+export class StackConfigError extends Error {
+    constructor(
+        readonly stackName: string,
+        readonly problems: readonly Problem[],
+    ) {
+        super(`stack ${stackName}: ${problems.length} problem(s) in the stack file:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+        this.name = "StackConfigError";
+    }
+}
+
+export interface RawStackConfig {
+    readonly project: string;
+    readonly stack: string;
+    /** Every configuration key (`namespace:key`) with its value, as Pulumi passes them to a program. */
+    readonly config: Readonly<Record<string, string>>;
+    readonly isSecret: (key: string) => boolean;
+}
+
+/** Reads a setting as the stack file wrote it: scalars as text, structures as parsed YAML. */
+function settingValue(key: SettingKey | string, text: string): unknown {
+    if (SCALAR_SETTINGS.has(key as SettingKey)) return text;
+    try {
+        return JSON.parse(text);
+    } catch {
+        return text; // reported by the schema as a wrong type
+    }
+}
+
+/** Validates and resolves a stack's configuration; pure, so tests need no Pulumi runtime. */
+export function resolveStackConfig(raw: RawStackConfig): StackConfig {
+    const prefix = `${raw.project}:`;
+    const values: Record<string, unknown> = {};
+    for (const [key, text] of Object.entries(raw.config)) {
+        if (key.startsWith(prefix)) values[key.slice(prefix.length)] = settingValue(key.slice(prefix.length), text);
+    }
+    const secrets = plaintextSecrets(raw.config, raw.isSecret, raw.project);
+    const { settings, problems } = validateSettings(values);
+    if (!settings || secrets.length > 0) throw new StackConfigError(raw.stack, [...secrets, ...problems]);
+    return resolve(raw.project, raw.stack, settings);
+}
+
+function resolve(project: string, stack: string, settings: Settings): StackConfig {
+    const baseTags = { ...settings.tags, environment: settings.environment, owner: settings.owner, "managed-by": "pulumi" };
+    return {
+        project,
+        stack,
+        environment: settings.environment,
+        protect: settings.protect,
+        versions: settings.versions,
+        cluster: settings.cluster,
+        nodeGroups: settings.nodeGroups,
+        regions: settings.regions.map((region) => {
+            const cluster = region.clusterName ?? defaultClusterName(settings.name, settings.environment, region.region);
+            const zones = region.availabilityZones ?? settings.network.availabilityZones;
+            const network: NetworkConfig = region.existingVpc
+                ? { kind: "existing", ...region.existingVpc }
+                : {
+                      kind: "created",
+                      availabilityZones: zones,
+                      natGateways: region.natGateways ?? settings.network.natGateways,
+                      flowLogRetentionDays: settings.network.flowLogRetentionDays,
+                      subnets: subnetLayout(region.vpcCidr, zones),
+                  };
+            return {
+                region: region.region,
+                names: physicalNames(cluster),
+                tags: { ...baseTags, region: region.region },
+                vpcCidr: region.vpcCidr,
+                serviceCidr: region.serviceCidr,
+                ciliumClusterId: region.ciliumClusterId,
+                network,
+            };
+        }),
+    };
+}
+
+/** Reads and validates the current stack's configuration from the Pulumi runtime. */
+export function loadStackConfig(): StackConfig {
+    const runtime = pulumi.runtime as typeof pulumi.runtime & { isConfigSecret(key: string): boolean };
+    return resolveStackConfig({
+        project: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        config: runtime.allConfig(),
+        isSecret: (key) => runtime.isConfigSecret(key),
+    });
+}
+
+export const SETTING_KEYS = Object.keys(SETTINGS) as SettingKey[];

@@ -1,0 +1,198 @@
+// The shape of a stack file's `platform:` settings. Field rules that need only the field itself
+// live here; rules that compare fields (overlaps, ordering, derived names) live in validate.ts.
+// Every field carries a description: the README's configuration reference is generated from it.
+import { z } from "zod";
+import { ADDONS, CHARTS, LOG_RETENTION_DAYS } from "./catalog";
+import { isCidr, parseCidr } from "./cidr";
+
+const described = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ description });
+
+const cidr = z.string().superRefine((text, ctx) => {
+    const parsed = parseCidr(text);
+    if (!isCidr(parsed)) ctx.addIssue({ code: "custom", message: parsed.error });
+});
+
+const retentionDays = z
+    .number()
+    .int()
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+        message: `must be a CloudWatch Logs retention period (${LOG_RETENTION_DAYS.join(", ")})`,
+    });
+
+/** AWS tag values: letters, digits, spaces and _ . : / = + - @, at most 256 characters. */
+const tagValue = z.string().max(256).regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, "not a valid AWS tag value");
+const tagKey = z
+    .string()
+    .min(1)
+    .max(128)
+    .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]+$/u, "not a valid AWS tag key")
+    .refine((key) => !key.toLowerCase().startsWith("aws:"), { message: "tag keys starting with aws: are reserved" });
+
+/**
+ * EC2 instance type: family with a generation digit (m7i, c6gn, r7iz, u-6tb1, m7i-flex), then a
+ * size (large, 2xlarge, metal, metal-24xl).
+ */
+const INSTANCE_TYPE = /^[a-z][a-z0-9]*(-[a-z0-9]+)?\.(nano|micro|small|medium|large|\d*xlarge|metal(-\d+xl)?)$/;
+const instanceType = z
+    .string()
+    .regex(INSTANCE_TYPE, "not an EC2 instance type such as m7i.large")
+    .refine((type) => /\d/.test(type.split(".")[0]), { message: "not an EC2 instance type: the family has no generation" });
+
+/** Kubernetes label keys and values (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/). */
+const labelKey = z
+    .string()
+    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "not a Kubernetes label key");
+const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, "not a Kubernetes label value");
+
+const taint = z.strictObject({
+    key: described(labelKey, "Taint key"),
+    value: described(labelValue.optional(), "Taint value"),
+    effect: described(z.enum(["NO_SCHEDULE", "NO_EXECUTE", "PREFER_NO_SCHEDULE"]), "Taint effect"),
+});
+
+const size = z.number().int();
+
+const nodeGroup = (defaults: { instanceTypes: string[]; minSize: number; desiredSize: number; maxSize: number }) =>
+    z.strictObject({
+        instanceTypes: described(z.array(instanceType).min(1).max(20).default(defaults.instanceTypes), "EC2 instance types, all of one architecture"),
+        architecture: described(z.enum(["x86_64", "arm64"]).default("x86_64"), "CPU architecture; selects the AL2023 AMI type"),
+        capacityType: described(z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"), "ON_DEMAND or SPOT (system must be ON_DEMAND)"),
+        minSize: described(size.default(defaults.minSize), "Minimum node count"),
+        desiredSize: described(size.default(defaults.desiredSize), "Node count at creation; later changes by autoscaling are kept"),
+        maxSize: described(size.default(defaults.maxSize), "Maximum node count"),
+        diskSizeGiB: described(z.number().int().min(20).max(16384).default(50), "Encrypted gp3 root volume size in GiB"),
+        labels: described(z.record(labelKey, labelValue).default({}), "Extra Kubernetes node labels"),
+        taints: described(z.array(taint).default([]), "Extra taints, added to the platform's own"),
+    });
+export type NodeGroupSettings = z.output<ReturnType<typeof nodeGroup>>;
+
+const exactVersion = described(
+    z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 1.20.0 (no ranges, no latest)"),
+    "Exact chart version",
+);
+const addonVersion = described(
+    z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "must be an exact EKS add-on version such as v1.14.3-eksbuild.3"),
+    "Exact EKS add-on version",
+);
+
+const versions = z.strictObject({
+    kubernetes: described(
+        z.string({ error: (issue) => (issue.input === undefined ? "required" : `must be a quoted string such as "1.35"; YAML reads an unquoted ${String(issue.input)} as a number`) })
+            .regex(/^1\.\d{2}$/, 'must be a Kubernetes minor such as "1.35"'),
+        'Kubernetes minor of the control plane and nodes, quoted ("1.35")',
+    ),
+    nodeAmiRelease: described(
+        z.string().regex(/^1\.\d{2}\.\d+-\d{8}$/, "must be an EKS AL2023 AMI release such as 1.35.6-20260714"),
+        "EKS-optimized AL2023 AMI release of the managed node groups, e.g. 1.35.6-20260714 (Kubernetes patch, build date)",
+    ),
+    charts: described(
+        z.strictObject(Object.fromEntries(Object.keys(CHARTS).map((name) => [name, exactVersion])) as Record<keyof typeof CHARTS, typeof exactVersion>),
+        `Exact Helm chart versions: ${Object.keys(CHARTS).join(", ")}`,
+    ),
+    addons: described(
+        z.strictObject(Object.fromEntries(ADDONS.map((name) => [name, addonVersion])) as Record<(typeof ADDONS)[number], typeof addonVersion>),
+        `Exact EKS add-on versions: ${ADDONS.join(", ")}`,
+    ),
+});
+
+const roleArn = z
+    .string()
+    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, "not an IAM role ARN (arn:aws:iam::<account>:role/<path/><name>)");
+
+const endpoint = z.discriminatedUnion("public", [
+    z.strictObject({ public: z.literal(false) }),
+    z.strictObject({
+        public: z.literal(true),
+        allowedCidrs: described(z.array(cidr).min(1, "a public endpoint needs an explicit CIDR allowlist"), "CIDRs allowed to reach the public endpoint"),
+    }),
+]);
+
+const cluster = z.strictObject({
+    endpoint: described(endpoint.default({ public: false }), "API endpoint: { public: false } (private only) or { public: true, allowedCidrs: [...] }; the private endpoint is always on"),
+    logRetentionDays: described(retentionDays.default(365), "Retention of the control-plane log group"),
+    deletionProtection: described(z.boolean().default(true), "EKS deletion protection on the cluster"),
+    supportType: described(z.enum(["STANDARD", "EXTENDED"]).default("STANDARD"), "EKS upgrade policy: STANDARD upgrades at end of standard support; EXTENDED pays for extended support"),
+    access: described(
+        z
+            .strictObject({
+                admins: described(z.array(roleArn).default([]), "IAM roles granted AmazonEKSClusterAdminPolicy"),
+                viewers: described(z.array(roleArn).default([]), "IAM roles granted AmazonEKSViewPolicy"),
+            })
+            .prefault({}),
+        "Access entries (API authentication mode; nothing is mapped to system:masters)",
+    ),
+});
+
+const natGateways = z.enum(["perAz", "single"]);
+
+const network = z.strictObject({
+    availabilityZones: described(z.number().int().min(1).max(6).default(3), "Availability Zones per region"),
+    minAvailabilityZones: described(z.number().int().min(2, "must be at least 2").default(2), "Fewest Availability Zones a region may use"),
+    natGateways: described(natGateways.default("perAz"), "perAz (one NAT gateway per zone) or single"),
+    flowLogRetentionDays: described(retentionDays.default(365), "Retention of the VPC flow log group"),
+});
+
+const subnetId = z.string().regex(/^subnet-[0-9a-f]{8,17}$/, "not a subnet ID");
+
+const existingVpc = z.strictObject({
+    vpcId: described(z.string().regex(/^vpc-[0-9a-f]{8,17}$/, "not a VPC ID"), "ID of the VPC"),
+    privateSubnetIds: described(z.array(subnetId).min(1), "Private subnets for nodes, pods and the control plane, one per zone"),
+    publicSubnetIds: described(z.array(subnetId).default([]), "Public subnets for internet-facing load balancers"),
+});
+
+const region = z.strictObject({
+    region: described(z.string(), "AWS region code"),
+    vpcCidr: described(cidr, "VPC CIDR (/16 to /19). Pods take addresses from it (Cilium ENI mode)"),
+    serviceCidr: described(cidr, "Kubernetes service range: RFC 1918, /12 to /24, outside every VPC of the stack"),
+    ciliumClusterId: described(z.number().int(), "Cilium cluster ID, 1..127, unique across the fleet"),
+    clusterName: described(z.string().optional(), "EKS cluster name; default name-environment-region"),
+    availabilityZones: described(z.number().int().min(1).max(6).optional(), "Overrides network.availabilityZones"),
+    natGateways: described(natGateways.optional(), "Overrides network.natGateways"),
+    existingVpc: described(existingVpc.optional(), "Use this VPC instead of creating one (vpcCidr must be its primary CIDR)"),
+});
+
+/**
+ * All `platform:` keys of a stack file. Keys with scalar values are read as plain strings; the
+ * others as YAML structures.
+ */
+export const SETTINGS = {
+    environment: described(z.string().regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2-12 lowercase letters or digits, starting with a letter"), "Environment name, used in names and tags"),
+    owner: described(tagValue.min(1, "required"), "Owning team, written to the owner tag"),
+    name: described(z.string().regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, "must be lowercase letters, digits and hyphens").default("platform"), "Prefix of every cluster name"),
+    protect: described(z.boolean().default(true), "Protect stateful resources (cluster, KMS keys, log groups) from deletion by Pulumi"),
+    tags: described(z.record(tagKey, tagValue).default({}), "Extra tags on every taggable resource"),
+    versions: described(versions, "The version lock: every pinned version, copied as one block on promotion"),
+    cluster: described(cluster.prefault({}), "EKS control plane settings"),
+    network: described(network.prefault({}), "Network settings shared by every region"),
+    nodeGroups: described(
+        z
+            .strictObject({
+                system: described(
+                    nodeGroup({ instanceTypes: ["m7i.large", "m6i.large"], minSize: 2, desiredSize: 3, maxSize: 4 }).prefault({}),
+                    "Critical add-ons only (taint CriticalAddonsOnly); on-demand, at least 2 nodes",
+                ),
+                general: described(
+                    nodeGroup({ instanceTypes: ["m7i.xlarge", "m6i.xlarge"], minSize: 2, desiredSize: 3, maxSize: 10 }).prefault({}),
+                    "Stateless services; untainted",
+                ),
+                memory: described(
+                    nodeGroup({ instanceTypes: ["r7i.xlarge", "r6i.xlarge"], minSize: 1, desiredSize: 1, maxSize: 4 }).prefault({}),
+                    "Memory-optimised instances (R, X, Z, U families); taint platform/node-group=memory",
+                ),
+            })
+            .prefault({}),
+        "Managed node groups: system (critical add-ons), general, memory",
+    ),
+    regions: described(z.array(region).min(1, "at least one region is required"), "One entry per region; each gets its own VPC and cluster"),
+} as const;
+
+export type SettingKey = keyof typeof SETTINGS;
+export const SCALAR_SETTINGS: ReadonlySet<SettingKey> = new Set(["environment", "owner", "name"]);
+
+export const settingsSchema = z.strictObject(SETTINGS);
+export type Settings = z.output<typeof settingsSchema>;
+export type RegionSettings = Settings["regions"][number];
+export type NodeGroupRole = keyof Settings["nodeGroups"];
+export type VersionLock = Settings["versions"];
+export type ClusterSettings = Settings["cluster"];
+export type NatLayout = z.output<typeof natGateways>;

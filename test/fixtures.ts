@@ -1,0 +1,64 @@
+// Shared test fixtures: the project's real stack files, as raw configuration that a test can
+// change before validating or evaluating it.
+import { type RawStackConfig, StackConfigError, resolveStackConfig } from "../stacks/config";
+import * as assert from "node:assert/strict";
+import { projectRoot, readStackConfig } from "../stacks/offline";
+import { SCALAR_SETTINGS, type SettingKey } from "../stacks/schema";
+import type { Problem } from "../stacks/validate";
+
+export const ROOT = projectRoot(__dirname);
+export const STACKS = ["staging", "prod"] as const;
+
+/** A stack file's `platform:` settings as YAML structures, free-form so tests can break them. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- test fixtures are arbitrary YAML
+export type Settings = Record<string, any>;
+
+export function settingsOf(stack: string): Settings {
+    const { config, project } = readStackConfig(ROOT, stack);
+    const settings: Settings = {};
+    for (const [key, text] of Object.entries(config)) {
+        if (!key.startsWith(`${project}:`)) continue;
+        const name = key.slice(project.length + 1);
+        settings[name] = SCALAR_SETTINGS.has(name as SettingKey) ? text : JSON.parse(text);
+    }
+    return settings;
+}
+
+/** Raw configuration as Pulumi would pass it, from settings plus keys of other namespaces. */
+export function rawConfig(settings: Settings, options: { other?: Record<string, string>; secretKeys?: string[]; stack?: string } = {}): RawStackConfig {
+    const config: Record<string, string> = { ...options.other };
+    for (const [key, value] of Object.entries(settings)) {
+        if (value !== undefined) config[`platform:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    const secret = new Set(options.secretKeys ?? []);
+    return { project: "platform", stack: options.stack ?? "test", config, isSecret: (key) => secret.has(key) };
+}
+
+/** The problems validation reports for a stack file changed by `change`. */
+export function problems(stack: string, change: (settings: Settings) => void, options?: Parameters<typeof rawConfig>[1]): Problem[] {
+    const settings = structuredClone(settingsOf(stack));
+    change(settings);
+    try {
+        resolveStackConfig(rawConfig(settings, options));
+        return [];
+    } catch (error) {
+        if (error instanceof StackConfigError) return [...error.problems];
+        throw error;
+    }
+}
+
+export const render = (found: readonly Problem[]) => found.map((p) => `${p.path}: ${p.message}`).join("\n");
+
+/** Configuration for a program that is not the stack's: only the project's provider rules. */
+export const COMPONENT_INPUT = { project: "platform", config: { "pulumi:disable-default-providers": JSON.stringify(["aws", "kubernetes"]) }, secretKeys: [] };
+
+/** Resources of a type (short names welcome: "aws:ec2/subnet:Subnet"), optionally by logical name. */
+export function ofType<T extends { type: string; name: string }>(resources: readonly T[], type: string, name?: string): T[] {
+    return resources.filter((r) => r.type === type && (name === undefined || r.name === name));
+}
+
+export function one<T extends { type: string; name: string }>(resources: readonly T[], type: string, name?: string): T {
+    const found = ofType(resources, type, name);
+    assert.equal(found.length, 1, `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
+    return found[0];
+}
