@@ -1,0 +1,143 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "../stacks/catalog";
+import { type Scope, ciliumOperatorPolicy, podIdentityTrustPolicy } from "./policies";
+import { NODE_GROUP_LABEL, SYSTEM_PLACEMENT, SYSTEM_TAINT, tolerate } from "./scheduling";
+
+export interface CiliumArgs {
+    /** Cluster name, resolved once the control plane exists. */
+    readonly clusterName: pulumi.Input<string>;
+    /** Cluster name as a plain value, for Cilium's cluster.name and the IAM conditions. */
+    readonly cluster: string;
+    /** Cilium cluster ID, unique in the fleet so a ClusterMesh can join clusters later. */
+    readonly clusterId: number;
+    /** API server URL: without kube-proxy, Cilium cannot reach the kubernetes Service. */
+    readonly endpoint: pulumi.Input<string>;
+    readonly vpcId: pulumi.Input<string>;
+    readonly chartVersion: string;
+    readonly operatorRoleName: string;
+    readonly scope: pulumi.Input<Scope>;
+    readonly tags: Readonly<Record<string, string>>;
+    readonly provider: k8s.Provider;
+    /** What the operator needs before it starts: the Pod Identity agent. */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+export const DEFAULTS = {
+    namespace: "kube-system",
+    release: "cilium",
+    operatorServiceAccount: "cilium-operator",
+    operatorReplicas: 2,
+    hubbleMetrics: ["dns", "drop", "tcp", "flow", "icmp", "port-distribution"],
+} as const;
+
+export interface CiliumValuesArgs<Host> {
+    readonly cluster: string;
+    readonly clusterId: number;
+    readonly apiServerHost: Host;
+}
+
+/** The chart's default operator tolerations, which a values list replaces rather than extends. */
+const OPERATOR_DEFAULT_TOLERATIONS = ["node-role.kubernetes.io/control-plane", "node.kubernetes.io/not-ready", "node.cloudprovider.kubernetes.io/uninitialized"]
+    .map((key) => ({ key, operator: "Exists" as const }));
+
+/**
+ * Helm values for Cilium 1.20 on EKS: ENI IPAM (pods get VPC addresses), native routing,
+ * kube-proxy replacement, no masquerading (pod addresses stay routable in the VPC, as a later
+ * ClusterMesh needs), Hubble with metrics, and the operator on the system nodes. Generic over the
+ * API server host so that tests pass a string and the component passes an Output.
+ */
+export function ciliumValues<Host>(args: CiliumValuesArgs<Host>) {
+    return {
+        cluster: { name: args.cluster, id: args.clusterId },
+        k8sServiceHost: args.apiServerHost,
+        k8sServicePort: 443,
+        kubeProxyReplacement: "true",
+        routingMode: "native",
+        ipam: { mode: "eni" },
+        eni: { enabled: true, awsReleaseExcessIPs: true },
+        enableIPv4Masquerade: false,
+        rollOutCiliumPods: true,
+        resources: { requests: { cpu: "100m", memory: "512Mi" } },
+        prometheus: { enabled: true },
+        operator: {
+            replicas: DEFAULTS.operatorReplicas,
+            rollOutPods: true,
+            nodeSelector: { "kubernetes.io/os": "linux", ...SYSTEM_PLACEMENT.nodeSelector },
+            tolerations: [...OPERATOR_DEFAULT_TOLERATIONS, tolerate(SYSTEM_TAINT)],
+            topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }],
+            podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
+            prometheus: { enabled: true },
+            resources: { requests: { cpu: "50m", memory: "128Mi" } },
+        },
+        hubble: {
+            enabled: true,
+            metrics: { enabled: [...DEFAULTS.hubbleMetrics], enableOpenMetrics: true },
+            relay: {
+                enabled: true,
+                nodeSelector: { "kubernetes.io/os": "linux", [NODE_GROUP_LABEL]: "system" },
+                tolerations: [...SYSTEM_PLACEMENT.tolerations],
+            },
+        },
+    };
+}
+
+/**
+ * Cilium as the cluster's CNI, with the operator's own least-privilege Pod Identity role.
+ *
+ * Order: nodes cannot become Ready without Cilium, and a managed node group fails to create
+ * while its nodes stay NotReady. So Cilium is installed as soon as the control plane and the
+ * Pod Identity agent exist, and the node groups wait for this release, not the other way round.
+ * The release does not wait for its pods (skipAwait): the operator Deployment cannot be ready
+ * before nodes exist, and the nodes wait for the release. Once nodes join, the agent (which
+ * tolerates every taint) starts on each, the operator allocates ENI addresses with its Pod
+ * Identity credentials and removes the node.cilium.io/agent-not-ready taint, and the node
+ * groups become ACTIVE. Health is then proven by the node groups and by CoreDNS, which only
+ * becomes ACTIVE when pod networking works.
+ */
+export class Cilium extends pulumi.ComponentResource {
+    readonly release: k8s.helm.v3.Release;
+    readonly operatorRoleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: CiliumArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:addons:Cilium", name, {}, opts);
+        const parent = { parent: this };
+        const scope = pulumi.output(args.scope);
+
+        const role = new aws.iam.Role(`${name}-operator`, {
+            name: args.operatorRoleName,
+            description: `Cilium operator (ENI IPAM) of ${args.cluster}`,
+            assumeRolePolicy: scope.apply((s) => JSON.stringify(podIdentityTrustPolicy(s, args.cluster))),
+            tags: args.tags,
+        }, parent);
+        const policy = new aws.iam.RolePolicy(`${name}-operator`, {
+            role: role.id,
+            policy: pulumi.all([scope, args.vpcId]).apply(([s, vpcId]) => JSON.stringify(ciliumOperatorPolicy(s, { vpcId, cluster: args.cluster }))),
+        }, parent);
+        // The Pod Identity webhook injects credentials only into pods created after the
+        // association exists, so the release waits for it.
+        const association = new aws.eks.PodIdentityAssociation(`${name}-operator`, {
+            clusterName: args.clusterName,
+            namespace: DEFAULTS.namespace,
+            serviceAccount: DEFAULTS.operatorServiceAccount,
+            roleArn: role.arn,
+            tags: args.tags,
+        }, parent);
+
+        const apiServerHost = pulumi.output(args.endpoint).apply((url) => url.replace(/^https:\/\//, ""));
+        this.release = new k8s.helm.v3.Release(`${name}-release`, {
+            name: DEFAULTS.release,
+            namespace: DEFAULTS.namespace,
+            chart: CHARTS.cilium.chart,
+            repositoryOpts: { repo: CHARTS.cilium.repository },
+            version: args.chartVersion,
+            values: ciliumValues({ cluster: args.cluster, clusterId: args.clusterId, apiServerHost }),
+            skipAwait: true,
+            maxHistory: 10,
+        }, { parent: this, provider: args.provider, dependsOn: [...args.dependsOn, association, policy] });
+
+        this.operatorRoleArn = role.arn;
+        this.registerOutputs({ operatorRoleArn: this.operatorRoleArn });
+    }
+}

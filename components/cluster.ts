@@ -1,0 +1,156 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ACCESS_POLICIES, CONTROL_PLANE_LOG_TYPES, PARTITION } from "../stacks/catalog";
+import type { ClusterSettings } from "../stacks/schema";
+import { type Scope, clusterEncryptionPolicy, managedPolicyArn, serviceTrustPolicy } from "./policies";
+
+export interface ClusterArgs {
+    readonly name: string;
+    readonly roleName: string;
+    readonly controlPlaneLogGroup: string;
+    /** Kubernetes minor, e.g. "1.35". */
+    readonly version: string;
+    readonly settings: ClusterSettings;
+    readonly serviceCidr: string;
+    readonly vpcId: pulumi.Input<string>;
+    /** Subnets of the control-plane ENIs and the nodes; public subnets are only for load balancers. */
+    readonly privateSubnetIds: pulumi.Input<string>[];
+    readonly secretsKeyArn: pulumi.Input<string>;
+    readonly logsKeyArn: pulumi.Input<string>;
+    /** Version of the eks-pod-identity-agent add-on. */
+    readonly podIdentityAgentVersion: string;
+    readonly scope: pulumi.Input<Scope>;
+    readonly tags: Readonly<Record<string, string>>;
+    /** Protect the cluster and its log group from deletion by Pulumi. */
+    readonly protect: boolean;
+}
+
+export interface AccessEntry {
+    readonly principalArn: string;
+    readonly type: "STANDARD";
+    readonly accessPolicies: Record<string, { policyArn: string; accessScope: { type: "cluster" } }>;
+}
+
+/**
+ * Access entries for the stack's admin and viewer roles. Keys come from the role ARN, so that
+ * reordering the lists in the stack file changes nothing.
+ */
+export function accessEntries(access: ClusterSettings["access"], partition: string): Record<string, AccessEntry> {
+    const entry = (kind: keyof typeof ACCESS_POLICIES, arn: string): [string, AccessEntry] => {
+        const [, , , , account, resource] = arn.split(":");
+        const role = resource.split("/").pop() ?? resource;
+        return [
+            `${kind}-${account}-${role}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"),
+            {
+                principalArn: arn,
+                type: "STANDARD",
+                accessPolicies: {
+                    [kind]: { policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${ACCESS_POLICIES[kind]}`, accessScope: { type: "cluster" } },
+                },
+            },
+        ];
+    };
+    return Object.fromEntries([...access.admins.map((arn) => entry("admin", arn)), ...access.viewers.map((arn) => entry("viewer", arn))]);
+}
+
+/**
+ * An EKS control plane: API authentication only (access entries, no aws-auth, nothing in
+ * system:masters), private endpoint, secrets envelope-encrypted with a customer-managed key,
+ * every control-plane log type in an encrypted log group with retention, and no self-managed
+ * add-ons: Cilium is the CNI and replaces kube-proxy, and CoreDNS is a managed add-on installed
+ * once nodes exist. The EKS Pod Identity agent is installed with the control plane because the
+ * Cilium operator needs its credentials before any node can become Ready.
+ */
+export class Cluster extends pulumi.ComponentResource {
+    /** The cluster name, resolved only once the control plane exists: use it to order work after it. */
+    readonly name: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    readonly oidcIssuer: pulumi.Output<string>;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly eks: eks.Cluster;
+    readonly provider: k8s.Provider;
+    readonly podIdentityAgent: aws.eks.Addon;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:eks:Cluster", name, {}, opts);
+        const parent = { parent: this };
+        const scope = pulumi.output(args.scope);
+        const tags = { ...args.tags, Name: args.name };
+
+        const role = new aws.iam.Role(`${name}-role`, {
+            name: args.roleName,
+            description: `EKS control plane of ${args.name}`,
+            assumeRolePolicy: scope.apply((s) => JSON.stringify(serviceTrustPolicy("eks.amazonaws.com", s, { tagSession: true }))),
+            tags,
+        }, parent);
+        const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-role-cluster-policy`, {
+            role: role.name,
+            policyArn: scope.apply((s) => managedPolicyArn(s.partition, "AmazonEKSClusterPolicy")),
+        }, parent);
+        const encryptionPolicy = new aws.iam.RolePolicy(`${name}-role-encryption`, {
+            role: role.id,
+            policy: pulumi.output(args.secretsKeyArn).apply((arn) => JSON.stringify(clusterEncryptionPolicy(arn))),
+        }, parent);
+
+        // EKS writes to this exact name; created first, the group gets our retention and key
+        // instead of the never-expiring, unencrypted group EKS would create.
+        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+            name: args.controlPlaneLogGroup,
+            retentionInDays: args.settings.logRetentionDays,
+            kmsKeyId: args.logsKeyArn,
+            tags,
+        }, { parent: this, protect: args.protect });
+
+        const endpoint = args.settings.endpoint;
+        this.eks = new eks.Cluster(`${name}-eks`, {
+            name: args.name,
+            version: args.version,
+            vpcId: args.vpcId,
+            privateSubnetIds: args.privateSubnetIds,
+            endpointPrivateAccess: true,
+            endpointPublicAccess: endpoint.public,
+            ...(endpoint.public ? { publicAccessCidrs: [...endpoint.allowedCidrs] } : {}),
+            authenticationMode: eks.AuthenticationMode.Api,
+            accessEntries: accessEntries(args.settings.access, PARTITION),
+            serviceRole: role,
+            encryptionConfigKeyArn: args.secretsKeyArn,
+            enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+            kubernetesServiceIpAddressRange: args.serviceCidr,
+            deletionProtection: args.settings.deletionProtection,
+            upgradePolicy: { supportType: args.settings.supportType },
+            // Nodes come from managed node groups; Cilium replaces aws-node and kube-proxy.
+            skipDefaultNodeGroup: true,
+            skipDefaultSecurityGroups: true,
+            bootstrapSelfManagedAddons: false,
+            useDefaultVpcCni: true,
+            corednsAddonOptions: { enabled: false },
+            kubeProxyAddonOptions: { enabled: false },
+            createOidcProvider: false,
+            tags: args.tags,
+            clusterTags: tags,
+        }, { parent: this, protect: args.protect, dependsOn: [clusterPolicy, encryptionPolicy, logGroup] });
+
+        const eksCluster = this.eks.eksCluster;
+        this.name = eksCluster.name;
+        this.endpoint = eksCluster.endpoint;
+        this.oidcIssuer = eksCluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? "");
+        this.kubeconfig = pulumi.secret(this.eks.kubeconfigJson);
+
+        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent);
+
+        // A DaemonSet on the host network that tolerates every taint: it runs on a node before
+        // the node is Ready, which is what lets the Cilium operator obtain credentials.
+        this.podIdentityAgent = new aws.eks.Addon(`${name}-pod-identity-agent`, {
+            clusterName: this.name,
+            addonName: "eks-pod-identity-agent",
+            addonVersion: args.podIdentityAgentVersion,
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
+            tags,
+        }, parent);
+
+        this.registerOutputs({ name: this.name, endpoint: this.endpoint, oidcIssuer: this.oidcIssuer, kubeconfig: this.kubeconfig });
+    }
+}

@@ -1,0 +1,154 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PARTITION } from "../stacks/catalog";
+import type { RegionConfig } from "../stacks/config";
+import type { ClusterSettings, Settings, VersionLock } from "../stacks/schema";
+import { CoreAddons } from "./addons";
+import { Cilium } from "./cilium";
+import { Cluster } from "./cluster";
+import { Encryption } from "./encryption";
+import { Network } from "./network";
+import { NodeGroups } from "./nodegroups";
+import type { Scope } from "./policies";
+
+export interface PlatformArgs {
+    readonly region: RegionConfig;
+    readonly versions: VersionLock;
+    readonly cluster: ClusterSettings;
+    readonly nodeGroups: Settings["nodeGroups"];
+    /** Protect stateful resources (cluster, keys, log groups) from deletion by Pulumi. */
+    readonly protect: boolean;
+}
+
+/**
+ * One region of the platform: encryption keys, network, EKS control plane, Cilium, managed node
+ * groups and core add-ons. Give it the region's AWS provider through `providers`; it creates its
+ * own Kubernetes provider for the cluster.
+ *
+ * Order of creation: keys -> network -> control plane (+ Pod Identity agent) -> Cilium ->
+ * node groups -> CoreDNS, EBS CSI. See Cilium for why the CNI comes before the nodes.
+ */
+export class Platform extends pulumi.ComponentResource {
+    readonly clusterName: string;
+    readonly endpoint: pulumi.Output<string>;
+    readonly oidcIssuer: pulumi.Output<string>;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly nodeGroupNames: Readonly<Record<string, string>>;
+    readonly vpcId: pulumi.Output<string>;
+
+    constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:index:Platform", name, {}, opts);
+        const { region, versions, protect } = args;
+        const names = region.names;
+        const parent = { parent: this };
+
+        const scope: pulumi.Output<Scope> = aws
+            .getCallerIdentityOutput({}, parent)
+            .accountId.apply((accountId) => ({ partition: PARTITION, region: region.region, accountId }));
+
+        const network = region.network;
+        const encryption = new Encryption(`${name}-keys`, {
+            scope,
+            secretsKeyAlias: names.secretsKeyAlias,
+            logsKeyAlias: names.logsKeyAlias,
+            logGroups: network.kind === "created" ? [names.controlPlaneLogGroup, names.flowLogGroup] : [names.controlPlaneLogGroup],
+            tags: region.tags,
+            protect,
+        }, parent);
+
+        let vpcId: pulumi.Output<string>;
+        let privateSubnetIds: pulumi.Input<string>[];
+        if (network.kind === "created") {
+            const vpc = new Network(`${name}-network`, {
+                cluster: names.cluster,
+                vpcCidr: region.vpcCidr,
+                subnets: network.subnets,
+                natGateways: network.natGateways,
+                flowLogGroup: names.flowLogGroup,
+                flowLogsRoleName: names.roles.flowLogs,
+                flowLogRetentionDays: network.flowLogRetentionDays,
+                logsKeyArn: encryption.logsKeyArn,
+                scope,
+                tags: region.tags,
+                protect,
+            }, parent);
+            vpcId = vpc.vpcId;
+            privateSubnetIds = vpc.privateSubnetIds;
+        } else {
+            vpcId = pulumi.output(network.vpcId);
+            privateSubnetIds = [...network.privateSubnetIds];
+        }
+
+        const cluster = new Cluster(`${name}-cluster`, {
+            name: names.cluster,
+            roleName: names.roles.cluster,
+            controlPlaneLogGroup: names.controlPlaneLogGroup,
+            version: versions.kubernetes,
+            settings: args.cluster,
+            serviceCidr: region.serviceCidr,
+            vpcId,
+            privateSubnetIds,
+            secretsKeyArn: encryption.secretsKeyArn,
+            logsKeyArn: encryption.logsKeyArn,
+            podIdentityAgentVersion: versions.addons["eks-pod-identity-agent"],
+            scope,
+            tags: region.tags,
+            protect,
+        }, parent);
+
+        const cilium = new Cilium(`${name}-cilium`, {
+            clusterName: cluster.name,
+            cluster: names.cluster,
+            clusterId: region.ciliumClusterId,
+            endpoint: cluster.endpoint,
+            vpcId,
+            chartVersion: versions.charts.cilium,
+            operatorRoleName: names.roles.ciliumOperator,
+            scope,
+            tags: region.tags,
+            provider: cluster.provider,
+            dependsOn: [cluster.podIdentityAgent],
+        }, parent);
+
+        const nodeGroups = new NodeGroups(`${name}-nodes`, {
+            cluster: cluster.eks,
+            clusterName: names.cluster,
+            nodeRoleName: names.roles.node,
+            groupNames: names.nodeGroups,
+            launchTemplateNames: names.launchTemplates,
+            groups: args.nodeGroups,
+            kubernetesVersion: versions.kubernetes,
+            amiRelease: versions.nodeAmiRelease,
+            subnetIds: privateSubnetIds,
+            scope,
+            tags: region.tags,
+            dependsOn: [cilium.release],
+        }, parent);
+
+        new CoreAddons(`${name}-addons`, {
+            clusterName: cluster.name,
+            cluster: names.cluster,
+            versions: versions.addons,
+            ebsCsiRoleName: names.roles.ebsCsi,
+            scope,
+            tags: region.tags,
+            provider: cluster.provider,
+            dependsOn: nodeGroups.groups,
+        }, parent);
+
+        this.clusterName = names.cluster;
+        this.endpoint = cluster.endpoint;
+        this.oidcIssuer = cluster.oidcIssuer;
+        this.kubeconfig = cluster.kubeconfig;
+        this.nodeGroupNames = nodeGroups.names;
+        this.vpcId = vpcId;
+        this.registerOutputs({
+            clusterName: this.clusterName,
+            endpoint: this.endpoint,
+            oidcIssuer: this.oidcIssuer,
+            kubeconfig: this.kubeconfig,
+            nodeGroupNames: this.nodeGroupNames,
+            vpcId: this.vpcId,
+        });
+    }
+}

@@ -1,0 +1,194 @@
+// IAM and KMS policy documents, built by pure functions from ARNs the components know, so that
+// each can be unit-tested without a Pulumi runtime. `"*"` appears only as the resource of
+// Describe/List calls that AWS cannot scope, and those are pinned to the region.
+
+export interface Statement {
+    Sid?: string;
+    Effect: "Allow" | "Deny";
+    Principal?: Record<string, string | string[]>;
+    Action: string | string[];
+    Resource?: string | string[];
+    Condition?: Record<string, Record<string, string | string[]>>;
+}
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: Statement[];
+}
+
+/** Where a cluster lives; every ARN is built from it. */
+export interface Scope {
+    readonly partition: string;
+    readonly region: string;
+    readonly accountId: string;
+}
+
+const document = (...statements: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+
+export const clusterArn = (scope: Scope, cluster: string): string =>
+    `arn:${scope.partition}:eks:${scope.region}:${scope.accountId}:cluster/${cluster}`;
+
+export const logGroupArn = (scope: Scope, logGroup: string): string =>
+    `arn:${scope.partition}:logs:${scope.region}:${scope.accountId}:log-group:${logGroup}`;
+
+export const managedPolicyArn = (partition: string, name: string): string => `arn:${partition}:iam::aws:policy/${name}`;
+
+/** Trust policy for a role assumed by an AWS service (EKS control plane, EC2 nodes). */
+export function serviceTrustPolicy(service: string, scope: Scope, options: { tagSession?: boolean; sourceArn?: string } = {}): PolicyDocument {
+    const condition: Statement["Condition"] = options.sourceArn
+        ? { StringEquals: { "aws:SourceAccount": scope.accountId }, ArnLike: { "aws:SourceArn": options.sourceArn } }
+        : undefined;
+    return document({
+        Effect: "Allow",
+        Principal: { Service: service },
+        Action: options.tagSession ? ["sts:AssumeRole", "sts:TagSession"] : "sts:AssumeRole",
+        ...(condition ? { Condition: condition } : {}),
+    });
+}
+
+/**
+ * Trust policy of an EKS Pod Identity role, limited to one cluster so that no other cluster in
+ * the account can hand the role to its pods (confused deputy).
+ * https://docs.aws.amazon.com/eks/latest/userguide/pod-id-role.html
+ */
+export function podIdentityTrustPolicy(scope: Scope, cluster: string): PolicyDocument {
+    return document({
+        Sid: "AllowEksPodIdentity",
+        Effect: "Allow",
+        Principal: { Service: "pods.eks.amazonaws.com" },
+        Action: ["sts:AssumeRole", "sts:TagSession"],
+        Condition: {
+            StringEquals: { "aws:SourceAccount": scope.accountId },
+            ArnEquals: { "aws:SourceArn": clusterArn(scope, cluster) },
+        },
+    });
+}
+
+/** The control plane's use of the secrets envelope key (terraform-aws-eks cluster_encryption policy). */
+export function clusterEncryptionPolicy(keyArn: string): PolicyDocument {
+    return document({
+        Sid: "EnvelopeEncryptSecrets",
+        Effect: "Allow",
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+        Resource: keyArn,
+    });
+}
+
+const rootStatement = (scope: Scope): Statement => ({
+    Sid: "AccountAdministersKeyThroughIam",
+    Effect: "Allow",
+    Principal: { AWS: `arn:${scope.partition}:iam::${scope.accountId}:root` },
+    Action: "kms:*",
+    Resource: "*",
+});
+
+/**
+ * Key policy of the EKS secrets key: the account's IAM policies decide who may use it (the
+ * cluster role gets clusterEncryptionPolicy); nothing else is granted here.
+ */
+export function secretsKeyPolicy(scope: Scope): PolicyDocument {
+    return document(rootStatement(scope));
+}
+
+/**
+ * Key policy of the log encryption key: CloudWatch Logs may use it only for the named log
+ * groups. https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+ */
+export function logsKeyPolicy(scope: Scope, logGroups: readonly string[]): PolicyDocument {
+    return document(rootStatement(scope), {
+        Sid: "CloudWatchLogsEncryptsTheseGroups",
+        Effect: "Allow",
+        Principal: { Service: `logs.${scope.region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroups.map((group) => logGroupArn(scope, group)) } },
+    });
+}
+
+/** Permissions of the VPC flow logs delivery role: write to its one log group. */
+export function flowLogsPolicy(scope: Scope, logGroup: string): PolicyDocument {
+    const arn = logGroupArn(scope, logGroup);
+    return document({
+        Sid: "DeliverFlowLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        Resource: [arn, `${arn}:log-stream:*`],
+    });
+}
+
+/** Tags Cilium puts on every ENI it creates (operator ENI garbage-collection tags). */
+export const CILIUM_ENI_CLUSTER_TAG = "io.cilium/cluster-name";
+
+/**
+ * The Cilium operator in ENI IPAM mode. Actions from Cilium's required-privileges list
+ * (https://docs.cilium.io/en/stable/network/concepts/ipam/eni/#required-privileges), scoped:
+ * - new ENIs must carry this cluster's Cilium tag, in this VPC's subnets and security groups;
+ * - ENIs are attached, modified and deleted only when they carry that tag;
+ * - IPs are assigned and released on any ENI of this VPC, because the operator also uses each
+ *   node's primary ENI (eth0), which Cilium did not create and did not tag;
+ * - Describe calls cannot be scoped to resources and are limited to the region.
+ * No DescribeTags: cluster.name is set, so the operator never looks its cluster up.
+ */
+export function ciliumOperatorPolicy(scope: Scope, args: { vpcId: string; cluster: string }): PolicyDocument {
+    const ec2 = (resource: string) => `arn:${scope.partition}:ec2:${scope.region}:${scope.accountId}:${resource}`;
+    const inVpc = { ArnEquals: { "ec2:Vpc": ec2(`vpc/${args.vpcId}`) } };
+    const tagged = { StringEquals: { [`aws:ResourceTag/${CILIUM_ENI_CLUSTER_TAG}`]: args.cluster } };
+    return document(
+        {
+            Sid: "DescribeNetworkInRegion",
+            Effect: "Allow",
+            Action: [
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeRouteTables",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeManagedPrefixLists",
+                "ec2:GetManagedPrefixListEntries",
+            ],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:RequestedRegion": scope.region } },
+        },
+        {
+            Sid: "CreateEniInClusterVpc",
+            Effect: "Allow",
+            Action: "ec2:CreateNetworkInterface",
+            Resource: [ec2("subnet/*"), ec2("security-group/*")],
+            Condition: inVpc,
+        },
+        {
+            Sid: "CreateEniTaggedForCluster",
+            Effect: "Allow",
+            Action: "ec2:CreateNetworkInterface",
+            Resource: ec2("network-interface/*"),
+            Condition: { StringEquals: { [`aws:RequestTag/${CILIUM_ENI_CLUSTER_TAG}`]: args.cluster } },
+        },
+        {
+            Sid: "TagEniOnCreate",
+            Effect: "Allow",
+            Action: "ec2:CreateTags",
+            Resource: ec2("network-interface/*"),
+            Condition: { StringEquals: { "ec2:CreateAction": "CreateNetworkInterface" } },
+        },
+        {
+            Sid: "ManageClusterEnis",
+            Effect: "Allow",
+            Action: ["ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"],
+            Resource: ec2("network-interface/*"),
+            Condition: tagged,
+        },
+        {
+            Sid: "AttachToInstances",
+            Effect: "Allow",
+            Action: "ec2:AttachNetworkInterface",
+            Resource: ec2("instance/*"),
+        },
+        {
+            Sid: "AssignPodIpsInClusterVpc",
+            Effect: "Allow",
+            Action: ["ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+            Resource: ec2("network-interface/*"),
+            Condition: inVpc,
+        },
+    );
+}

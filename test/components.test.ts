@@ -1,0 +1,232 @@
+// Each component alone, under the offline mocks, with hand-written arguments: what it passes to
+// AWS, Kubernetes and @pulumi/eks.
+import * as assert from "node:assert/strict";
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import { CoreAddons } from "../components/addons";
+import { Cilium } from "../components/cilium";
+import { Cluster } from "../components/cluster";
+import { Encryption } from "../components/encryption";
+import { Network } from "../components/network";
+import { NodeGroups } from "../components/nodegroups";
+import type { Scope } from "../components/policies";
+import { resolveStackConfig } from "../stacks/config";
+import { subnetLayout } from "../stacks/layout";
+import { physicalNames } from "../stacks/names";
+import { type RecordedResource, run } from "../stacks/offline";
+import { COMPONENT_INPUT, ofType, one, rawConfig, settingsOf } from "./fixtures";
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
+type Inputs = Record<string, any>;
+const inputs = (r: RecordedResource) => r.inputs as Inputs;
+const scope: Scope = { partition: "aws", region: "eu-west-1", accountId: "444455556666" };
+const tags = { environment: "test", region: "eu-west-1", owner: "team", "managed-by": "pulumi" };
+const names = physicalNames("platform-test-eu-west-1");
+const settings = resolveStackConfig(rawConfig(settingsOf("prod")));
+
+/** Evaluates `build` with an explicit AWS provider for eu-west-1 and a Kubernetes provider. */
+async function evaluateComponent(build: (providers: { aws: aws.Provider; k8s: k8s.Provider }) => void): Promise<RecordedResource[]> {
+    const evaluation = await run("test", COMPONENT_INPUT, () => {
+        build({
+            aws: new aws.Provider("eu-west-1", { region: "eu-west-1" }),
+            k8s: new k8s.Provider("k8s", { kubeconfig: "{}" }),
+        });
+        return {};
+    });
+    return evaluation.resources;
+}
+
+describe("components", () => {
+    describe("Network", () => {
+        const build = (natGateways: "perAz" | "single") => evaluateComponent((p) => {
+            new Network("net", {
+                cluster: names.cluster,
+                vpcCidr: "10.40.0.0/16",
+                subnets: subnetLayout("10.40.0.0/16", 3),
+                natGateways,
+                flowLogGroup: names.flowLogGroup,
+                flowLogsRoleName: names.roles.flowLogs,
+                flowLogRetentionDays: 90,
+                logsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/logs",
+                scope,
+                tags,
+                protect: true,
+            }, { providers: { aws: p.aws } });
+        });
+
+        it("builds a VPC with DNS, tagged private and public subnets and no public addresses", async () => {
+            const resources = await build("perAz");
+            const vpc = inputs(one(resources, "aws:ec2/vpc:Vpc"));
+            assert.equal(vpc.enableDnsSupport, true);
+            assert.equal(vpc.enableDnsHostnames, true);
+            const subnets = ofType(resources, "aws:ec2/subnet:Subnet").map(inputs);
+            const privateOnes = subnets.filter((s) => s.tags["platform/subnet"] === "private");
+            const publicOnes = subnets.filter((s) => s.tags["platform/subnet"] === "public");
+            assert.deepEqual(privateOnes.map((s) => s.cidrBlock), subnetLayout("10.40.0.0/16", 3).private);
+            assert.ok(privateOnes.every((s) => s.tags["kubernetes.io/role/internal-elb"] === "1" && s.tags["karpenter.sh/discovery"] === names.cluster));
+            assert.ok(publicOnes.every((s) => s.tags["kubernetes.io/role/elb"] === "1"));
+            assert.ok(subnets.every((s) => s.mapPublicIpOnLaunch === false));
+            assert.deepEqual(new Set(privateOnes.map((s) => s.availabilityZone)).size, 3, "one private subnet per zone");
+        });
+
+        it("puts one NAT gateway per zone, or one for all, as asked", async () => {
+            assert.equal(ofType(await build("perAz"), "aws:ec2/natGateway:NatGateway").length, 3);
+            const single = await build("single");
+            assert.equal(ofType(single, "aws:ec2/natGateway:NatGateway").length, 1);
+            const routes = ofType(single, "aws:ec2/routeTable:RouteTable").map(inputs).filter((t) => t.routes[0].natGatewayId);
+            assert.equal(routes.length, 3, "every zone still routes through the NAT gateway");
+        });
+
+        it("logs all traffic to an encrypted, retained, protected log group and locks the default security group", async () => {
+            const resources = await build("perAz");
+            const flowLog = inputs(one(resources, "aws:ec2/flowLog:FlowLog"));
+            assert.equal(flowLog.trafficType, "ALL");
+            assert.equal(flowLog.logDestinationType, "cloud-watch-logs");
+            const group = one(resources, "aws:cloudwatch/logGroup:LogGroup");
+            assert.equal(inputs(group).name, names.flowLogGroup);
+            assert.equal(inputs(group).retentionInDays, 90);
+            assert.equal(inputs(group).kmsKeyId, "arn:aws:kms:eu-west-1:444455556666:key/logs");
+            assert.equal(group.protect, true);
+            const defaultSg = inputs(one(resources, "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"));
+            assert.equal(defaultSg.ingress, undefined);
+            assert.equal(defaultSg.egress, undefined);
+            const endpoint = inputs(one(resources, "aws:ec2/vpcEndpoint:VpcEndpoint"));
+            assert.equal(endpoint.serviceName, "com.amazonaws.eu-west-1.s3");
+            assert.equal(endpoint.routeTableIds.length, 3);
+        });
+    });
+
+    describe("Encryption", () => {
+        it("creates rotating, protected keys whose policies name this account and log groups", async () => {
+            const resources = await evaluateComponent((p) => {
+                new Encryption("keys", { scope, secretsKeyAlias: names.secretsKeyAlias, logsKeyAlias: names.logsKeyAlias, logGroups: [names.controlPlaneLogGroup], tags, protect: true }, { providers: { aws: p.aws } });
+            });
+            const keys = ofType(resources, "aws:kms/key:Key");
+            assert.equal(keys.length, 2);
+            for (const key of keys) {
+                assert.equal(inputs(key).enableKeyRotation, true);
+                assert.equal(inputs(key).deletionWindowInDays, 30);
+                assert.equal(key.protect, true);
+                assert.match(inputs(key).policy, /arn:aws:iam::444455556666:root/);
+            }
+            assert.deepEqual(ofType(resources, "aws:kms/alias:Alias").map((a) => inputs(a).name).sort(), [names.logsKeyAlias, names.secretsKeyAlias].sort());
+        });
+    });
+
+    describe("Cluster", () => {
+        const build = (endpoint: { public: false } | { public: true; allowedCidrs: string[] }) => evaluateComponent((p) => {
+            new Cluster("c", {
+                name: names.cluster,
+                roleName: names.roles.cluster,
+                controlPlaneLogGroup: names.controlPlaneLogGroup,
+                version: "1.35",
+                settings: { ...settings.cluster, endpoint },
+                serviceCidr: "172.30.0.0/16",
+                vpcId: "vpc-0abc",
+                privateSubnetIds: ["subnet-a", "subnet-b"],
+                secretsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/secrets",
+                logsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/logs",
+                podIdentityAgentVersion: "v1.3.10-eksbuild.3",
+                scope,
+                tags,
+                protect: false,
+            }, { providers: { aws: p.aws } });
+        });
+
+        it("passes a private, encrypted, fully logged control plane without self-managed add-ons to @pulumi/eks", async () => {
+            const resources = await build({ public: false });
+            const cluster = inputs(one(resources, "eks:index:Cluster"));
+            assert.equal(cluster.endpointPublicAccess, false);
+            assert.equal(cluster.publicAccessCidrs, undefined);
+            assert.equal(cluster.encryptionConfigKeyArn, "arn:aws:kms:eu-west-1:444455556666:key/secrets");
+            assert.deepEqual(cluster.privateSubnetIds, ["subnet-a", "subnet-b"]);
+            assert.equal(cluster.useDefaultVpcCni, true);
+            assert.equal(cluster.createOidcProvider, false);
+            assert.deepEqual(cluster.upgradePolicy, { supportType: settings.cluster.supportType });
+        });
+
+        it("opens the public endpoint only to the allowlist it is given", async () => {
+            const cluster = inputs(one(await build({ public: true, allowedCidrs: ["203.0.113.0/24"] }), "eks:index:Cluster"));
+            assert.equal(cluster.endpointPublicAccess, true);
+            assert.deepEqual(cluster.publicAccessCidrs, ["203.0.113.0/24"]);
+        });
+
+        it("gives the control plane role the EKS policy and its key, and installs the Pod Identity agent", async () => {
+            const resources = await build({ public: false });
+            const role = inputs(one(resources, "aws:iam/role:Role"));
+            assert.equal(role.name, names.roles.cluster);
+            assert.deepEqual(JSON.parse(role.assumeRolePolicy).Statement[0].Principal, { Service: "eks.amazonaws.com" });
+            assert.match(inputs(one(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")).policyArn, /AmazonEKSClusterPolicy$/);
+            assert.match(inputs(one(resources, "aws:iam/rolePolicy:RolePolicy")).policy, /key\/secrets/);
+            const agent = inputs(one(resources, "aws:eks/addon:Addon"));
+            assert.deepEqual([agent.addonName, agent.addonVersion, agent.clusterName], ["eks-pod-identity-agent", "v1.3.10-eksbuild.3", names.cluster]);
+            assert.equal(ofType(resources, "pulumi:providers:kubernetes", "c-k8s").length, 1);
+        });
+    });
+
+    describe("NodeGroups and Cilium and CoreAddons", () => {
+        let resources: RecordedResource[];
+        before(async () => {
+            resources = await evaluateComponent((p) => {
+                const cluster = new Cluster("c", {
+                    name: names.cluster, roleName: names.roles.cluster, controlPlaneLogGroup: names.controlPlaneLogGroup, version: "1.35",
+                    settings: settings.cluster, serviceCidr: "172.30.0.0/16", vpcId: "vpc-0abc", privateSubnetIds: ["subnet-a", "subnet-b"],
+                    secretsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/s", logsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/l",
+                    podIdentityAgentVersion: "v1.3.10-eksbuild.3", scope, tags, protect: false,
+                }, { providers: { aws: p.aws } });
+                const cilium = new Cilium("cilium", {
+                    clusterName: cluster.name, cluster: names.cluster, clusterId: 42, endpoint: cluster.endpoint, vpcId: "vpc-0abc",
+                    chartVersion: "1.20.0", operatorRoleName: names.roles.ciliumOperator, scope, tags, provider: cluster.provider, dependsOn: [cluster.podIdentityAgent],
+                }, { providers: { aws: p.aws } });
+                const groups = new NodeGroups("nodes", {
+                    cluster: cluster.eks, clusterName: names.cluster, nodeRoleName: names.roles.node, groupNames: names.nodeGroups, launchTemplateNames: names.launchTemplates,
+                    groups: settings.nodeGroups, kubernetesVersion: "1.35", amiRelease: "1.35.6-20260714", subnetIds: ["subnet-a", "subnet-b"], scope, tags, dependsOn: [cilium.release],
+                }, { providers: { aws: p.aws } });
+                new CoreAddons("addons", {
+                    clusterName: cluster.name, cluster: names.cluster, versions: settings.versions.addons, ebsCsiRoleName: names.roles.ebsCsi,
+                    scope, tags, provider: cluster.provider, dependsOn: groups.groups,
+                }, { providers: { aws: p.aws } });
+            });
+        });
+
+        it("installs Cilium from its repository into kube-system without waiting for nodes", () => {
+            const release = inputs(one(resources, "kubernetes:helm.sh/v3:Release"));
+            assert.deepEqual([release.name, release.namespace, release.chart, release.version], ["cilium", "kube-system", "cilium", "1.20.0"]);
+            assert.equal(release.repositoryOpts.repo, "https://helm.cilium.io");
+            assert.equal(release.skipAwait, true);
+            assert.equal(release.values.cluster.id, 42);
+            assert.doesNotMatch(release.values.k8sServiceHost, /^https:/);
+        });
+
+        it("binds the Cilium operator's own role to its service account through Pod Identity", () => {
+            const association = inputs(one(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation"));
+            assert.deepEqual([association.namespace, association.serviceAccount], ["kube-system", "cilium-operator"]);
+            const role = ofType(resources, "aws:iam/role:Role").map(inputs).find((r) => r.name === names.roles.ciliumOperator);
+            assert.ok(role);
+            assert.match(role.assumeRolePolicy, /pods\.eks\.amazonaws\.com/);
+            const policy = ofType(resources, "aws:iam/rolePolicy:RolePolicy", "cilium-operator").map(inputs)[0];
+            assert.match(policy.policy, /vpc\/vpc-0abc/);
+        });
+
+        it("creates the three node groups with a node role limited to joining and pulling images", () => {
+            const groups = ofType(resources, "eks:index:ManagedNodeGroup").map(inputs);
+            assert.deepEqual(groups.map((g) => g.nodeGroupName).sort(), Object.values(names.nodeGroups).sort());
+            assert.ok(groups.every((g) => g.amiType === "AL2023_x86_64_STANDARD" && g.releaseVersion === "1.35.6-20260714"));
+            const nodePolicies = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map(inputs).map((a) => a.policyArn as string).filter((arn) => /Worker|Registry/.test(arn));
+            assert.deepEqual(nodePolicies.sort(), ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly", "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"]);
+        });
+
+        it("installs CoreDNS and the EBS CSI driver with its own role, and a default gp3 class", () => {
+            const addons = ofType(resources, "aws:eks/addon:Addon").map(inputs);
+            const coredns = addons.find((a) => a.addonName === "coredns");
+            const ebs = addons.find((a) => a.addonName === "aws-ebs-csi-driver");
+            assert.ok(coredns && ebs);
+            assert.equal(JSON.parse(coredns.configurationValues).nodeSelector["platform/node-group"], "system");
+            assert.equal(ebs.podIdentityAssociations[0].serviceAccount, "ebs-csi-controller-sa");
+            const ebsRole = ofType(resources, "aws:iam/role:Role").map(inputs).find((r) => r.name === names.roles.ebsCsi);
+            assert.ok(ebsRole);
+            const storageClass = inputs(one(resources, "kubernetes:storage.k8s.io/v1:StorageClass"));
+            assert.equal(storageClass.metadata.name, "gp3");
+        });
+    });
+});
