@@ -1,0 +1,189 @@
+// The offline plan: evaluates each stack file under the mock runtime and prints, per stack and
+// region, the component tree with resource counts by type, the version lock, and what a reviewer
+// should notice. Writes the full evaluation of each stack to .plan/<stack>.json.
+//
+//   npm run plan                 every stack file
+//   npm run plan -- prod         one stack (several may be named)
+//   npm run plan -- --trace      keep stack traces (slower; for debugging the program)
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { CHARTS } from "./catalog";
+import { type StackConfig, StackConfigError, resolveStackConfig } from "./config";
+import { type Evaluation, EvaluationError, type RecordedResource, evaluate, projectRoot, readStackConfig } from "./offline";
+
+export const PLAN_DIR = ".plan";
+
+/** Stacks with a stack file in the project root. */
+export function stackNames(root: string): string[] {
+    return readdirSync(root)
+        .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
+        .filter((name): name is string => name !== undefined)
+        .sort();
+}
+
+/** `aws:ec2/subnet:Subnet` -> `aws.ec2.Subnet`, `kubernetes:helm.sh/v3:Release` -> `k8s.Release`. */
+export function shortType(type: string): string {
+    const [pkg, module, name] = type.split(":");
+    if (pkg === "kubernetes") return `k8s.${name}`;
+    if (pkg === "pulumi") return module === "providers" ? `provider.${name}` : name;
+    const mod = module.split("/")[0];
+    return mod === "index" ? `${pkg}.${name}` : `${pkg}.${mod}.${name}`;
+}
+
+const countBy = (items: readonly string[]) =>
+    [...items.reduce((acc, item) => acc.set(item, (acc.get(item) ?? 0) + 1), new Map<string, number>())]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([item, n]) => (n > 1 ? `${item} x${n}` : item))
+        .join(", ");
+
+interface Tree {
+    resource: RecordedResource;
+    children: Tree[];
+}
+
+function buildTree(resources: readonly RecordedResource[]): Map<string, Tree> {
+    const nodes = new Map(resources.map((resource) => [resource.urn, { resource, children: [] as Tree[] }]));
+    for (const node of nodes.values()) nodes.get(node.resource.parent)?.children.push(node);
+    return nodes;
+}
+
+const descendants = (node: Tree): RecordedResource[] => node.children.flatMap((child) => [child.resource, ...descendants(child)]);
+
+function renderComponent(node: Tree, indent: string, lines: string[]): void {
+    const own = node.children.filter((child) => child.children.length === 0 && child.resource.custom);
+    const components = node.children.filter((child) => !child.resource.custom || child.children.length > 0);
+    const label = `${shortType(node.resource.type)} ${node.resource.name}`;
+    lines.push(`${indent}${label.padEnd(Math.max(44 - indent.length, label.length + 1))} ${countBy(own.map((child) => shortType(child.resource.type)))}`.trimEnd());
+    for (const child of components) renderComponent(child, `${indent}  `, lines);
+}
+
+function versionLines(config: StackConfig): string[] {
+    const v = config.versions;
+    return [
+        `  kubernetes          ${v.kubernetes}`,
+        `  node AMI release    ${v.nodeAmiRelease}`,
+        ...Object.entries(v.charts).map(([chart, version]) => `  chart ${chart.padEnd(14)}${version}  (${CHARTS[chart as keyof typeof CHARTS].repository})`),
+        ...Object.entries(v.addons).map(([addon, version]) => `  add-on ${addon.padEnd(13)}${version}`),
+    ];
+}
+
+/** What a reviewer of this stack should not miss. */
+export function notable(config: StackConfig, resources: readonly RecordedResource[]): string[] {
+    const lines: string[] = [];
+    const endpoint = config.cluster.endpoint;
+    lines.push(endpoint.public ? `PUBLIC API endpoint, reachable from ${endpoint.allowedCidrs.join(", ")}` : "API endpoint private only");
+    lines.push(`EKS deletion protection ${config.cluster.deletionProtection ? "on" : "OFF"}`);
+    const protectedOnes = resources.filter((r) => r.protect && r.custom);
+    lines.push(protectedOnes.length > 0
+        ? `protected from deletion by Pulumi: ${countBy(protectedOnes.map((r) => shortType(r.type)))}`
+        : "NOTHING is protected from deletion by Pulumi");
+    for (const region of config.regions) {
+        if (region.network.kind === "created" && region.network.natGateways === "single") {
+            lines.push(`${region.region}: one NAT gateway for all zones (a zone outage cuts egress)`);
+        }
+        if (region.network.kind === "existing") lines.push(`${region.region}: uses existing VPC ${region.network.vpcId}`);
+    }
+    return lines;
+}
+
+export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: number): string {
+    const tree = buildTree(evaluation.resources);
+    const lines = [`== stack ${config.stack}: ${config.regions.length} region(s), ${evaluation.resources.length} resources (evaluated offline in ${(millis / 1000).toFixed(1)} s)`, "version lock", ...versionLines(config)];
+    for (const region of config.regions) {
+        const platform = [...tree.values()].find((node) => node.resource.type === "platform:index:Platform" && node.resource.name === region.region);
+        if (!platform) continue;
+        lines.push(`region ${region.region}: cluster ${region.names.cluster}, ${descendants(platform).length + 1} resources`);
+        renderComponent(platform, "  ", lines);
+    }
+    lines.push("notable", ...notable(config, evaluation.resources).map((line) => `  ${line}`));
+    return lines.join("\n");
+}
+
+/** Stack outputs with secrets masked, as `pulumi stack output` shows them. */
+async function maskedOutputs(value: unknown): Promise<unknown> {
+    if (pulumi.Output.isInstance(value)) {
+        if (await pulumi.isSecret(value)) return "[secret]";
+        // An unknown Output never calls apply; the timer reports it instead of waiting forever.
+        const resolved = await new Promise((resolve) => {
+            const timer = setTimeout(() => resolve("[unknown]"), 1000);
+            value.apply((v) => {
+                clearTimeout(timer);
+                resolve(v);
+            });
+        });
+        return maskedOutputs(resolved);
+    }
+    if (Array.isArray(value)) return Promise.all(value.map(maskedOutputs));
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(await Promise.all(Object.entries(value).map(async ([key, item]) => [key, await maskedOutputs(item)])));
+    }
+    return value;
+}
+
+export interface PlanResult {
+    readonly stack: string;
+    readonly ok: boolean;
+    readonly text: string;
+    readonly millis: number;
+    readonly resources: number;
+}
+
+/**
+ * Plans one stack: evaluation, report and JSON file. `overrides` replace settings of the stack
+ * file (the benchmark's synthetic fleets); `label` names the result instead of the stack.
+ */
+export async function planStack(root: string, stack: string, outDir: string, options: { overrides?: Record<string, unknown>; label?: string } = {}): Promise<PlanResult> {
+    const started = Date.now();
+    const input = readStackConfig(root, stack, options.overrides);
+    const label = options.label ?? stack;
+    let config: StackConfig;
+    try {
+        config = resolveStackConfig({ project: input.project, stack: label, config: input.config, isSecret: (key) => input.secretKeys.includes(key) });
+    } catch (error) {
+        if (error instanceof StackConfigError) return { stack: label, ok: false, text: `== stack ${label}: INVALID\n${error.message}`, millis: Date.now() - started, resources: 0 };
+        throw error;
+    }
+    const evaluation = await evaluate(path.join(__dirname, "..", "index.js"), label, input);
+    const millis = Date.now() - started;
+    const outputs = await maskedOutputs(evaluation.exports);
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(path.join(outDir, `${label}.json`), `${JSON.stringify({ project: evaluation.project, stack: label, versions: config.versions, outputs, invokes: evaluation.invokes, resources: evaluation.resources }, null, 1)}\n`);
+    return { stack: label, ok: true, text: renderPlan(config, evaluation, millis), millis, resources: evaluation.resources.length };
+}
+
+async function main(argv: string[]): Promise<number> {
+    const trace = argv.includes("--trace");
+    // The SDK records a stack trace for every promise it creates; offline, nobody reads them, and
+    // they are most of the evaluation's CPU time. --trace brings them back for debugging.
+    if (!trace) Error.stackTraceLimit = 0;
+    const root = projectRoot();
+    const known = stackNames(root);
+    const requested = argv.filter((arg) => !arg.startsWith("--"));
+    const unknown = requested.filter((stack) => !known.includes(stack));
+    if (unknown.length > 0) {
+        console.error(`no stack file for ${unknown.join(", ")} (stacks: ${known.join(", ")})`);
+        return 2;
+    }
+    let failed = 0;
+    for (const stack of requested.length > 0 ? requested : known) {
+        try {
+            const result = await planStack(root, stack, path.join(root, PLAN_DIR));
+            console.log(`${result.text}\n`);
+            if (!result.ok) failed++;
+        } catch (error) {
+            failed++;
+            const err = (error instanceof EvaluationError && error.cause instanceof Error ? error.cause : error) as Error;
+            console.error(`== stack ${stack}: evaluation failed\n${trace ? err.stack : `${err.message}\n(run with --trace for a stack trace)`}\n`);
+        }
+    }
+    if (failed === 0) console.log(`plans written to ${PLAN_DIR}/`);
+    return failed > 0 ? 1 : 0;
+}
+
+if (require.main === module) {
+    main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
+        console.error(error);
+        process.exit(1);
+    });
+}

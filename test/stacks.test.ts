@@ -1,0 +1,253 @@
+// The whole program, evaluated offline for each committed stack file: the resource tree per
+// region, ordering, protection, tags, pinning and secrecy, all checked against what the stack
+// file says rather than against numbers copied into the test.
+import * as assert from "node:assert/strict";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { CONTROL_PLANE_LOG_TYPES } from "../stacks/catalog";
+import { type StackConfig, StackConfigError, resolveStackConfig } from "../stacks/config";
+import { type Evaluation, EvaluationError, type RecordedResource, evaluate, readStackConfig } from "../stacks/offline";
+import { ROOT, STACKS, ofType, one, rawConfig, settingsOf } from "./fixtures";
+
+const ENTRY = path.join(__dirname, "..", "index.js");
+
+/** AWS resource types that cannot carry tags. */
+const UNTAGGABLE = new Set([
+    "aws:ec2/routeTableAssociation:RouteTableAssociation",
+    "aws:iam/rolePolicy:RolePolicy",
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+    "aws:kms/alias:Alias",
+]);
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
+type Inputs = Record<string, any>;
+const inputs = (r: RecordedResource) => r.inputs as Inputs;
+
+function ancestors(resource: RecordedResource, byUrn: Map<string, RecordedResource>): RecordedResource[] {
+    const chain: RecordedResource[] = [];
+    for (let current = byUrn.get(resource.parent); current; current = byUrn.get(current.parent)) chain.push(current);
+    return chain;
+}
+
+for (const stack of STACKS) {
+    describe(`whole program: ${stack} stack`, () => {
+        let evaluation: Evaluation;
+        let config: StackConfig;
+        let resources: RecordedResource[];
+        let byUrn: Map<string, RecordedResource>;
+        /** The resources under one region's Platform. */
+        const inRegion = (region: string) => resources.filter((r) => ancestors(r, byUrn).some((a) => a.type === "platform:index:Platform" && a.name === region));
+
+        before(async () => {
+            const input = readStackConfig(ROOT, stack);
+            config = resolveStackConfig({ project: input.project, stack, config: input.config, isSecret: (k) => input.secretKeys.includes(k) });
+            evaluation = await evaluate(ENTRY, stack, input);
+            resources = evaluation.resources;
+            byUrn = new Map(resources.map((r) => [r.urn, r]));
+        });
+
+        it("registers one Platform per region, everything else inside one, named after its region", () => {
+            const platforms = ofType(resources, "platform:index:Platform");
+            assert.deepEqual(platforms.map((p) => p.name).sort(), config.regions.map((r) => r.region).sort());
+            for (const resource of resources) {
+                if (resource.type === "pulumi:pulumi:Stack" || resource.type.startsWith("pulumi:providers:aws") || resource.type === "platform:index:Platform") continue;
+                const platform = ancestors(resource, byUrn).find((a) => a.type === "platform:index:Platform");
+                assert.ok(platform, `${resource.type} ${resource.name} is outside every Platform`);
+                assert.ok(resource.name.startsWith(`${platform.name}-`), `${resource.name} is not prefixed with ${platform.name}-`);
+            }
+        });
+
+        it("has no URN collisions and every parent chain ends at the stack", () => {
+            const urns = resources.map((r) => r.urn);
+            assert.equal(new Set(urns).size, urns.length);
+            for (const resource of resources.filter((r) => r.type !== "pulumi:pulumi:Stack")) {
+                const chain = ancestors(resource, byUrn);
+                assert.equal(chain[chain.length - 1]?.type, "pulumi:pulumi:Stack", `${resource.urn} does not descend from the stack`);
+            }
+        });
+
+        it("creates per region what the stack file describes", () => {
+            for (const region of config.regions) {
+                const own = inRegion(region.region);
+                assert.equal(ofType(own, "eks:index:Cluster").length, 1);
+                assert.equal(ofType(own, "eks:index:ManagedNodeGroup").length, Object.keys(config.nodeGroups).length);
+                assert.equal(ofType(own, "kubernetes:helm.sh/v3:Release").length, 1);
+                assert.equal(ofType(own, "aws:kms/key:Key").length, 2);
+                assert.equal(ofType(own, "aws:eks/addon:Addon").length, 3);
+                if (region.network.kind === "created") {
+                    const zones = region.network.availabilityZones;
+                    assert.equal(ofType(own, "aws:ec2/subnet:Subnet").length, 2 * zones);
+                    assert.equal(ofType(own, "aws:ec2/natGateway:NatGateway").length, region.network.natGateways === "perAz" ? zones : 1);
+                    assert.equal(ofType(own, "aws:ec2/flowLog:FlowLog").length, 1);
+                    assert.equal(ofType(own, "aws:ec2/vpcEndpoint:VpcEndpoint").length, 1);
+                }
+            }
+        });
+
+        it("uses each region's own provider for every AWS and Kubernetes resource", () => {
+            for (const region of config.regions) {
+                for (const resource of inRegion(region.region).filter((r) => r.custom && r.type.startsWith("aws:"))) {
+                    assert.match(resource.provider, new RegExp(`pulumi:providers:aws::${region.region}::`), `${resource.name}`);
+                }
+                for (const resource of inRegion(region.region).filter((r) => r.custom && r.type.startsWith("kubernetes:"))) {
+                    assert.match(resource.provider, new RegExp(`pulumi:providers:kubernetes::${region.region}-cluster-k8s::`), `${resource.name}`);
+                }
+            }
+        });
+
+        it("configures each control plane as the stack file says, with nothing to bootstrap", () => {
+            for (const region of config.regions) {
+                const cluster = inputs(one(inRegion(region.region), "eks:index:Cluster"));
+                assert.equal(cluster.name, region.names.cluster);
+                assert.equal(cluster.version, config.versions.kubernetes);
+                assert.equal(cluster.authenticationMode, "API");
+                assert.equal(cluster.endpointPrivateAccess, true);
+                assert.equal(cluster.endpointPublicAccess, config.cluster.endpoint.public);
+                assert.deepEqual(cluster.enabledClusterLogTypes, [...CONTROL_PLANE_LOG_TYPES]);
+                assert.match(cluster.encryptionConfigKeyArn, /^arn:aws:kms:/);
+                assert.equal(cluster.deletionProtection, config.cluster.deletionProtection);
+                assert.equal(cluster.kubernetesServiceIpAddressRange, region.serviceCidr);
+                assert.equal(cluster.bootstrapSelfManagedAddons, false);
+                assert.equal(cluster.kubeProxyAddonOptions.enabled, false);
+                assert.equal(cluster.corednsAddonOptions.enabled, false);
+                assert.equal(cluster.skipDefaultNodeGroup, true);
+                for (const entry of Object.values(cluster.accessEntries as Inputs)) {
+                    assert.deepEqual(entry.kubernetesGroups ?? [], [], "no access entry maps to Kubernetes groups such as system:masters");
+                }
+                assert.equal(Object.keys(cluster.accessEntries).length, config.cluster.access.admins.length + config.cluster.access.viewers.length);
+            }
+        });
+
+        it("creates the log group before the control plane that writes to it", () => {
+            for (const region of config.regions) {
+                const own = inRegion(region.region);
+                const logGroup = ofType(own, "aws:cloudwatch/logGroup:LogGroup").find((r) => inputs(r).name === region.names.controlPlaneLogGroup);
+                assert.ok(logGroup);
+                assert.ok(one(own, "eks:index:Cluster").dependencies.includes(logGroup.urn));
+                assert.equal(inputs(logGroup).retentionInDays, config.cluster.logRetentionDays);
+                assert.ok(inputs(logGroup).kmsKeyId);
+            }
+        });
+
+        it("installs Cilium before the node groups, which would never become Ready without it", () => {
+            for (const region of config.regions) {
+                const own = inRegion(region.region);
+                const release = one(own, "kubernetes:helm.sh/v3:Release");
+                const groups = ofType(own, "eks:index:ManagedNodeGroup");
+                for (const group of groups) assert.ok(group.dependencies.includes(release.urn), `${group.name} must wait for Cilium`);
+                assert.ok(!release.dependencies.some((urn) => groups.some((g) => g.urn === urn)), "Cilium must not wait for the nodes");
+                const agent = ofType(own, "aws:eks/addon:Addon").find((a) => inputs(a).addonName === "eks-pod-identity-agent");
+                const association = one(own, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+                assert.ok(agent && release.dependencies.includes(agent.urn), "the operator needs the Pod Identity agent");
+                assert.ok(release.dependencies.includes(association.urn), "the operator needs its association before it starts");
+                for (const addon of ofType(own, "aws:eks/addon:Addon").filter((a) => ["coredns", "aws-ebs-csi-driver"].includes(inputs(a).addonName))) {
+                    for (const group of groups) assert.ok(addon.dependencies.includes(group.urn), `${inputs(addon).addonName} must wait for ${group.name}`);
+                }
+            }
+        });
+
+        it("pins every chart and add-on to the stack's version lock", () => {
+            for (const release of ofType(resources, "kubernetes:helm.sh/v3:Release")) {
+                assert.equal(inputs(release).version, config.versions.charts.cilium);
+                assert.match(inputs(release).version, /^\d+\.\d+\.\d+$/);
+            }
+            for (const addon of ofType(resources, "aws:eks/addon:Addon")) {
+                const name = inputs(addon).addonName as keyof StackConfig["versions"]["addons"];
+                assert.equal(inputs(addon).addonVersion, config.versions.addons[name]);
+            }
+            for (const group of ofType(resources, "eks:index:ManagedNodeGroup")) {
+                assert.equal(inputs(group).releaseVersion, config.versions.nodeAmiRelease);
+                assert.equal(inputs(group).version, config.versions.kubernetes);
+            }
+        });
+
+        it("gives node groups the Cilium startup taint, their sizes, and lets autoscaling keep its desired size", () => {
+            for (const region of config.regions) {
+                for (const [role, settings] of Object.entries(config.nodeGroups)) {
+                    const group = inputs(one(inRegion(region.region), "eks:index:ManagedNodeGroup", `${region.region}-nodes-${role}`));
+                    assert.deepEqual(group.scalingConfig, { minSize: settings.minSize, desiredSize: settings.desiredSize, maxSize: settings.maxSize });
+                    assert.equal(group.ignoreScalingChanges, true);
+                    assert.ok(group.taints.some((t: Inputs) => t.key === "node.cilium.io/agent-not-ready" && t.effect === "NO_EXECUTE"));
+                    assert.equal(group.capacityType, settings.capacityType);
+                    assert.equal(group.nodeGroupName, region.names.nodeGroups[role as keyof typeof region.names.nodeGroups]);
+                    assert.ok(group.launchTemplate.id, "every group uses its launch template");
+                }
+                for (const template of ofType(inRegion(region.region), "aws:ec2/launchTemplate:LaunchTemplate")) {
+                    assert.equal(inputs(template).metadataOptions.httpTokens, "required");
+                    assert.equal(inputs(template).metadataOptions.httpPutResponseHopLimit, 1);
+                    assert.equal(inputs(template).blockDeviceMappings[0].ebs.encrypted, "true");
+                    assert.equal(inputs(template).keyName, undefined);
+                }
+            }
+        });
+
+        it("protects stateful resources exactly when the stack file asks", () => {
+            const stateful = resources.filter((r) => ["eks:index:Cluster", "aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup"].includes(r.type));
+            assert.ok(stateful.length > 0);
+            for (const resource of stateful) assert.equal(resource.protect, config.protect, `${resource.type} ${resource.name}`);
+        });
+
+        it("tags every taggable AWS resource with environment, region and owner", () => {
+            for (const region of config.regions) {
+                for (const resource of inRegion(region.region).filter((r) => r.type.startsWith("aws:") && !UNTAGGABLE.has(r.type))) {
+                    const tags = inputs(resource).tags ?? {};
+                    for (const key of ["environment", "region", "owner"]) {
+                        assert.equal(tags[key], region.tags[key], `${resource.type} ${resource.name} lacks ${key}`);
+                    }
+                }
+            }
+            for (const provider of ofType(resources, "pulumi:providers:aws")) {
+                assert.equal(JSON.parse(inputs(provider).defaultTags).tags.region, inputs(provider).region);
+            }
+        });
+
+        it("opens no security group to the internet and grants no wildcard IAM action", () => {
+            const json = JSON.stringify(resources.filter((r) => /SecurityGroup/.test(r.type)).map((r) => r.inputs));
+            assert.ok(!json.includes("0.0.0.0/0"), "a security group allows 0.0.0.0/0");
+            for (const policy of ofType(resources, "aws:iam/rolePolicy:RolePolicy")) {
+                for (const statement of JSON.parse(inputs(policy).policy).Statement as Inputs[]) {
+                    const actions: string[] = [].concat(statement.Action);
+                    assert.ok(actions.every((a) => a !== "*" && !a.endsWith(":*")), `${policy.name} grants ${actions.join(", ")}`);
+                }
+            }
+        });
+
+        it("exports each cluster's kubeconfig as a secret", async () => {
+            const clusters = evaluation.exports.clusters as Record<string, { kubeconfig: pulumi.Output<string> }>;
+            assert.deepEqual(Object.keys(clusters).sort(), config.regions.map((r) => r.region).sort());
+            for (const cluster of Object.values(clusters)) assert.equal(await pulumi.isSecret(cluster.kubeconfig), true);
+        });
+    });
+}
+
+describe("whole program: invalid stack file", () => {
+    it("fails before registering a single resource", async () => {
+        const settings = settingsOf("prod");
+        settings.regions[1].vpcCidr = settings.regions[0].vpcCidr;
+        const raw = rawConfig(settings, { stack: "prod" });
+        const input = { project: raw.project, config: { ...readStackConfig(ROOT, "prod").config, ...raw.config }, secretKeys: [] };
+        await assert.rejects(evaluate(ENTRY, "prod", input), (error: unknown) => {
+            assert.ok(error instanceof EvaluationError);
+            assert.ok(error.cause instanceof StackConfigError);
+            assert.match(error.message, /regions\[1\]\.vpcCidr: 10\.20\.0\.0\/16 overlaps regions\[0\]\.vpcCidr/);
+            assert.deepEqual(error.resources.map((r) => r.type), ["pulumi:pulumi:Stack"]);
+            return true;
+        });
+    });
+});
+
+describe("whole program: a region in an existing VPC", () => {
+    it("creates no network, and points the cluster, nodes and Cilium at the given VPC", async () => {
+        const settings = settingsOf("staging");
+        const existing = { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], publicSubnetIds: [] };
+        settings.regions[0].existingVpc = existing;
+        const raw = rawConfig(settings, { stack: "staging" });
+        const input = { project: raw.project, config: { ...readStackConfig(ROOT, "staging").config, ...raw.config }, secretKeys: [] };
+        const { resources } = await evaluate(ENTRY, "staging", input);
+        assert.equal(ofType(resources, "platform:network:Network").length, 0);
+        assert.equal(ofType(resources, "aws:ec2/vpc:Vpc").length, 0);
+        assert.deepEqual(inputs(one(resources, "eks:index:Cluster")).privateSubnetIds, existing.privateSubnetIds);
+        for (const group of ofType(resources, "eks:index:ManagedNodeGroup")) assert.deepEqual(inputs(group).subnetIds, existing.privateSubnetIds);
+        assert.match(inputs(one(resources, "aws:iam/rolePolicy:RolePolicy", "us-east-1-cilium-operator")).policy, /vpc\/vpc-0123456789abcdef0/);
+    });
+});
