@@ -1,0 +1,38 @@
+// Documentation that states what the code does is checked against the code.
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { z } from "zod";
+import { renderReference, withReference } from "../stacks/reference";
+import { SETTINGS } from "../stacks/schema";
+import { ROOT } from "./fixtures";
+
+const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+describe("documentation", () => {
+    it("carries a configuration reference that matches the schema, defaults included", () => {
+        assert.equal(withReference(readme), readme, "README.md is out of date: run npm run docs");
+        for (const key of Object.keys(SETTINGS)) assert.ok(renderReference().includes(`| \`${key}\``));
+    });
+
+    it("gives a quick start whose commands exist", () => {
+        const scripts = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as Record<string, string>;
+        assert.match(readme, /npm ci && npm run plan/);
+        assert.match(readme, /npm test/);
+        for (const script of ["plan", "test", "bench", "lint", "docs"]) assert.ok(scripts[script], `no npm script ${script}`);
+        const ci = readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
+        assert.match(ci, /^npm ci$/m);
+        assert.match(ci, /^npm test$/m);
+    });
+
+    it("declares every setting in Pulumi.yaml, with the schema's defaults", () => {
+        const declared = (parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> }).config;
+        for (const [key, schema] of Object.entries(SETTINGS)) {
+            const entry = declared[`platform:${key}`];
+            assert.ok(entry, `Pulumi.yaml does not declare platform:${key}`);
+            const json = z.toJSONSchema(schema as z.ZodType, { io: "input", unrepresentable: "any" }) as { default?: unknown };
+            if (json.default !== undefined) assert.deepEqual(entry.default, json.default, `platform:${key} default`);
+        }
+    });
+});
