@@ -1,19 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { PARTITION } from "../stacks/catalog";
 import type { VersionLock } from "../stacks/schema";
-import { type Scope, managedPolicyArn, podIdentityTrustPolicy } from "./policies";
+import type { ClusterHandle } from "./cluster";
+import { podIdentityTrustPolicy } from "./policies";
+import { createRole } from "./roles";
 import { SYSTEM_PLACEMENT, zoneSpread } from "./scheduling";
 
 export interface CoreAddonsArgs {
-    /** Cluster name, resolved once the control plane exists. */
-    readonly clusterName: pulumi.Input<string>;
-    readonly cluster: string;
+    readonly cluster: ClusterHandle;
     readonly versions: VersionLock["addons"];
     readonly ebsCsiRoleName: string;
-    readonly scope: pulumi.Input<Scope>;
-    readonly tags: Readonly<Record<string, string>>;
-    readonly provider: k8s.Provider;
     /** Add-ons with Deployments need Ready nodes: the node groups. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -77,38 +75,33 @@ export class CoreAddons extends pulumi.ComponentResource {
 
     constructor(name: string, args: CoreAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:addons:CoreAddons", name, {}, opts);
-        const parent = { parent: this };
-        const scope = pulumi.output(args.scope);
-        const addon = { resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", tags: args.tags };
+        const cluster = args.cluster;
+        const addon = { clusterName: cluster.createdName, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", tags: cluster.tags };
 
         this.coredns = new aws.eks.Addon(`${name}-coredns`, {
-            clusterName: args.clusterName,
             addonName: "coredns",
             addonVersion: args.versions.coredns,
             configurationValues: JSON.stringify(corednsConfiguration()),
             ...addon,
         }, { parent: this, dependsOn: args.dependsOn });
 
-        const ebsRole = new aws.iam.Role(`${name}-ebs-csi`, {
-            name: args.ebsCsiRoleName,
-            description: `EBS CSI driver controller of ${args.cluster}`,
-            assumeRolePolicy: scope.apply((s) => JSON.stringify(podIdentityTrustPolicy(s, args.cluster))),
-            tags: args.tags,
-        }, parent);
-        const ebsPolicy = new aws.iam.RolePolicyAttachment(`${name}-ebs-csi`, {
-            role: ebsRole.name,
-            policyArn: scope.apply((s) => managedPolicyArn(s.partition, "service-role/AmazonEBSCSIDriverPolicy")),
-        }, parent);
+        const ebs = createRole(`${name}-ebs-csi`, {
+            roleName: args.ebsCsiRoleName,
+            description: `EBS CSI driver controller of ${cluster.name}`,
+            trust: cluster.scope.apply((s) => podIdentityTrustPolicy(s, cluster.name)),
+            managedPolicies: ["service-role/AmazonEBSCSIDriverPolicy"],
+            partition: PARTITION,
+            tags: cluster.tags,
+        }, this);
         this.ebsCsi = new aws.eks.Addon(`${name}-ebs-csi`, {
-            clusterName: args.clusterName,
             addonName: "aws-ebs-csi-driver",
             addonVersion: args.versions["aws-ebs-csi-driver"],
             configurationValues: JSON.stringify(ebsCsiConfiguration()),
-            podIdentityAssociations: [{ roleArn: ebsRole.arn, serviceAccount: DEFAULTS.ebsCsiServiceAccount }],
+            podIdentityAssociations: [{ roleArn: ebs.role.arn, serviceAccount: DEFAULTS.ebsCsiServiceAccount }],
             ...addon,
-        }, { parent: this, dependsOn: [...args.dependsOn, ebsPolicy] });
+        }, { parent: this, dependsOn: [...args.dependsOn, ...ebs.grants] });
 
-        new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassSpec(), { parent: this, provider: args.provider });
+        new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassSpec(), { parent: this, provider: cluster.provider });
 
         this.registerOutputs({});
     }

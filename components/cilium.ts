@@ -1,25 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS } from "../stacks/catalog";
-import { type Scope, ciliumOperatorPolicy, podIdentityTrustPolicy } from "./policies";
-import { NODE_GROUP_LABEL, SYSTEM_PLACEMENT, SYSTEM_TAINT, tolerate } from "./scheduling";
+import { CHARTS, PARTITION } from "../stacks/catalog";
+import type { ClusterHandle } from "./cluster";
+import { ciliumOperatorPolicy, podIdentityTrustPolicy } from "./policies";
+import { createRole } from "./roles";
+import { SYSTEM_PLACEMENT, SYSTEM_TAINT, tolerate } from "./scheduling";
 
 export interface CiliumArgs {
-    /** Cluster name, resolved once the control plane exists. */
-    readonly clusterName: pulumi.Input<string>;
-    /** Cluster name as a plain value, for Cilium's cluster.name and the IAM conditions. */
-    readonly cluster: string;
+    readonly cluster: ClusterHandle;
     /** Cilium cluster ID, unique in the fleet so a ClusterMesh can join clusters later. */
     readonly clusterId: number;
-    /** API server URL: without kube-proxy, Cilium cannot reach the kubernetes Service. */
-    readonly endpoint: pulumi.Input<string>;
     readonly vpcId: pulumi.Input<string>;
     readonly chartVersion: string;
     readonly operatorRoleName: string;
-    readonly scope: pulumi.Input<Scope>;
-    readonly tags: Readonly<Record<string, string>>;
-    readonly provider: k8s.Provider;
     /** What the operator needs before it starts: the Pod Identity agent. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -64,6 +58,7 @@ export function ciliumValues<Host>(args: CiliumValuesArgs<Host>) {
         operator: {
             replicas: DEFAULTS.operatorReplicas,
             rollOutPods: true,
+            // Node labels, not chart settings: the chart's only default entry is kubernetes.io/os.
             nodeSelector: { "kubernetes.io/os": "linux", ...SYSTEM_PLACEMENT.nodeSelector },
             tolerations: [...OPERATOR_DEFAULT_TOLERATIONS, tolerate(SYSTEM_TAINT)],
             topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }],
@@ -74,11 +69,8 @@ export function ciliumValues<Host>(args: CiliumValuesArgs<Host>) {
         hubble: {
             enabled: true,
             metrics: { enabled: [...DEFAULTS.hubbleMetrics], enableOpenMetrics: true },
-            relay: {
-                enabled: true,
-                nodeSelector: { "kubernetes.io/os": "linux", [NODE_GROUP_LABEL]: "system" },
-                tolerations: [...SYSTEM_PLACEMENT.tolerations],
-            },
+            // Relay only aggregates flows for the CLI and UI: any untainted node will do.
+            relay: { enabled: true },
         },
     };
 }
@@ -102,40 +94,36 @@ export class Cilium extends pulumi.ComponentResource {
 
     constructor(name: string, args: CiliumArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:addons:Cilium", name, {}, opts);
-        const parent = { parent: this };
-        const scope = pulumi.output(args.scope);
-
-        const role = new aws.iam.Role(`${name}-operator`, {
-            name: args.operatorRoleName,
-            description: `Cilium operator (ENI IPAM) of ${args.cluster}`,
-            assumeRolePolicy: scope.apply((s) => JSON.stringify(podIdentityTrustPolicy(s, args.cluster))),
-            tags: args.tags,
-        }, parent);
-        const policy = new aws.iam.RolePolicy(`${name}-operator`, {
-            role: role.id,
-            policy: pulumi.all([scope, args.vpcId]).apply(([s, vpcId]) => JSON.stringify(ciliumOperatorPolicy(s, { vpcId, cluster: args.cluster }))),
-        }, parent);
+        const cluster = args.cluster;
+        const { role, grants } = createRole(`${name}-operator`, {
+            roleName: args.operatorRoleName,
+            description: `Cilium operator (ENI IPAM) of ${cluster.name}`,
+            trust: cluster.scope.apply((s) => podIdentityTrustPolicy(s, cluster.name)),
+            policy: pulumi.all([cluster.scope, args.vpcId]).apply(([s, vpcId]) => ciliumOperatorPolicy(s, { vpcId, cluster: cluster.name })),
+            partition: PARTITION,
+            tags: cluster.tags,
+        }, this);
         // The Pod Identity webhook injects credentials only into pods created after the
         // association exists, so the release waits for it.
         const association = new aws.eks.PodIdentityAssociation(`${name}-operator`, {
-            clusterName: args.clusterName,
+            clusterName: cluster.createdName,
             namespace: DEFAULTS.namespace,
             serviceAccount: DEFAULTS.operatorServiceAccount,
             roleArn: role.arn,
-            tags: args.tags,
-        }, parent);
+            tags: cluster.tags,
+        }, { parent: this });
 
-        const apiServerHost = pulumi.output(args.endpoint).apply((url) => url.replace(/^https:\/\//, ""));
+        const apiServerHost = cluster.endpoint.apply((url) => url.replace(/^https:\/\//, ""));
         this.release = new k8s.helm.v3.Release(`${name}-release`, {
             name: DEFAULTS.release,
             namespace: DEFAULTS.namespace,
             chart: CHARTS.cilium.chart,
             repositoryOpts: { repo: CHARTS.cilium.repository },
             version: args.chartVersion,
-            values: ciliumValues({ cluster: args.cluster, clusterId: args.clusterId, apiServerHost }),
+            values: ciliumValues({ cluster: cluster.name, clusterId: args.clusterId, apiServerHost }),
             skipAwait: true,
             maxHistory: 10,
-        }, { parent: this, provider: args.provider, dependsOn: [...args.dependsOn, association, policy] });
+        }, { parent: this, provider: cluster.provider, dependsOn: [...args.dependsOn, association, ...grants] });
 
         this.operatorRoleArn = role.arn;
         this.registerOutputs({ operatorRoleArn: this.operatorRoleArn });

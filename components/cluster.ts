@@ -4,7 +4,8 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_POLICIES, CONTROL_PLANE_LOG_TYPES, PARTITION } from "../stacks/catalog";
 import type { ClusterSettings } from "../stacks/schema";
-import { type Scope, clusterEncryptionPolicy, managedPolicyArn, serviceTrustPolicy } from "./policies";
+import { type Scope, clusterEncryptionPolicy, serviceTrustPolicy } from "./policies";
+import { createRole } from "./roles";
 
 export interface ClusterArgs {
     readonly name: string;
@@ -25,6 +26,24 @@ export interface ClusterArgs {
     readonly tags: Readonly<Record<string, string>>;
     /** Protect the cluster and its log group from deletion by Pulumi. */
     readonly protect: boolean;
+}
+
+/**
+ * What the components built on a cluster need of it: its identity, its API, and where and how
+ * its AWS resources are named and tagged.
+ */
+export interface ClusterHandle {
+    /** Cluster name, known before creation: for physical names and IAM conditions. */
+    readonly name: string;
+    /** The same name, resolved only once the control plane exists: use it to order work after it. */
+    readonly createdName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    /** The @pulumi/eks component, for node groups. */
+    readonly eks: eks.Cluster;
+    /** Kubernetes provider for the cluster's API. */
+    readonly provider: k8s.Provider;
+    readonly scope: pulumi.Output<Scope>;
+    readonly tags: Readonly<Record<string, string>>;
 }
 
 export interface AccessEntry {
@@ -64,13 +83,9 @@ export function accessEntries(access: ClusterSettings["access"], partition: stri
  * Cilium operator needs its credentials before any node can become Ready.
  */
 export class Cluster extends pulumi.ComponentResource {
-    /** The cluster name, resolved only once the control plane exists: use it to order work after it. */
-    readonly name: pulumi.Output<string>;
-    readonly endpoint: pulumi.Output<string>;
+    readonly handle: ClusterHandle;
     readonly oidcIssuer: pulumi.Output<string>;
     readonly kubeconfig: pulumi.Output<string>;
-    readonly eks: eks.Cluster;
-    readonly provider: k8s.Provider;
     readonly podIdentityAgent: aws.eks.Addon;
 
     constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -79,20 +94,15 @@ export class Cluster extends pulumi.ComponentResource {
         const scope = pulumi.output(args.scope);
         const tags = { ...args.tags, Name: args.name };
 
-        const role = new aws.iam.Role(`${name}-role`, {
-            name: args.roleName,
+        const { role, grants } = createRole(`${name}-role`, {
+            roleName: args.roleName,
             description: `EKS control plane of ${args.name}`,
-            assumeRolePolicy: scope.apply((s) => JSON.stringify(serviceTrustPolicy("eks.amazonaws.com", s, { tagSession: true }))),
+            trust: scope.apply((s) => serviceTrustPolicy("eks.amazonaws.com", s, { tagSession: true })),
+            managedPolicies: ["AmazonEKSClusterPolicy"],
+            policy: pulumi.output(args.secretsKeyArn).apply(clusterEncryptionPolicy),
+            partition: PARTITION,
             tags,
-        }, parent);
-        const clusterPolicy = new aws.iam.RolePolicyAttachment(`${name}-role-cluster-policy`, {
-            role: role.name,
-            policyArn: scope.apply((s) => managedPolicyArn(s.partition, "AmazonEKSClusterPolicy")),
-        }, parent);
-        const encryptionPolicy = new aws.iam.RolePolicy(`${name}-role-encryption`, {
-            role: role.id,
-            policy: pulumi.output(args.secretsKeyArn).apply((arn) => JSON.stringify(clusterEncryptionPolicy(arn))),
-        }, parent);
+        }, this);
 
         // EKS writes to this exact name; created first, the group gets our retention and key
         // instead of the never-expiring, unencrypted group EKS would create.
@@ -104,7 +114,7 @@ export class Cluster extends pulumi.ComponentResource {
         }, { parent: this, protect: args.protect });
 
         const endpoint = args.settings.endpoint;
-        this.eks = new eks.Cluster(`${name}-eks`, {
+        const cluster = new eks.Cluster(`${name}-eks`, {
             name: args.name,
             version: args.version,
             vpcId: args.vpcId,
@@ -130,20 +140,24 @@ export class Cluster extends pulumi.ComponentResource {
             createOidcProvider: false,
             tags: args.tags,
             clusterTags: tags,
-        }, { parent: this, protect: args.protect, dependsOn: [clusterPolicy, encryptionPolicy, logGroup] });
+        }, { parent: this, protect: args.protect, dependsOn: [...grants, logGroup] });
 
-        const eksCluster = this.eks.eksCluster;
-        this.name = eksCluster.name;
-        this.endpoint = eksCluster.endpoint;
-        this.oidcIssuer = eksCluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? "");
-        this.kubeconfig = pulumi.secret(this.eks.kubeconfigJson);
-
-        this.provider = new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent);
+        this.oidcIssuer = cluster.eksCluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? "");
+        this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+        this.handle = {
+            name: args.name,
+            createdName: cluster.eksCluster.name,
+            endpoint: cluster.eksCluster.endpoint,
+            eks: cluster,
+            provider: new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent),
+            scope,
+            tags: args.tags,
+        };
 
         // A DaemonSet on the host network that tolerates every taint: it runs on a node before
         // the node is Ready, which is what lets the Cilium operator obtain credentials.
         this.podIdentityAgent = new aws.eks.Addon(`${name}-pod-identity-agent`, {
-            clusterName: this.name,
+            clusterName: this.handle.createdName,
             addonName: "eks-pod-identity-agent",
             addonVersion: args.podIdentityAgentVersion,
             resolveConflictsOnCreate: "OVERWRITE",
@@ -151,6 +165,6 @@ export class Cluster extends pulumi.ComponentResource {
             tags,
         }, parent);
 
-        this.registerOutputs({ name: this.name, endpoint: this.endpoint, oidcIssuer: this.oidcIssuer, kubeconfig: this.kubeconfig });
+        this.registerOutputs({ name: this.handle.createdName, endpoint: this.handle.endpoint, oidcIssuer: this.oidcIssuer, kubeconfig: this.kubeconfig });
     }
 }

@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { SubnetLayout } from "../stacks/layout";
-import { EKS_UNSUPPORTED_ZONE_IDS } from "../stacks/catalog";
+import { EKS_UNSUPPORTED_ZONE_IDS, PARTITION } from "../stacks/catalog";
 import { type Scope, flowLogsPolicy, serviceTrustPolicy } from "./policies";
+import { createRole } from "./roles";
 
 export interface NetworkArgs {
     /** Cluster name, for subnet discovery tags. */
@@ -131,18 +132,16 @@ export class Network extends pulumi.ComponentResource {
             kmsKeyId: args.logsKeyArn,
             tags: tagged("flow-logs"),
         }, { parent: this, protect: args.protect });
-        const role = new aws.iam.Role(`${name}-flow-logs`, {
-            name: args.flowLogsRoleName,
+        const { role } = createRole(`${name}-flow-logs`, {
+            roleName: args.flowLogsRoleName,
             description: `Delivers VPC flow logs of ${args.cluster}`,
-            assumeRolePolicy: scope.apply((s) => JSON.stringify(serviceTrustPolicy("vpc-flow-logs.amazonaws.com", s, {
+            trust: scope.apply((s) => serviceTrustPolicy("vpc-flow-logs.amazonaws.com", s, {
                 sourceArn: `arn:${s.partition}:ec2:${s.region}:${s.accountId}:vpc-flow-log/*`,
-            }))),
+            })),
+            policy: scope.apply((s) => flowLogsPolicy(s, args.flowLogGroup)),
+            partition: PARTITION,
             tags: tagged("flow-logs"),
-        }, parent);
-        new aws.iam.RolePolicy(`${name}-flow-logs`, {
-            role: role.id,
-            policy: scope.apply((s) => JSON.stringify(flowLogsPolicy(s, args.flowLogGroup))),
-        }, parent);
+        }, this);
         new aws.ec2.FlowLog(`${name}-flow-logs`, {
             vpcId: vpc.id,
             trafficType: "ALL",

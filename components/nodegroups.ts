@@ -1,16 +1,17 @@
 import * as aws from "@pulumi/aws";
 import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
-import { AMI_TYPES } from "../stacks/catalog";
+import { AMI_TYPES, PARTITION } from "../stacks/catalog";
 import { NODE_GROUP_ROLES } from "../stacks/names";
 import type { NodeGroupRole, NodeGroupSettings, Settings } from "../stacks/schema";
-import { type Scope, managedPolicyArn, serviceTrustPolicy } from "./policies";
+import type { ClusterHandle } from "./cluster";
+import { serviceTrustPolicy } from "./policies";
+import { createRole } from "./roles";
 import { CILIUM_STARTUP_TAINT, MEMORY_TAINT, NODE_GROUP_LABEL, SYSTEM_TAINT, type Taint } from "./scheduling";
 
 export interface NodeGroupsArgs {
     /** The cluster the groups join. */
-    readonly cluster: eks.Cluster;
-    readonly clusterName: string;
+    readonly cluster: ClusterHandle;
     readonly nodeRoleName: string;
     readonly groupNames: Readonly<Record<NodeGroupRole, string>>;
     readonly launchTemplateNames: Readonly<Record<NodeGroupRole, string>>;
@@ -20,8 +21,6 @@ export interface NodeGroupsArgs {
     /** EKS-optimized AL2023 AMI release, e.g. "1.35.6-20260714". */
     readonly amiRelease: string;
     readonly subnetIds: pulumi.Input<string>[];
-    readonly scope: pulumi.Input<Scope>;
-    readonly tags: Readonly<Record<string, string>>;
     /** What must exist before nodes launch: the CNI, without which they never become Ready. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -83,22 +82,19 @@ export class NodeGroups extends pulumi.ComponentResource {
     constructor(name: string, args: NodeGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:eks:NodeGroups", name, {}, opts);
         const parent = { parent: this };
-        const scope = pulumi.output(args.scope);
-
-        const role = new aws.iam.Role(`${name}-role`, {
-            name: args.nodeRoleName,
-            description: `Managed node groups of ${args.clusterName}`,
-            assumeRolePolicy: scope.apply((s) => JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com", s))),
-            tags: args.tags,
-        }, parent);
-        const attachments = NODE_POLICIES.map((policy) => new aws.iam.RolePolicyAttachment(`${name}-role-${policy}`, {
-            role: role.name,
-            policyArn: scope.apply((s) => managedPolicyArn(s.partition, policy)),
-        }, parent));
+        const cluster = args.cluster;
+        const { role, grants } = createRole(`${name}-role`, {
+            roleName: args.nodeRoleName,
+            description: `Managed node groups of ${cluster.name}`,
+            trust: cluster.scope.apply((s) => serviceTrustPolicy("ec2.amazonaws.com", s)),
+            managedPolicies: [...NODE_POLICIES],
+            partition: PARTITION,
+            tags: cluster.tags,
+        }, this);
 
         this.groups = NODE_GROUP_ROLES.map((groupRole) => {
             const settings = args.groups[groupRole];
-            const groupTags = { ...args.tags, Name: args.groupNames[groupRole], [NODE_GROUP_LABEL]: groupRole };
+            const groupTags = { ...cluster.tags, Name: args.groupNames[groupRole], [NODE_GROUP_LABEL]: groupRole };
             const template = new aws.ec2.LaunchTemplate(`${name}-${groupRole}`, {
                 name: args.launchTemplateNames[groupRole],
                 description: `Nodes of ${args.groupNames[groupRole]}`,
@@ -108,7 +104,7 @@ export class NodeGroups extends pulumi.ComponentResource {
             }, parent);
             const placement = nodePlacement(groupRole, settings);
             return new eks.ManagedNodeGroup(`${name}-${groupRole}`, {
-                cluster: args.cluster,
+                cluster: cluster.eks,
                 nodeGroupName: args.groupNames[groupRole],
                 nodeRole: role,
                 subnetIds: args.subnetIds,
@@ -123,7 +119,7 @@ export class NodeGroups extends pulumi.ComponentResource {
                 taints: placement.taints.map((taint) => ({ ...taint })),
                 launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
                 tags: groupTags,
-            }, { parent: this, dependsOn: [...args.dependsOn, ...attachments] });
+            }, { parent: this, dependsOn: [...args.dependsOn, ...grants] });
         });
 
         this.names = args.groupNames;

@@ -97,22 +97,16 @@ export class Platform extends pulumi.ComponentResource {
         }, parent);
 
         const cilium = new Cilium(`${name}-cilium`, {
-            clusterName: cluster.name,
-            cluster: names.cluster,
+            cluster: cluster.handle,
             clusterId: region.ciliumClusterId,
-            endpoint: cluster.endpoint,
             vpcId,
             chartVersion: versions.charts.cilium,
             operatorRoleName: names.roles.ciliumOperator,
-            scope,
-            tags: region.tags,
-            provider: cluster.provider,
             dependsOn: [cluster.podIdentityAgent],
         }, parent);
 
         const nodeGroups = new NodeGroups(`${name}-nodes`, {
-            cluster: cluster.eks,
-            clusterName: names.cluster,
+            cluster: cluster.handle,
             nodeRoleName: names.roles.node,
             groupNames: names.nodeGroups,
             launchTemplateNames: names.launchTemplates,
@@ -120,24 +114,18 @@ export class Platform extends pulumi.ComponentResource {
             kubernetesVersion: versions.kubernetes,
             amiRelease: versions.nodeAmiRelease,
             subnetIds: privateSubnetIds,
-            scope,
-            tags: region.tags,
             dependsOn: [cilium.release],
         }, parent);
 
         new CoreAddons(`${name}-addons`, {
-            clusterName: cluster.name,
-            cluster: names.cluster,
+            cluster: cluster.handle,
             versions: versions.addons,
             ebsCsiRoleName: names.roles.ebsCsi,
-            scope,
-            tags: region.tags,
-            provider: cluster.provider,
             dependsOn: nodeGroups.groups,
         }, parent);
 
         this.clusterName = names.cluster;
-        this.endpoint = cluster.endpoint;
+        this.endpoint = cluster.handle.endpoint;
         this.oidcIssuer = cluster.oidcIssuer;
         this.kubeconfig = cluster.kubeconfig;
         this.nodeGroupNames = nodeGroups.names;

@@ -23,6 +23,8 @@ export interface RecordedResource {
     readonly name: string;
     readonly parent: string;
     readonly custom: boolean;
+    /** A component implemented by a provider plugin (@pulumi/eks): one resource here, many at deploy time. */
+    readonly remote: boolean;
     /** Provider reference (`<urn>::<id>`), empty for components and default providers. */
     readonly provider: string;
     readonly protect: boolean;
@@ -283,6 +285,7 @@ export async function run(stack: string, input: StackInput, program: () => Recor
             name: req.getName(),
             parent: req.getParent(),
             custom: req.getCustom(),
+            remote: req.getRemote?.() ?? false,
             provider: req.getProvider(),
             protect: req.getProtect?.() ?? false,
             retainOnDelete: req.getRetainondelete?.() ?? false,
@@ -322,6 +325,7 @@ interface RegisterRequest {
     getName(): string;
     getParent(): string;
     getCustom(): boolean;
+    getRemote?(): boolean;
     getProvider(): string;
     getProtect?(): boolean;
     getRetainondelete?(): boolean;

@@ -50,22 +50,34 @@ function buildTree(resources: readonly RecordedResource[]): Map<string, Tree> {
 
 const descendants = (node: Tree): RecordedResource[] => node.children.flatMap((child) => [child.resource, ...descendants(child)]);
 
+/** Components in the order their type first appears (creation order), same-type ones by name. */
+function ordered(children: readonly Tree[]): Tree[] {
+    const firstOfType = new Map<string, number>();
+    children.forEach((child, i) => firstOfType.has(child.resource.type) || firstOfType.set(child.resource.type, i));
+    return [...children].sort((a, b) =>
+        (firstOfType.get(a.resource.type) as number) - (firstOfType.get(b.resource.type) as number) || a.resource.name.localeCompare(b.resource.name));
+}
+
 function renderComponent(node: Tree, indent: string, lines: string[]): void {
     const own = node.children.filter((child) => child.children.length === 0 && child.resource.custom);
-    const components = node.children.filter((child) => !child.resource.custom || child.children.length > 0);
+    const components = ordered(node.children.filter((child) => !child.resource.custom || child.children.length > 0));
     const label = `${shortType(node.resource.type)} ${node.resource.name}`;
-    lines.push(`${indent}${label.padEnd(Math.max(44 - indent.length, label.length + 1))} ${countBy(own.map((child) => shortType(child.resource.type)))}`.trimEnd());
+    // @pulumi/eks components are remote: their children are created by the eks provider at deploy time.
+    const content = node.resource.type.startsWith("eks:") ? "(@pulumi/eks component)" : countBy(own.map((child) => shortType(child.resource.type)));
+    lines.push(`${indent}${label.padEnd(Math.max(48 - indent.length, label.length + 1))} ${content}`.trimEnd());
     for (const child of components) renderComponent(child, `${indent}  `, lines);
 }
 
 function versionLines(config: StackConfig): string[] {
     const v = config.versions;
-    return [
-        `  kubernetes          ${v.kubernetes}`,
-        `  node AMI release    ${v.nodeAmiRelease}`,
-        ...Object.entries(v.charts).map(([chart, version]) => `  chart ${chart.padEnd(14)}${version}  (${CHARTS[chart as keyof typeof CHARTS].repository})`),
-        ...Object.entries(v.addons).map(([addon, version]) => `  add-on ${addon.padEnd(13)}${version}`),
+    const rows: Array<[string, string]> = [
+        ["kubernetes", v.kubernetes],
+        ["node AMI release", v.nodeAmiRelease],
+        ...Object.entries(v.charts).map(([chart, version]): [string, string] => [`chart ${chart}`, `${version}  (${CHARTS[chart as keyof typeof CHARTS].repository})`]),
+        ...Object.entries(v.addons).map(([addon, version]): [string, string] => [`add-on ${addon}`, version]),
     ];
+    const width = Math.max(...rows.map(([label]) => label.length)) + 2;
+    return rows.map(([label, value]) => `  ${label.padEnd(width)}${value}`);
 }
 
 /** What a reviewer of this stack should not miss. */
@@ -74,7 +86,7 @@ export function notable(config: StackConfig, resources: readonly RecordedResourc
     const endpoint = config.cluster.endpoint;
     lines.push(endpoint.public ? `PUBLIC API endpoint, reachable from ${endpoint.allowedCidrs.join(", ")}` : "API endpoint private only");
     lines.push(`EKS deletion protection ${config.cluster.deletionProtection ? "on" : "OFF"}`);
-    const protectedOnes = resources.filter((r) => r.protect && r.custom);
+    const protectedOnes = resources.filter((r) => r.protect && (r.custom || r.remote));
     lines.push(protectedOnes.length > 0
         ? `protected from deletion by Pulumi: ${countBy(protectedOnes.map((r) => shortType(r.type)))}`
         : "NOTHING is protected from deletion by Pulumi");

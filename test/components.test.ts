@@ -175,16 +175,15 @@ describe("components", () => {
                     podIdentityAgentVersion: "v1.3.10-eksbuild.3", scope, tags, protect: false,
                 }, { providers: { aws: p.aws } });
                 const cilium = new Cilium("cilium", {
-                    clusterName: cluster.name, cluster: names.cluster, clusterId: 42, endpoint: cluster.endpoint, vpcId: "vpc-0abc",
-                    chartVersion: "1.20.0", operatorRoleName: names.roles.ciliumOperator, scope, tags, provider: cluster.provider, dependsOn: [cluster.podIdentityAgent],
+                    cluster: cluster.handle, clusterId: 42, vpcId: "vpc-0abc", chartVersion: "1.20.0",
+                    operatorRoleName: names.roles.ciliumOperator, dependsOn: [cluster.podIdentityAgent],
                 }, { providers: { aws: p.aws } });
                 const groups = new NodeGroups("nodes", {
-                    cluster: cluster.eks, clusterName: names.cluster, nodeRoleName: names.roles.node, groupNames: names.nodeGroups, launchTemplateNames: names.launchTemplates,
-                    groups: settings.nodeGroups, kubernetesVersion: "1.35", amiRelease: "1.35.6-20260714", subnetIds: ["subnet-a", "subnet-b"], scope, tags, dependsOn: [cilium.release],
+                    cluster: cluster.handle, nodeRoleName: names.roles.node, groupNames: names.nodeGroups, launchTemplateNames: names.launchTemplates,
+                    groups: settings.nodeGroups, kubernetesVersion: "1.35", amiRelease: "1.35.6-20260714", subnetIds: ["subnet-a", "subnet-b"], dependsOn: [cilium.release],
                 }, { providers: { aws: p.aws } });
                 new CoreAddons("addons", {
-                    clusterName: cluster.name, cluster: names.cluster, versions: settings.versions.addons, ebsCsiRoleName: names.roles.ebsCsi,
-                    scope, tags, provider: cluster.provider, dependsOn: groups.groups,
+                    cluster: cluster.handle, versions: settings.versions.addons, ebsCsiRoleName: names.roles.ebsCsi, dependsOn: groups.groups,
                 }, { providers: { aws: p.aws } });
             });
         });
