@@ -16,6 +16,7 @@ const platforms = config.regions.map((region) => {
         versions: config.versions,
         cluster: config.cluster,
         nodeGroups: config.nodeGroups,
+        karpenter: config.karpenter,
         protect: config.protect,
     }, { providers: { aws: provider } });
 });

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS, PARTITION } from "../stacks/catalog";
+import { PARTITION, chartSource } from "../stacks/catalog";
 import type { ClusterHandle } from "./cluster";
 import { ciliumOperatorPolicy, podIdentityTrustPolicy } from "./policies";
 import { createRole } from "./roles";
@@ -99,7 +99,7 @@ export class Cilium extends pulumi.ComponentResource {
             roleName: args.operatorRoleName,
             description: `Cilium operator (ENI IPAM) of ${cluster.name}`,
             trust: cluster.scope.apply((s) => podIdentityTrustPolicy(s, cluster.name)),
-            policy: pulumi.all([cluster.scope, args.vpcId]).apply(([s, vpcId]) => ciliumOperatorPolicy(s, { vpcId, cluster: cluster.name })),
+            policies: { "eni-ipam": pulumi.all([cluster.scope, args.vpcId]).apply(([s, vpcId]) => ciliumOperatorPolicy(s, { vpcId, cluster: cluster.name })) },
             partition: PARTITION,
             tags: cluster.tags,
         }, this);
@@ -117,8 +117,7 @@ export class Cilium extends pulumi.ComponentResource {
         this.release = new k8s.helm.v3.Release(`${name}-release`, {
             name: DEFAULTS.release,
             namespace: DEFAULTS.namespace,
-            chart: CHARTS.cilium.chart,
-            repositoryOpts: { repo: CHARTS.cilium.repository },
+            ...chartSource("cilium", "cilium"),
             version: args.chartVersion,
             values: ciliumValues({ cluster: cluster.name, clusterId: args.clusterId, apiServerHost }),
             skipAwait: true,

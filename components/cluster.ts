@@ -38,6 +38,8 @@ export interface ClusterHandle {
     /** The same name, resolved only once the control plane exists: use it to order work after it. */
     readonly createdName: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
+    /** The security group EKS creates for the control plane and managed nodes. */
+    readonly securityGroupId: pulumi.Output<string>;
     /** The @pulumi/eks component, for node groups. */
     readonly eks: eks.Cluster;
     /** Kubernetes provider for the cluster's API. */
@@ -99,7 +101,7 @@ export class Cluster extends pulumi.ComponentResource {
             description: `EKS control plane of ${args.name}`,
             trust: scope.apply((s) => serviceTrustPolicy("eks.amazonaws.com", s, { tagSession: true })),
             managedPolicies: ["AmazonEKSClusterPolicy"],
-            policy: pulumi.output(args.secretsKeyArn).apply(clusterEncryptionPolicy),
+            policies: { "secrets-encryption": pulumi.output(args.secretsKeyArn).apply(clusterEncryptionPolicy) },
             partition: PARTITION,
             tags,
         }, this);
@@ -148,6 +150,7 @@ export class Cluster extends pulumi.ComponentResource {
             name: args.name,
             createdName: cluster.eksCluster.name,
             endpoint: cluster.eksCluster.endpoint,
+            securityGroupId: cluster.eksCluster.vpcConfig.clusterSecurityGroupId,
             eks: cluster,
             provider: new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent),
             scope,

@@ -38,6 +38,8 @@ export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     readonly privateSubnetIds: pulumi.Output<string>[];
     readonly publicSubnetIds: pulumi.Output<string>[];
+    /** The zones of the subnets, in subnet order. */
+    readonly zones: pulumi.Output<string[]>;
 
     constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:network:Network", name, {}, opts);
@@ -138,7 +140,7 @@ export class Network extends pulumi.ComponentResource {
             trust: scope.apply((s) => serviceTrustPolicy("vpc-flow-logs.amazonaws.com", s, {
                 sourceArn: `arn:${s.partition}:ec2:${s.region}:${s.accountId}:vpc-flow-log/*`,
             })),
-            policy: scope.apply((s) => flowLogsPolicy(s, args.flowLogGroup)),
+            policies: { "deliver-flow-logs": scope.apply((s) => flowLogsPolicy(s, args.flowLogGroup)) },
             partition: PARTITION,
             tags: tagged("flow-logs"),
         }, this);
@@ -152,9 +154,10 @@ export class Network extends pulumi.ComponentResource {
             tags: tagged("flow-logs"),
         }, parent);
 
+        this.zones = zones.names.apply((names) => names.slice(0, args.subnets.private.length));
         this.vpcId = vpc.id;
         this.privateSubnetIds = privateSubnets.map((subnet) => subnet.id);
         this.publicSubnetIds = publicSubnets.map((subnet) => subnet.id);
-        this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds });
+        this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds, zones: this.zones });
     }
 }

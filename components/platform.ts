@@ -2,13 +2,15 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PARTITION } from "../stacks/catalog";
 import type { RegionConfig } from "../stacks/config";
-import type { ClusterSettings, Settings, VersionLock } from "../stacks/schema";
+import type { ClusterSettings, KarpenterSettings, Settings, VersionLock } from "../stacks/schema";
 import { CoreAddons } from "./addons";
 import { Cilium } from "./cilium";
 import { Cluster } from "./cluster";
 import { Encryption } from "./encryption";
+import { Karpenter } from "./karpenter";
 import { Network } from "./network";
 import { NodeGroups } from "./nodegroups";
+import { NodePools, amiAliases } from "./nodepools";
 import type { Scope } from "./policies";
 
 export interface PlatformArgs {
@@ -16,6 +18,7 @@ export interface PlatformArgs {
     readonly versions: VersionLock;
     readonly cluster: ClusterSettings;
     readonly nodeGroups: Settings["nodeGroups"];
+    readonly karpenter: KarpenterSettings;
     /** Protect stateful resources (cluster, keys, log groups) from deletion by Pulumi. */
     readonly protect: boolean;
 }
@@ -26,7 +29,8 @@ export interface PlatformArgs {
  * own Kubernetes provider for the cluster.
  *
  * Order of creation: keys -> network -> control plane (+ Pod Identity agent) -> Cilium ->
- * node groups -> CoreDNS, EBS CSI. See Cilium for why the CNI comes before the nodes.
+ * node groups -> CoreDNS, EBS CSI, Karpenter -> node pools. See Cilium for why the CNI comes
+ * before the nodes, and Karpenter for the order of teardown.
  */
 export class Platform extends pulumi.ComponentResource {
     readonly clusterName: string;
@@ -58,6 +62,7 @@ export class Platform extends pulumi.ComponentResource {
 
         let vpcId: pulumi.Output<string>;
         let privateSubnetIds: pulumi.Input<string>[];
+        let zones: pulumi.Output<string[]> | undefined;
         if (network.kind === "created") {
             const vpc = new Network(`${name}-network`, {
                 cluster: names.cluster,
@@ -74,6 +79,7 @@ export class Platform extends pulumi.ComponentResource {
             }, parent);
             vpcId = vpc.vpcId;
             privateSubnetIds = vpc.privateSubnetIds;
+            zones = vpc.zones;
         } else {
             vpcId = pulumi.output(network.vpcId);
             privateSubnetIds = [...network.privateSubnetIds];
@@ -122,6 +128,25 @@ export class Platform extends pulumi.ComponentResource {
             versions: versions.addons,
             ebsCsiRoleName: names.roles.ebsCsi,
             dependsOn: nodeGroups.groups,
+        }, parent);
+
+        const karpenter = new Karpenter(`${name}-karpenter`, {
+            cluster: cluster.handle,
+            chartVersion: versions.charts.karpenter,
+            controllerRoleName: names.roles.karpenter,
+            nodeRoleName: names.roles.karpenterNode,
+            queueName: names.interruptionQueue,
+            ruleNames: names.interruptionRules,
+            untaggedSubnetIds: network.kind === "existing" ? privateSubnetIds : undefined,
+            dependsOn: nodeGroups.groups,
+        }, parent);
+        new NodePools(`${name}-pools`, {
+            cluster: cluster.handle,
+            settings: args.karpenter,
+            nodeRoleName: karpenter.nodeRoleName,
+            amiAliases: amiAliases(versions),
+            zones,
+            dependsOn: karpenter.ready,
         }, parent);
 
         this.clusterName = names.cluster;

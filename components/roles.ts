@@ -7,8 +7,8 @@ export interface RoleArgs {
     readonly roleName: string;
     readonly description: string;
     readonly trust: pulumi.Input<PolicyDocument>;
-    /** An inline policy, for permissions scoped to this cluster's resources. */
-    readonly policy?: pulumi.Input<PolicyDocument>;
+    /** Inline policies by name, for permissions scoped to this cluster's resources. */
+    readonly policies?: Readonly<Record<string, pulumi.Input<PolicyDocument>>>;
     /** AWS managed policies by name, e.g. "AmazonEKSClusterPolicy" or "service-role/AmazonEBSCSIDriverPolicy". */
     readonly managedPolicies?: readonly string[];
     readonly partition: string;
@@ -33,8 +33,12 @@ export function createRole(name: string, args: RoleArgs, parent: pulumi.Resource
         role: role.name,
         policyArn: managedPolicyArn(args.partition, policy),
     }, { parent }));
-    if (args.policy) {
-        grants.push(new aws.iam.RolePolicy(name, { role: role.id, policy: pulumi.output(args.policy).apply((doc) => JSON.stringify(doc)) }, { parent }));
+    for (const [policyName, policy] of Object.entries(args.policies ?? {})) {
+        grants.push(new aws.iam.RolePolicy(`${name}-${policyName}`, {
+            role: role.id,
+            name: policyName,
+            policy: pulumi.output(policy).apply((doc) => JSON.stringify(doc)),
+        }, { parent }));
     }
     return { role, grants };
 }

@@ -1,8 +1,9 @@
 // Labels and taints that place workloads on node groups, shared by the node groups that set them
 // and the add-ons that select them.
 
-/** Label every platform node carries, with its group role as the value. */
-export const NODE_GROUP_LABEL = "platform/node-group";
+import { NODE_GROUP_LABEL } from "../stacks/catalog";
+
+export { NODE_GROUP_LABEL };
 
 export interface Taint {
     readonly key: string;

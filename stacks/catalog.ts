@@ -34,11 +34,21 @@ export const PARTITION = "aws";
 /** Zone IDs where EKS does not allow cluster subnets; excluded when zones are picked. */
 export const EKS_UNSUPPORTED_ZONE_IDS = ["use1-az3", "usw1-az2", "cac1-az3"] as const;
 
-/** Helm charts the platform installs: where each comes from. Versions are in the stack file. */
+/**
+ * Helm charts the platform installs: where each comes from. Versions are in the stack file, one
+ * per entry here; charts released together (a chart and its CRD chart) share that version.
+ */
 export const CHARTS = {
-    cilium: { repository: "https://helm.cilium.io", chart: "cilium" },
+    cilium: { repository: "https://helm.cilium.io", charts: ["cilium"] },
+    karpenter: { repository: "oci://public.ecr.aws/karpenter", charts: ["karpenter-crd", "karpenter"] },
 } as const;
 export type ChartName = keyof typeof CHARTS;
+
+/** What a Helm release needs to fetch a chart: OCI charts by full reference, others from their repository. */
+export function chartSource(name: ChartName, chart: string): { chart: string; repositoryOpts?: { repo: string } } {
+    const { repository } = CHARTS[name];
+    return repository.startsWith("oci://") ? { chart: `${repository}/${chart}` } : { chart, repositoryOpts: { repo: repository } };
+}
 
 /** EKS managed add-ons the platform installs. Versions are in the stack file. */
 export const ADDONS = ["coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"] as const;
@@ -49,6 +59,15 @@ export const LOG_RETENTION_DAYS = [
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
 
+/**
+ * EC2 instance sizes Karpenter pools may use, with their vCPUs. Memory per vCPU by category
+ * (GiB): c 2, m 4, r 8. Used to check that a pool's limits admit at least one node.
+ */
+export const INSTANCE_SIZES: Readonly<Record<string, number>> = {
+    medium: 1, large: 2, xlarge: 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64, "24xlarge": 96, "32xlarge": 128, "48xlarge": 192,
+};
+export const MEMORY_PER_VCPU_GIB: Readonly<Record<string, number>> = { c: 2, m: 4, r: 8 };
+
 /** Control-plane log types; the platform always enables all of them. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 
@@ -57,6 +76,9 @@ export const ACCESS_POLICIES = {
     admin: "AmazonEKSClusterAdminPolicy",
     viewer: "AmazonEKSViewPolicy",
 } as const;
+
+/** Label every managed node group's nodes carry, with the group's role (system, general, memory) as value. */
+export const NODE_GROUP_LABEL = "platform/node-group";
 
 /** AMI types a managed node group may use; the platform pins AL2023 releases. */
 export const AMI_TYPES = { x86_64: "AL2023_x86_64_STANDARD", arm64: "AL2023_ARM_64_STANDARD" } as const;
@@ -72,7 +94,22 @@ export const NAME_LIMITS = {
     iamRole: 64,
     s3Bucket: 63,
     ciliumCluster: 32,
+    sqsQueue: 80,
+    eventRule: 64,
 } as const;
+
+/**
+ * EC2 events Karpenter acts on before AWS takes a node away, as EventBridge matches them.
+ * Source: Karpenter's getting-started CloudFormation template (v1.14).
+ */
+export const INTERRUPTION_EVENTS = [
+    { key: "spot", source: "aws.ec2", detailType: "EC2 Spot Instance Interruption Warning" },
+    { key: "rebalance", source: "aws.ec2", detailType: "EC2 Instance Rebalance Recommendation" },
+    { key: "state", source: "aws.ec2", detailType: "EC2 Instance State-change Notification" },
+    { key: "health", source: "aws.health", detailType: "AWS Health Event" },
+    { key: "capacity", source: "aws.ec2", detailType: "EC2 Capacity Reservation Instance Interruption Warning" },
+] as const;
+export type InterruptionEvent = (typeof INTERRUPTION_EVENTS)[number]["key"];
 
 /**
  * Cilium cluster IDs usable with ENI IPAM: the chart refuses 128..255 in ENI mode

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { subnetLayout, type SubnetLayout } from "./layout";
 import { defaultClusterName, physicalNames, type PhysicalNames } from "./names";
-import { SCALAR_SETTINGS, SETTINGS, type ClusterSettings, type NatLayout, type Settings, type SettingKey, type VersionLock } from "./schema";
+import { SCALAR_SETTINGS, SETTINGS, type ClusterSettings, type KarpenterSettings, type NatLayout, type Settings, type SettingKey, type VersionLock } from "./schema";
 import { plaintextSecrets } from "./secrets";
 import { type Problem, validateSettings } from "./validate";
 
@@ -43,6 +43,7 @@ export interface StackConfig {
     readonly versions: VersionLock;
     readonly cluster: ClusterSettings;
     readonly nodeGroups: Settings["nodeGroups"];
+    readonly karpenter: KarpenterSettings;
     readonly regions: readonly RegionConfig[];
 }
 
@@ -97,6 +98,7 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
         versions: settings.versions,
         cluster: settings.cluster,
         nodeGroups: settings.nodeGroups,
+        karpenter: settings.karpenter,
         regions: settings.regions.map((region) => {
             const cluster = region.clusterName ?? defaultClusterName(settings.name, settings.environment, region.region);
             const zones = region.availabilityZones ?? settings.network.availabilityZones;

@@ -2,6 +2,7 @@
 // name, so that validation can check every AWS limit before anything is created, and so that
 // policies can name resources before they exist. IAM is global: every name carries the cluster
 // name, which carries the environment and region, so two clusters never collide in one account.
+import { INTERRUPTION_EVENTS, type InterruptionEvent } from "./catalog";
 import type { NodeGroupRole } from "./schema";
 
 /** Suffixes of the IAM roles a cluster owns. */
@@ -11,6 +12,8 @@ export const ROLE_SUFFIXES = {
     ciliumOperator: "cilium-operator",
     ebsCsi: "ebs-csi",
     flowLogs: "flow-logs",
+    karpenter: "karpenter",
+    karpenterNode: "karpenter-node",
 } as const;
 export type RoleName = keyof typeof ROLE_SUFFIXES;
 
@@ -27,6 +30,9 @@ export interface PhysicalNames {
     readonly logsKeyAlias: string;
     /** Backup bucket, globally unique through the account ID. */
     readonly backupBucket: (accountId: string) => string;
+    /** Karpenter's interruption queue and the EventBridge rules that feed it. */
+    readonly interruptionQueue: string;
+    readonly interruptionRules: Readonly<Record<InterruptionEvent, string>>;
 }
 
 export const NODE_GROUP_ROLES: readonly NodeGroupRole[] = ["system", "general", "memory"];
@@ -44,6 +50,8 @@ export function physicalNames(cluster: string): PhysicalNames {
         secretsKeyAlias: `alias/${cluster}-eks-secrets`,
         logsKeyAlias: `alias/${cluster}-logs`,
         backupBucket: (accountId) => `${cluster}-backups-${accountId}`,
+        interruptionQueue: `${cluster}-karpenter`,
+        interruptionRules: Object.fromEntries(INTERRUPTION_EVENTS.map(({ key }) => [key, `${cluster}-karpenter-${key}`])) as Record<InterruptionEvent, string>,
     };
 }
 

@@ -73,11 +73,56 @@ function versionLines(config: StackConfig): string[] {
     const rows: Array<[string, string]> = [
         ["kubernetes", v.kubernetes],
         ["node AMI release", v.nodeAmiRelease],
-        ...Object.entries(v.charts).map(([chart, version]): [string, string] => [`chart ${chart}`, `${version}  (${CHARTS[chart as keyof typeof CHARTS].repository})`]),
+        ...Object.entries(v.charts).map(([chart, version]): [string, string] => [`chart ${chart}`, `${version}  (${CHARTS[chart as keyof typeof CHARTS].charts.map((c) => `${CHARTS[chart as keyof typeof CHARTS].repository}/${c}`).join(", ")})`]),
         ...Object.entries(v.addons).map(([addon, version]): [string, string] => [`add-on ${addon}`, version]),
     ];
     const width = Math.max(...rows.map(([label]) => label.length)) + 2;
     return rows.map(([label, value]) => `  ${label.padEnd(width)}${value}`);
+}
+
+interface Requirement {
+    key: string;
+    operator: string;
+    values?: string[];
+    minValues?: number;
+}
+interface PoolSpec {
+    template: { spec: { requirements: Requirement[]; taints?: Array<{ key: string; value?: string; effect: string }> } };
+    limits: { cpu: string; memory: string };
+    disruption: { budgets: Array<{ nodes: string; schedule?: string; duration?: string }> };
+    weight?: number;
+}
+
+/** One line per Karpenter NodePool: capacity, instances, limits, weight, taints. */
+export function poolLines(resources: readonly RecordedResource[]): string[] {
+    const pools = resources
+        .filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool")
+        .map((pool) => ({ name: String((pool.inputs.metadata as { name: string }).name), spec: pool.inputs.spec as PoolSpec }))
+        .sort((a, b) => (b.spec.weight ?? 0) - (a.spec.weight ?? 0) || a.name.localeCompare(b.name));
+    const rows = pools.map(({ name, spec }) => {
+        const requirement = (key: string) => spec.template.spec.requirements.find((r) => r.key === key);
+        const family = requirement("karpenter.k8s.aws/instance-family");
+        const instances = [
+            requirement("karpenter.k8s.aws/instance-category")?.values?.join("/"),
+            `gen>${requirement("karpenter.k8s.aws/instance-generation")?.values?.[0]}`,
+            family?.values ? family.values.join(",") : undefined,
+            `>=${family?.minValues ?? 1} families`,
+            requirement("karpenter.k8s.aws/instance-size")?.values?.join(","),
+        ].filter(Boolean).join(" ");
+        const taints = (spec.template.spec.taints ?? []).map((t) => `${t.key}=${t.value ?? ""}:${t.effect}`).join(",") || "none";
+        const quiet = spec.disruption.budgets.find((b) => b.nodes === "0" && b.schedule);
+        return [
+            name,
+            requirement("karpenter.sh/capacity-type")?.values?.join(",") ?? "?",
+            instances,
+            `limits ${spec.limits.cpu} vCPU ${spec.limits.memory}`,
+            `weight ${spec.weight ?? "-"}`,
+            `taints ${taints}`,
+            quiet ? `no disruption from "${quiet.schedule}" for ${quiet.duration}` : "",
+        ];
+    });
+    const widths = rows.reduce<number[]>((acc, row) => row.map((cell, i) => Math.max(acc[i] ?? 0, cell.length)), []);
+    return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
 }
 
 /** What a reviewer of this stack should not miss. */
@@ -105,8 +150,11 @@ export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: 
     for (const region of config.regions) {
         const platform = [...tree.values()].find((node) => node.resource.type === "platform:index:Platform" && node.resource.name === region.region);
         if (!platform) continue;
-        lines.push(`region ${region.region}: cluster ${region.names.cluster}, ${descendants(platform).length + 1} resources`);
+        const inRegion = descendants(platform);
+        lines.push(`region ${region.region}: cluster ${region.names.cluster}, ${inRegion.length + 1} resources`);
         renderComponent(platform, "  ", lines);
+        const pools = poolLines(inRegion);
+        if (pools.length > 0) lines.push("  Karpenter pools", ...pools.map((line) => `    ${line}`));
     }
     lines.push("notable", ...notable(config, evaluation.resources).map((line) => `  ${line}`));
     return lines.join("\n");

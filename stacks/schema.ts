@@ -2,7 +2,7 @@
 // live here; rules that compare fields (overlaps, ordering, derived names) live in validate.ts.
 // Every field carries a description: the README's configuration reference is generated from it.
 import { z } from "zod";
-import { ADDONS, CHARTS, LOG_RETENTION_DAYS } from "./catalog";
+import { ADDONS, CHARTS, INSTANCE_SIZES, LOG_RETENTION_DAYS } from "./catalog";
 import { isCidr, parseCidr } from "./cidr";
 
 const described = <T extends z.ZodType>(schema: T, description: string): T => schema.meta({ description });
@@ -83,7 +83,11 @@ const versions = z.strictObject({
     ),
     nodeAmiRelease: described(
         z.string().regex(/^1\.\d{2}\.\d+-\d{8}$/, "must be an EKS AL2023 AMI release such as 1.35.6-20260714"),
-        "EKS-optimized AL2023 AMI release of the managed node groups, e.g. 1.35.6-20260714 (Kubernetes patch, build date)",
+        "EKS-optimized AL2023 AMI release, e.g. 1.35.6-20260714 (Kubernetes patch, build date): managed node groups and Karpenter's al2023 nodes",
+    ),
+    bottlerocketRelease: described(
+        z.string().regex(/^\d+\.\d+\.\d+$/, "must be a Bottlerocket release such as 1.49.0").optional(),
+        "Bottlerocket release of Karpenter's bottlerocket node classes",
     ),
     charts: described(
         z.strictObject(Object.fromEntries(Object.keys(CHARTS).map((name) => [name, exactVersion])) as Record<keyof typeof CHARTS, typeof exactVersion>),
@@ -93,6 +97,76 @@ const versions = z.strictObject({
         z.strictObject(Object.fromEntries(ADDONS.map((name) => [name, addonVersion])) as Record<(typeof ADDONS)[number], typeof addonVersion>),
         `Exact EKS add-on versions: ${ADDONS.join(", ")}`,
     ),
+});
+
+/** Karpenter durations: hours, minutes, seconds (Go syntax without days), e.g. "720h" or "1h30m". */
+const duration = z.string().regex(/^([0-9]+(s|m|h))+$/, 'must be a duration in hours, minutes or seconds such as "720h" (no days)');
+const expiry = z.string().regex(/^(([0-9]+(s|m|h))+|Never)$/, 'must be a duration such as "720h" (no days) or "Never"');
+
+const nodeClass = z.strictObject({
+    os: described(z.enum(["al2023", "bottlerocket"]).default("al2023"), "Node OS; the AMI release comes from the version lock"),
+    diskSizeGiB: described(z.number().int().min(20).max(16384).default(100), "Encrypted gp3 volume size in GiB (Bottlerocket: the data volume)"),
+});
+export type NodeClassSettings = z.output<typeof nodeClass>;
+
+const k8sTaint = z.strictObject({
+    key: described(labelKey, "Taint key"),
+    value: described(labelValue.optional(), "Taint value"),
+    effect: described(z.enum(["NoSchedule", "NoExecute", "PreferNoSchedule"]), "Taint effect"),
+});
+
+const pool = z.strictObject({
+    nodeClass: described(z.string().default("default"), "Name of the node class (karpenter.nodeClasses) the pool launches"),
+    capacityType: described(z.enum(["spot", "on-demand"]), "spot or on-demand"),
+    categories: described(z.array(z.enum(["c", "m", "r"])).min(1).default(["c", "m", "r"]), "Instance categories (compute, general, memory)"),
+    families: described(z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, "not an instance family such as m7i")).min(1).optional(), "Only these instance families; default: every family of the categories"),
+    minFamilies: described(z.number().int().min(1).default(4), "Fewest instance families each launch decision must consider (spot diversification)"),
+    minGeneration: described(z.number().int().min(1).default(6), "Oldest instance generation"),
+    sizes: described(z.array(z.enum(Object.keys(INSTANCE_SIZES) as [string, ...string[]])).min(1).default(["large", "xlarge", "2xlarge", "4xlarge"]), "Instance sizes"),
+    architectures: described(z.array(z.enum(["amd64", "arm64"])).min(1).default(["amd64"]), "CPU architectures"),
+    limits: described(
+        z.strictObject({
+            cpu: described(z.number().int().positive(), "Total vCPUs the pool may run"),
+            memoryGiB: described(z.number().int().positive(), "Total memory the pool may run, GiB"),
+        }),
+        "Ceiling of the pool's capacity",
+    ),
+    weight: described(z.number().int().min(1).max(100).optional(), "Priority among pools that fit a pod; higher is tried first"),
+    labels: described(z.record(labelKey, labelValue).default({}), "Node labels"),
+    taints: described(z.array(k8sTaint).default([]), "Node taints (NoSchedule, NoExecute, PreferNoSchedule), besides Cilium's startup taint"),
+    consolidationPolicy: described(z.enum(["WhenEmpty", "WhenEmptyOrUnderutilized"]).default("WhenEmptyOrUnderutilized"), "When Karpenter may replace or remove nodes"),
+    consolidateAfter: described(duration.default("1m"), "How long a node must be consolidatable first"),
+    disruptionBudget: described(z.string().regex(/^((100|[0-9]{1,2})%|[0-9]+)$/, 'must be a node count or percentage such as "10%"').default("10%"), "Most nodes disrupted at once"),
+    expireAfter: described(expiry.optional(), "Node lifetime; default karpenter.expireAfter"),
+    terminationGracePeriod: described(duration.default("24h"), "Longest a draining node waits for its pods before it is terminated"),
+});
+export type PoolSettings = z.output<typeof pool>;
+
+const DEFAULT_POOLS: Record<string, z.input<typeof pool>> = {
+    "spot-general": { capacityType: "spot", limits: { cpu: 200, memoryGiB: 800 }, weight: 100 },
+    "spot-batch": {
+        capacityType: "spot",
+        limits: { cpu: 100, memoryGiB: 400 },
+        weight: 100,
+        labels: { "platform/workload": "batch" },
+        taints: [{ key: "platform/workload", value: "batch", effect: "NoSchedule" }],
+    },
+    "on-demand-fallback": { capacityType: "on-demand", limits: { cpu: 100, memoryGiB: 400 }, weight: 10 },
+};
+
+const karpenter = z.strictObject({
+    expireAfter: described(expiry.default("720h"), "Default node lifetime of every pool"),
+    quietHours: described(
+        z
+            .strictObject({
+                schedule: described(z.string().regex(/^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|(\S+\s\S+\s\S+\s\S+\s\S+)$/, "must be a cron schedule (UTC) such as \"0 8 * * 1-5\""), "Start of the window, cron in UTC"),
+                duration: described(duration, "Length of the window"),
+            })
+            .optional(),
+        "A daily window without voluntary disruption (consolidation, drift) in every pool",
+    ),
+    nodeClasses: described(z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label"), nodeClass).prefault({ default: {} }), "EC2NodeClasses by name"),
+    pools: described(z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label").max(63), pool).prefault(DEFAULT_POOLS), "NodePools by name; replaces the default pools when given"),
 });
 
 const roleArn = z
@@ -183,6 +257,7 @@ export const SETTINGS = {
             .prefault({}),
         "Managed node groups: system (critical add-ons), general, memory",
     ),
+    karpenter: described(karpenter.prefault({}), "Karpenter node classes and pools, the same in every region"),
     regions: described(z.array(region).min(1, "at least one region is required"), "One entry per region; each gets its own VPC and cluster"),
 } as const;
 
@@ -196,3 +271,4 @@ export type NodeGroupRole = keyof Settings["nodeGroups"];
 export type VersionLock = Settings["versions"];
 export type ClusterSettings = Settings["cluster"];
 export type NatLayout = z.output<typeof natGateways>;
+export type KarpenterSettings = Settings["karpenter"];

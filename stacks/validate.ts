@@ -5,7 +5,7 @@
 // never hides the problems of the others: the cross-field rules below run on every part that
 // parsed.
 import { z } from "zod";
-import { CILIUM_CLUSTER_ID, KUBERNETES_WINDOW, NAME_LIMITS, REGIONS } from "./catalog";
+import { CILIUM_CLUSTER_ID, INSTANCE_SIZES, KUBERNETES_WINDOW, MEMORY_PER_VCPU_GIB, NAME_LIMITS, NODE_GROUP_LABEL, REGIONS } from "./catalog";
 import { type Cidr, RFC1918, SHARED_ADDRESS_SPACE, contains, overlaps, parseCidr } from "./cidr";
 import { MAX_ZONES, VPC_PREFIX } from "./layout";
 import { NODE_GROUP_ROLES, defaultClusterName, physicalNames } from "./names";
@@ -121,6 +121,7 @@ function crossFieldProblems(settings: ParsedSettings): Problem[] {
         ...clusterProblems(settings),
         ...nameProblems(settings, regions),
         ...tagProblems(settings),
+        ...karpenterProblems(settings),
     ];
 }
 
@@ -334,6 +335,12 @@ function nameProblems(settings: ParsedSettings, regions: readonly IndexedRegion[
         for (const group of Object.values(names.nodeGroups)) {
             if (group.length > NAME_LIMITS.nodeGroup) fail(`node group ${show(group)} is ${group.length} characters; EKS allows ${NAME_LIMITS.nodeGroup}`);
         }
+        if (names.interruptionQueue.length > NAME_LIMITS.sqsQueue) {
+            fail(`SQS queue ${show(names.interruptionQueue)} is ${names.interruptionQueue.length} characters; SQS allows ${NAME_LIMITS.sqsQueue}`);
+        }
+        for (const rule of Object.values(names.interruptionRules)) {
+            if (rule.length > NAME_LIMITS.eventRule) fail(`EventBridge rule ${show(rule)} is ${rule.length} characters; EventBridge allows ${NAME_LIMITS.eventRule}`);
+        }
         const bucket = names.backupBucket(ACCOUNT_ID_PLACEHOLDER);
         if (bucket.length > NAME_LIMITS.s3Bucket || !LOWERCASE_BUCKET.test(bucket)) {
             fail(`backup bucket ${show(names.backupBucket("<account-id>"))} must be at most ${NAME_LIMITS.s3Bucket} lowercase letters, digits and - (S3)`);
@@ -361,6 +368,89 @@ function tagProblems(settings: ParsedSettings): Problem[] {
     }
     if (Object.keys(tags).length > MAX_EXTRA_TAGS) {
         problems.push({ path: "tags", message: `${Object.keys(tags).length} extra tags; at most ${MAX_EXTRA_TAGS} fit beside the platform's and EKS's own` });
+    }
+    return problems;
+}
+
+/** Label domains Kubernetes and Karpenter reserve for themselves (pool labels may not use them). */
+const RESERVED_LABEL = /^([a-z0-9.-]*\.)?(kubernetes\.io|k8s\.io|karpenter\.sh|karpenter\.k8s\.aws)\//;
+/** Taints that would draw the system add-ons, or that the platform sets itself. */
+const SYSTEM_TAINT_KEYS = ["CriticalAddonsOnly", "node.cilium.io/agent-not-ready"];
+
+function karpenterProblems(settings: ParsedSettings): Problem[] {
+    const karpenter = settings.karpenter;
+    if (!karpenter) return [];
+    const problems: Problem[] = [];
+    const classes = karpenter.nodeClasses ?? {};
+    for (const [name, nodeClass] of Object.entries(classes)) {
+        if (nodeClass?.os === "bottlerocket" && settings.versions && !settings.versions.bottlerocketRelease) {
+            problems.push({ path: formatPath(["karpenter", "nodeClasses", name, "os"]), message: `"bottlerocket" needs versions.bottlerocketRelease in the version lock` });
+        }
+    }
+    const pools = Object.entries(karpenter.pools ?? {}).flatMap(([name, pool]) => (pool ? [[name, pool] as const] : []));
+    for (const [name, pool] of pools) {
+        const path = (...rest: PropertyKey[]) => formatPath(["karpenter", "pools", name, ...rest]);
+        if (pool.nodeClass !== undefined && !(pool.nodeClass in classes)) {
+            problems.push({ path: path("nodeClass"), message: `${show(pool.nodeClass)} is not a node class (known: ${Object.keys(classes).join(", ")})` });
+        }
+        const families = pool.families?.filter((f): f is string => f !== undefined);
+        if (pool.capacityType === "spot") {
+            if (families && families.length < 2) {
+                problems.push({ path: path("families"), message: `${show(families)}: a spot pool needs at least two instance families, or one interruption takes all its capacity` });
+            }
+            if (pool.minFamilies !== undefined && pool.minFamilies < 2) {
+                problems.push({ path: path("minFamilies"), message: `${pool.minFamilies}: a spot pool must spread each launch over at least two instance families` });
+            }
+        }
+        if (families && pool.minFamilies !== undefined && pool.minFamilies > families.length) {
+            problems.push({ path: path("minFamilies"), message: `${pool.minFamilies} is more than the ${families.length} families listed` });
+        }
+        (families ?? []).forEach((family, i) => {
+            const generation = Number(/^[a-z]+(\d+)/.exec(family)?.[1] ?? NaN);
+            if (pool.categories && !pool.categories.includes(family[0] as "c")) {
+                problems.push({ path: path("families", i), message: `${show(family)} is not in the pool's categories ${show(pool.categories)}` });
+            } else if (pool.minGeneration !== undefined && generation < pool.minGeneration) {
+                problems.push({ path: path("families", i), message: `${show(family)} is older than minGeneration ${pool.minGeneration}` });
+            }
+        });
+        // The smallest node the pool can launch must fit inside its limits.
+        const sizes = (pool.sizes ?? []).filter((size): size is string => size !== undefined);
+        const categories = (pool.categories ?? []).filter((c): c is "c" | "m" | "r" => c !== undefined);
+        if (pool.limits && sizes.length > 0 && categories.length > 0) {
+            const vcpus = Math.min(...sizes.map((size) => INSTANCE_SIZES[size]));
+            const memory = vcpus * Math.min(...categories.map((category) => MEMORY_PER_VCPU_GIB[category]));
+            if (pool.limits.cpu !== undefined && pool.limits.cpu < vcpus) {
+                problems.push({ path: path("limits", "cpu"), message: `${pool.limits.cpu} vCPUs is less than the pool's smallest node (${vcpus} vCPUs)` });
+            }
+            if (pool.limits.memoryGiB !== undefined && pool.limits.memoryGiB < memory) {
+                problems.push({ path: path("limits", "memoryGiB"), message: `${pool.limits.memoryGiB} GiB is less than the pool's smallest node (${memory} GiB)` });
+            }
+        }
+        for (const key of Object.keys(pool.labels ?? {})) {
+            if (key === NODE_GROUP_LABEL) {
+                problems.push({ path: path("labels", key), message: `${show(key)} marks managed node groups; a pool with it would take system workloads` });
+            } else if (RESERVED_LABEL.test(key)) {
+                problems.push({ path: path("labels", key), message: `${show(key)} is in a domain Kubernetes or Karpenter reserves` });
+            }
+        }
+        (pool.taints ?? []).forEach((taint, i) => {
+            if (taint?.key !== undefined && SYSTEM_TAINT_KEYS.includes(taint.key)) {
+                problems.push({ path: path("taints", i), message: `${show(taint.key)}: system add-ons tolerate it, so the pool would take system workloads; the Cilium startup taint is added by the platform` });
+            }
+        });
+    }
+    // On-demand capacity is the fallback: it must rank below every untainted spot pool, or spot
+    // would never be tried first.
+    const untainted = pools.filter(([, pool]) => (pool.taints ?? []).length === 0);
+    for (const [name, pool] of untainted.filter(([, p]) => p.capacityType === "on-demand")) {
+        for (const [spotName, spot] of untainted.filter(([, p]) => p.capacityType === "spot")) {
+            if ((pool.weight ?? 0) >= (spot.weight ?? 0)) {
+                problems.push({
+                    path: formatPath(["karpenter", "pools", name, "weight"]),
+                    message: `${pool.weight ?? "no weight"} ranks the on-demand pool at or above spot pool ${spotName} (${spot.weight ?? "no weight"}); give it a lower weight`,
+                });
+            }
+        }
     }
     return problems;
 }

@@ -4,10 +4,13 @@ import * as assert from "node:assert/strict";
 import { corednsConfiguration, ebsCsiConfiguration, storageClassSpec } from "../components/addons";
 import { ciliumValues } from "../components/cilium";
 import { accessEntries } from "../components/cluster";
+import { DISCOVERY_TAG, eventPattern, karpenterValues } from "../components/karpenter";
 import { launchTemplateData, nodePlacement } from "../components/nodegroups";
+import { POOL_LABEL, amiAliases, ec2NodeClassSpec, nodePoolSpec } from "../components/nodepools";
 import { CILIUM_STARTUP_TAINT, NODE_GROUP_LABEL, SYSTEM_TAINT } from "../components/scheduling";
 import { type Cidr, contains, overlaps, parseCidr, subnet } from "../stacks/cidr";
 import { resolveStackConfig } from "../stacks/config";
+import { INTERRUPTION_EVENTS } from "../stacks/catalog";
 import { subnetLayout } from "../stacks/layout";
 import { rawConfig, settingsOf } from "./fixtures";
 
@@ -92,6 +95,81 @@ describe("pure builders", () => {
             "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
         ]);
         assert.deepEqual(accessEntries({ admins: [admin], viewers: [viewer] }, "aws"), accessEntries({ admins: [admin], viewers: [viewer].reverse() }, "aws"));
+    });
+
+    describe("Karpenter", () => {
+        const karpenter = prod.karpenter;
+        const requirement = (spec: ReturnType<typeof nodePoolSpec<string[]>>, key: string) => spec.template.spec.requirements.find((r) => r.key === key);
+
+        it("starts every pool's nodes with Cilium's startup taint, known to Karpenter as a startup taint", () => {
+            for (const [name, pool] of Object.entries(karpenter.pools)) {
+                const spec = nodePoolSpec({ name, pool, expireAfter: karpenter.expireAfter });
+                assert.deepEqual(spec.template.spec.startupTaints, [{ key: "node.cilium.io/agent-not-ready", value: "true", effect: "NoExecute" }]);
+                assert.ok(!spec.template.spec.taints.some((t) => t.key === "node.cilium.io/agent-not-ready"), "a startup taint, not a permanent one");
+                assert.equal(spec.template.metadata.labels[POOL_LABEL], name);
+            }
+        });
+
+        it("spreads a spot pool over several instance families, generations and sizes", () => {
+            const pool = karpenter.pools["spot-general"];
+            const spec = nodePoolSpec({ name: "spot-general", pool, expireAfter: "720h", zones: ["eu-west-1a", "eu-west-1b"] });
+            assert.deepEqual(requirement(spec, "karpenter.sh/capacity-type")?.values, ["spot"]);
+            assert.equal(requirement(spec, "karpenter.k8s.aws/instance-family")?.minValues, pool.minFamilies);
+            assert.ok(pool.minFamilies >= 4);
+            assert.deepEqual(requirement(spec, "karpenter.k8s.aws/instance-category")?.values, ["c", "m", "r"]);
+            assert.deepEqual(requirement(spec, "karpenter.k8s.aws/instance-generation"), { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: [String(pool.minGeneration - 1)] });
+            assert.ok((requirement(spec, "karpenter.k8s.aws/instance-size")?.values ?? []).length > 1);
+            assert.deepEqual(requirement(spec, "topology.kubernetes.io/zone")?.values, ["eu-west-1a", "eu-west-1b"]);
+            assert.deepEqual(spec.limits, { cpu: String(pool.limits.cpu), memory: `${pool.limits.memoryGiB}Gi` });
+            assert.equal(spec.disruption.consolidationPolicy, "WhenEmptyOrUnderutilized");
+            assert.equal(spec.template.spec.expireAfter, "720h");
+        });
+
+        it("lists explicit families with the same minimum, and adds a quiet-hours budget when asked", () => {
+            const pool = { ...karpenter.pools["spot-general"], families: ["c7i", "m7i", "r7i", "m6a"], expireAfter: "168h" };
+            const spec = nodePoolSpec({ name: "p", pool, expireAfter: "720h", quietHours: { schedule: "0 7 * * 1-5", duration: "12h" } });
+            assert.deepEqual(requirement(spec, "karpenter.k8s.aws/instance-family"), { key: "karpenter.k8s.aws/instance-family", operator: "In", values: pool.families, minValues: pool.minFamilies });
+            assert.equal(spec.template.spec.expireAfter, "168h");
+            assert.deepEqual(spec.disruption.budgets, [{ nodes: pool.disruptionBudget }, { nodes: "0", schedule: "0 7 * * 1-5", duration: "12h" }]);
+        });
+
+        it("builds node classes with a pinned AMI alias, IMDSv2 hop limit 1, encrypted volumes and discovery selectors", () => {
+            const aliases = amiAliases({ nodeAmiRelease: "1.35.6-20260714", bottlerocketRelease: "1.49.0" });
+            assert.deepEqual(aliases, { al2023: "al2023@v20260714", bottlerocket: "bottlerocket@v1.49.0" });
+            const spec = ec2NodeClassSpec({ name: "default", settings: { os: "al2023", diskSizeGiB: 80 }, cluster: "c1", role: "c1-karpenter-node", alias: aliases.al2023 as string, tags: { environment: "prod" } });
+            assert.deepEqual(spec.amiSelectorTerms, [{ alias: "al2023@v20260714" }]);
+            assert.deepEqual(spec.metadataOptions, { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
+            assert.deepEqual(spec.blockDeviceMappings, [{ deviceName: "/dev/xvda", ebs: { volumeSize: "80Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } }]);
+            assert.deepEqual(spec.subnetSelectorTerms, [{ tags: { [DISCOVERY_TAG]: "c1" } }]);
+            assert.deepEqual(spec.securityGroupSelectorTerms, [{ tags: { [DISCOVERY_TAG]: "c1" } }]);
+            assert.equal(spec.tags.environment, "prod");
+            const bottlerocket = ec2NodeClassSpec({ name: "br", settings: { os: "bottlerocket", diskSizeGiB: 80 }, cluster: "c1", role: "r", alias: aliases.bottlerocket as string, tags: {} });
+            assert.deepEqual(bottlerocket.blockDeviceMappings.map((m) => [m.deviceName, m.ebs.volumeSize, m.ebs.encrypted]), [["/dev/xvda", "4Gi", true], ["/dev/xvdb", "80Gi", true]]);
+        });
+
+        it("runs the controller on the system nodes only, never on nodes it launched", () => {
+            const values = karpenterValues({ cluster: "c1", queueName: "c1-karpenter" });
+            const terms = values.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms;
+            assert.deepEqual(terms[0].matchExpressions, [
+                { key: "karpenter.sh/nodepool", operator: "DoesNotExist" },
+                { key: NODE_GROUP_LABEL, operator: "In", values: ["system"] },
+            ]);
+            assert.ok(values.tolerations.some((t) => t.key === SYSTEM_TAINT.key));
+            assert.equal(values.replicas, 2);
+            assert.equal(values.podDisruptionBudget.maxUnavailable, 1);
+            assert.deepEqual(values.settings, { clusterName: "c1", interruptionQueue: "c1-karpenter" });
+        });
+
+        it("matches every interruption event Karpenter handles, each by source and detail type", () => {
+            assert.deepEqual(INTERRUPTION_EVENTS.map((e) => e.detailType).sort(), [
+                "AWS Health Event",
+                "EC2 Capacity Reservation Instance Interruption Warning",
+                "EC2 Instance Rebalance Recommendation",
+                "EC2 Instance State-change Notification",
+                "EC2 Spot Instance Interruption Warning",
+            ]);
+            for (const event of INTERRUPTION_EVENTS) assert.deepEqual(eventPattern(event), { source: [event.source], "detail-type": [event.detailType] });
+        });
     });
 
     describe("CIDR arithmetic and subnet layout", () => {

@@ -7,19 +7,21 @@ import { CoreAddons } from "../components/addons";
 import { Cilium } from "../components/cilium";
 import { Cluster } from "../components/cluster";
 import { Encryption } from "../components/encryption";
+import { Karpenter } from "../components/karpenter";
 import { Network } from "../components/network";
 import { NodeGroups } from "../components/nodegroups";
+import { NodePools } from "../components/nodepools";
 import type { Scope } from "../components/policies";
 import { resolveStackConfig } from "../stacks/config";
 import { subnetLayout } from "../stacks/layout";
 import { physicalNames } from "../stacks/names";
-import { type RecordedResource, run } from "../stacks/offline";
+import { OFFLINE_ACCOUNT, type RecordedResource, run } from "../stacks/offline";
 import { COMPONENT_INPUT, ofType, one, rawConfig, settingsOf } from "./fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
 type Inputs = Record<string, any>;
 const inputs = (r: RecordedResource) => r.inputs as Inputs;
-const scope: Scope = { partition: "aws", region: "eu-west-1", accountId: "444455556666" };
+const scope: Scope = { partition: "aws", region: "eu-west-1", accountId: OFFLINE_ACCOUNT };
 const tags = { environment: "test", region: "eu-west-1", owner: "team", "managed-by": "pulumi" };
 const names = physicalNames("platform-test-eu-west-1");
 const settings = resolveStackConfig(rawConfig(settingsOf("prod")));
@@ -107,7 +109,7 @@ describe("components", () => {
                 assert.equal(inputs(key).enableKeyRotation, true);
                 assert.equal(inputs(key).deletionWindowInDays, 30);
                 assert.equal(key.protect, true);
-                assert.match(inputs(key).policy, /arn:aws:iam::444455556666:root/);
+                assert.match(inputs(key).policy, new RegExp(`arn:aws:iam::${OFFLINE_ACCOUNT}:root`));
             }
             assert.deepEqual(ofType(resources, "aws:kms/alias:Alias").map((a) => inputs(a).name).sort(), [names.logsKeyAlias, names.secretsKeyAlias].sort());
         });
@@ -164,7 +166,7 @@ describe("components", () => {
         });
     });
 
-    describe("NodeGroups and Cilium and CoreAddons", () => {
+    describe("Cilium, NodeGroups, CoreAddons, Karpenter and NodePools on one cluster", () => {
         let resources: RecordedResource[];
         before(async () => {
             resources = await evaluateComponent((p) => {
@@ -185,11 +187,19 @@ describe("components", () => {
                 new CoreAddons("addons", {
                     cluster: cluster.handle, versions: settings.versions.addons, ebsCsiRoleName: names.roles.ebsCsi, dependsOn: groups.groups,
                 }, { providers: { aws: p.aws } });
+                const karpenter = new Karpenter("karpenter", {
+                    cluster: cluster.handle, chartVersion: "1.14.1", controllerRoleName: names.roles.karpenter, nodeRoleName: names.roles.karpenterNode,
+                    queueName: names.interruptionQueue, ruleNames: names.interruptionRules, dependsOn: groups.groups,
+                }, { providers: { aws: p.aws } });
+                new NodePools("pools", {
+                    cluster: cluster.handle, settings: settings.karpenter, nodeRoleName: karpenter.nodeRoleName,
+                    amiAliases: { al2023: "al2023@v20260714" }, zones: ["eu-west-1a", "eu-west-1b"], dependsOn: karpenter.ready,
+                }, { providers: { aws: p.aws } });
             });
         });
 
         it("installs Cilium from its repository into kube-system without waiting for nodes", () => {
-            const release = inputs(one(resources, "kubernetes:helm.sh/v3:Release"));
+            const release = inputs(one(resources, "kubernetes:helm.sh/v3:Release", "cilium-release"));
             assert.deepEqual([release.name, release.namespace, release.chart, release.version], ["cilium", "kube-system", "cilium", "1.20.0"]);
             assert.equal(release.repositoryOpts.repo, "https://helm.cilium.io");
             assert.equal(release.skipAwait, true);
@@ -198,12 +208,12 @@ describe("components", () => {
         });
 
         it("binds the Cilium operator's own role to its service account through Pod Identity", () => {
-            const association = inputs(one(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation"));
+            const association = inputs(one(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "cilium-operator"));
             assert.deepEqual([association.namespace, association.serviceAccount], ["kube-system", "cilium-operator"]);
             const role = ofType(resources, "aws:iam/role:Role").map(inputs).find((r) => r.name === names.roles.ciliumOperator);
             assert.ok(role);
             assert.match(role.assumeRolePolicy, /pods\.eks\.amazonaws\.com/);
-            const policy = ofType(resources, "aws:iam/rolePolicy:RolePolicy", "cilium-operator").map(inputs)[0];
+            const policy = ofType(resources, "aws:iam/rolePolicy:RolePolicy", "cilium-operator-eni-ipam").map(inputs)[0];
             assert.match(policy.policy, /vpc\/vpc-0abc/);
         });
 
@@ -211,7 +221,7 @@ describe("components", () => {
             const groups = ofType(resources, "eks:index:ManagedNodeGroup").map(inputs);
             assert.deepEqual(groups.map((g) => g.nodeGroupName).sort(), Object.values(names.nodeGroups).sort());
             assert.ok(groups.every((g) => g.amiType === "AL2023_x86_64_STANDARD" && g.releaseVersion === "1.35.6-20260714"));
-            const nodePolicies = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").map(inputs).map((a) => a.policyArn as string).filter((arn) => /Worker|Registry/.test(arn));
+            const nodePolicies = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.startsWith("nodes-role-")).map((a) => inputs(a).policyArn as string);
             assert.deepEqual(nodePolicies.sort(), ["arn:aws:iam::aws:policy/AmazonEC2ContainerRegistryPullOnly", "arn:aws:iam::aws:policy/AmazonEKSWorkerNodePolicy"]);
         });
 
@@ -226,6 +236,53 @@ describe("components", () => {
             assert.ok(ebsRole);
             const storageClass = inputs(one(resources, "kubernetes:storage.k8s.io/v1:StorageClass"));
             assert.equal(storageClass.metadata.name, "gp3");
+        });
+
+        it("feeds an encrypted, short-lived, EventBridge-only queue from every interruption event", () => {
+            const queue = one(resources, "aws:sqs/queue:Queue");
+            assert.equal(inputs(queue).name, names.interruptionQueue);
+            assert.equal(inputs(queue).sqsManagedSseEnabled, true);
+            assert.equal(inputs(queue).messageRetentionSeconds, 300);
+            const policy = JSON.parse(inputs(one(resources, "aws:sqs/queuePolicy:QueuePolicy")).policy);
+            const rules = ofType(resources, "aws:cloudwatch/eventRule:EventRule").map(inputs);
+            assert.deepEqual(rules.map((r) => r.name).sort(), Object.values(names.interruptionRules).sort());
+            assert.deepEqual(policy.Statement[0].Condition.ArnEquals["aws:SourceArn"], Object.values(names.interruptionRules).map((n) => `arn:aws:events:eu-west-1:${OFFLINE_ACCOUNT}:rule/${n}`));
+            assert.equal(ofType(resources, "aws:cloudwatch/eventTarget:EventTarget").length, rules.length);
+        });
+
+        it("admits Karpenter's node role through an EC2_LINUX access entry and binds the controller role by Pod Identity", () => {
+            const entry = inputs(one(resources, "aws:eks/accessEntry:AccessEntry"));
+            assert.equal(entry.type, "EC2_LINUX");
+            assert.equal(entry.principalArn, `arn:aws:iam::${OFFLINE_ACCOUNT}:role/${names.roles.karpenterNode}`);
+            const association = inputs(one(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "karpenter-controller"));
+            assert.deepEqual([association.namespace, association.serviceAccount], ["karpenter", "karpenter"]);
+            assert.equal(ofType(resources, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.name.startsWith("karpenter-controller-")).length, 5);
+            assert.equal(inputs(one(resources, "aws:ec2/tag:Tag")).key, "karpenter.sh/discovery");
+        });
+
+        it("installs the CRD chart, then the controller without its own CRDs, after its role, queue and the nodes", () => {
+            const releases = ofType(resources, "kubernetes:helm.sh/v3:Release");
+            const crds = releases.find((r) => inputs(r).name === "karpenter-crd") as RecordedResource;
+            const controller = releases.find((r) => inputs(r).name === "karpenter") as RecordedResource;
+            assert.equal(inputs(crds).chart, "oci://public.ecr.aws/karpenter/karpenter-crd");
+            assert.equal(inputs(controller).chart, "oci://public.ecr.aws/karpenter/karpenter");
+            assert.equal(inputs(controller).skipCrds, true);
+            for (const dependency of [crds, one(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "karpenter-controller"), one(resources, "aws:sqs/queuePolicy:QueuePolicy"), ...ofType(resources, "eks:index:ManagedNodeGroup")]) {
+                assert.ok(controller.dependencies.includes(dependency.urn), `the controller must wait for ${dependency.name}`);
+            }
+        });
+
+        it("creates node classes and pools after the controller and node access, and deletes them first", () => {
+            const controller = ofType(resources, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "karpenter") as RecordedResource;
+            const entry = one(resources, "aws:eks/accessEntry:AccessEntry");
+            const classes = ofType(resources, "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass");
+            const pools = ofType(resources, "kubernetes:karpenter.sh/v1:NodePool");
+            assert.deepEqual(pools.map((p) => inputs(p).metadata.name).sort(), Object.keys(settings.karpenter.pools).sort());
+            for (const resource of [...classes, ...pools]) {
+                assert.ok(resource.dependencies.includes(controller.urn) && resource.dependencies.includes(entry.urn), resource.name);
+            }
+            for (const pool of pools) assert.ok(pool.dependencies.includes(classes[0].urn), `${pool.name} waits for its node class`);
+            assert.equal(inputs(classes[0]).spec.role, names.roles.karpenterNode);
         });
     });
 });

@@ -8,6 +8,8 @@ import {
     ciliumOperatorPolicy,
     clusterEncryptionPolicy,
     flowLogsPolicy,
+    interruptionQueuePolicy,
+    karpenterControllerPolicies,
     logsKeyPolicy,
     podIdentityTrustPolicy,
     secretsKeyPolicy,
@@ -63,6 +65,82 @@ describe("IAM and KMS policy documents", () => {
                 assert.match(resource, /^arn:aws:ec2:eu-west-1:444455556666:/);
             }
         });
+    });
+
+    describe("Karpenter controller", () => {
+        const cluster = "platform-prod-eu-west-1";
+        const nodeRoleArn = "arn:aws:iam::444455556666:role/platform-prod-eu-west-1-karpenter-node";
+        const queueArn = "arn:aws:sqs:eu-west-1:444455556666:platform-prod-eu-west-1-karpenter";
+        const docs = karpenterControllerPolicies(scope, { cluster, nodeRoleArn, queueArn });
+        const statements = Object.values(docs).flatMap((doc) => doc.Statement);
+        const granting = (action: string) => statements.filter((s) => list(s.Action).includes(action));
+        const owned = `aws:ResourceTag/kubernetes.io/cluster/${cluster}`;
+
+        it("grants the actions of Karpenter's reference template, and no others", () => {
+            const actions = new Set(statements.flatMap((s) => list(s.Action)));
+            assert.deepEqual([...actions].sort(), [
+                "ec2:CreateFleet", "ec2:CreateLaunchTemplate", "ec2:CreateTags", "ec2:DeleteLaunchTemplate", "ec2:DescribeCapacityReservations",
+                "ec2:DescribeImages", "ec2:DescribeInstanceStatus", "ec2:DescribeInstanceTypeOfferings", "ec2:DescribeInstanceTypes", "ec2:DescribeInstances",
+                "ec2:DescribeLaunchTemplates", "ec2:DescribePlacementGroups", "ec2:DescribeSecurityGroups", "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets",
+                "ec2:RunInstances", "ec2:TerminateInstances", "eks:DescribeCluster", "iam:AddRoleToInstanceProfile", "iam:CreateInstanceProfile",
+                "iam:DeleteInstanceProfile", "iam:GetInstanceProfile", "iam:ListInstanceProfiles", "iam:PassRole", "iam:RemoveRoleFromInstanceProfile",
+                "iam:TagInstanceProfile", "pricing:GetProducts", "sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage", "ssm:GetParameter",
+            ]);
+        });
+
+        it("terminates and deletes only what this cluster's Karpenter launched", () => {
+            for (const statement of [...granting("ec2:TerminateInstances"), ...granting("ec2:DeleteLaunchTemplate")]) {
+                assert.equal(statement.Condition?.StringEquals?.[owned], "owned");
+                assert.equal(statement.Condition?.StringLike?.["aws:ResourceTag/karpenter.sh/nodepool"], "*");
+            }
+        });
+
+        it("launches only with this cluster's ownership tags on what it creates", () => {
+            const tagged = granting("ec2:RunInstances").filter((s) => list(s.Resource).some((r) => r.endsWith(":instance/*")));
+            assert.ok(tagged.length > 0);
+            for (const statement of tagged) {
+                assert.equal(statement.Condition?.StringEquals?.[`aws:RequestTag/kubernetes.io/cluster/${cluster}`], "owned");
+                assert.equal(statement.Condition?.StringEquals?.["aws:RequestTag/eks:eks-cluster-name"], cluster);
+            }
+        });
+
+        it("passes only the node role, only to EC2", () => {
+            const [pass] = granting("iam:PassRole");
+            assert.equal(pass.Resource, nodeRoleArn);
+            assert.deepEqual(pass.Condition, { StringEquals: { "iam:PassedToService": "ec2.amazonaws.com" } });
+        });
+
+        it("reads only its own queue and describes only its own cluster", () => {
+            for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl"]) assert.deepEqual(granting(action).map((s) => s.Resource), [queueArn]);
+            assert.deepEqual(granting("eks:DescribeCluster").map((s) => s.Resource), ["arn:aws:eks:eu-west-1:444455556666:cluster/platform-prod-eu-west-1"]);
+        });
+
+        it("uses '*' only for reads AWS cannot scope, and pins EC2 reads to the region", () => {
+            for (const statement of statements.filter((s) => list(s.Resource).includes("*"))) {
+                const actions = list(statement.Action);
+                assert.ok(actions.every((a) => /^(ec2:Describe|pricing:GetProducts$|iam:ListInstanceProfiles$)/.test(a)), `${statement.Sid} writes with "*"`);
+                if (actions.some((a) => a.startsWith("ec2:"))) assert.equal(statement.Condition?.StringEquals?.["aws:RequestedRegion"], "eu-west-1");
+            }
+            for (const resource of statements.flatMap((s) => list(s.Resource)).filter((r) => r.startsWith("arn:aws:ec2"))) {
+                assert.match(resource, /^arn:aws:ec2:eu-west-1:(444455556666)?:/, resource);
+            }
+        });
+
+        it("fits IAM's inline policy quota of 10,240 characters per role", () => {
+            const size = Object.values(docs).reduce((total, doc) => total + JSON.stringify(doc).length, 0);
+            assert.ok(size < 10240, `${size} characters`);
+        });
+    });
+
+    it("lets only the cluster's EventBridge rules send to the interruption queue, over TLS only", () => {
+        const rules = ["arn:aws:events:eu-west-1:444455556666:rule/a", "arn:aws:events:eu-west-1:444455556666:rule/b"];
+        const doc = interruptionQueuePolicy("arn:aws:sqs:eu-west-1:444455556666:q", rules);
+        const allow = doc.Statement.filter((s) => s.Effect === "Allow");
+        assert.equal(allow.length, 1);
+        assert.deepEqual(allow[0].Principal, { Service: "events.amazonaws.com" });
+        assert.deepEqual(allow[0].Condition?.ArnEquals?.["aws:SourceArn"], rules);
+        const deny = doc.Statement.find((s) => s.Effect === "Deny");
+        assert.deepEqual(deny?.Condition, { Bool: { "aws:SecureTransport": "false" } });
     });
 
     it("lets only EKS Pod Identity of one cluster assume a workload role", () => {

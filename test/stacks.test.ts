@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { CONTROL_PLANE_LOG_TYPES } from "../stacks/catalog";
+import { CHARTS, CONTROL_PLANE_LOG_TYPES } from "../stacks/catalog";
 import { type StackConfig, StackConfigError, resolveStackConfig } from "../stacks/config";
 import { type Evaluation, EvaluationError, type RecordedResource, evaluate, readStackConfig } from "../stacks/offline";
 import { ROOT, STACKS, ofType, one, rawConfig, settingsOf } from "./fixtures";
@@ -13,6 +13,9 @@ const ENTRY = path.join(__dirname, "..", "index.js");
 
 /** AWS resource types that cannot carry tags. */
 const UNTAGGABLE = new Set([
+    "aws:cloudwatch/eventTarget:EventTarget",
+    "aws:ec2/tag:Tag",
+    "aws:sqs/queuePolicy:QueuePolicy",
     "aws:ec2/routeTableAssociation:RouteTableAssociation",
     "aws:iam/rolePolicy:RolePolicy",
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
@@ -71,7 +74,7 @@ for (const stack of STACKS) {
                 const own = inRegion(region.region);
                 assert.equal(ofType(own, "eks:index:Cluster").length, 1);
                 assert.equal(ofType(own, "eks:index:ManagedNodeGroup").length, Object.keys(config.nodeGroups).length);
-                assert.equal(ofType(own, "kubernetes:helm.sh/v3:Release").length, 1);
+                assert.deepEqual(ofType(own, "kubernetes:helm.sh/v3:Release").map((r) => inputs(r).name).sort(), ["cilium", "karpenter", "karpenter-crd"]);
                 assert.equal(ofType(own, "aws:kms/key:Key").length, 2);
                 assert.equal(ofType(own, "aws:eks/addon:Addon").length, 3);
                 if (region.network.kind === "created") {
@@ -132,12 +135,12 @@ for (const stack of STACKS) {
         it("installs Cilium before the node groups, which would never become Ready without it", () => {
             for (const region of config.regions) {
                 const own = inRegion(region.region);
-                const release = one(own, "kubernetes:helm.sh/v3:Release");
+                const release = ofType(own, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "cilium") as RecordedResource;
                 const groups = ofType(own, "eks:index:ManagedNodeGroup");
                 for (const group of groups) assert.ok(group.dependencies.includes(release.urn), `${group.name} must wait for Cilium`);
                 assert.ok(!release.dependencies.some((urn) => groups.some((g) => g.urn === urn)), "Cilium must not wait for the nodes");
                 const agent = ofType(own, "aws:eks/addon:Addon").find((a) => inputs(a).addonName === "eks-pod-identity-agent");
-                const association = one(own, "aws:eks/podIdentityAssociation:PodIdentityAssociation");
+                const association = one(own, "aws:eks/podIdentityAssociation:PodIdentityAssociation", `${region.region}-cilium-operator`);
                 assert.ok(agent && release.dependencies.includes(agent.urn), "the operator needs the Pod Identity agent");
                 assert.ok(release.dependencies.includes(association.urn), "the operator needs its association before it starts");
                 for (const addon of ofType(own, "aws:eks/addon:Addon").filter((a) => ["coredns", "aws-ebs-csi-driver"].includes(inputs(a).addonName))) {
@@ -148,7 +151,9 @@ for (const stack of STACKS) {
 
         it("pins every chart and add-on to the stack's version lock", () => {
             for (const release of ofType(resources, "kubernetes:helm.sh/v3:Release")) {
-                assert.equal(inputs(release).version, config.versions.charts.cilium);
+                const [lock] = Object.entries(CHARTS).find(([, source]) => (source.charts as readonly string[]).includes(inputs(release).name)) ?? [];
+                assert.ok(lock, `release ${inputs(release).name} has no entry in the chart catalog`);
+                assert.equal(inputs(release).version, config.versions.charts[lock as keyof typeof CHARTS]);
                 assert.match(inputs(release).version, /^\d+\.\d+\.\d+$/);
             }
             for (const addon of ofType(resources, "aws:eks/addon:Addon")) {
@@ -178,6 +183,36 @@ for (const stack of STACKS) {
                     assert.equal(inputs(template).blockDeviceMappings[0].ebs.encrypted, "true");
                     assert.equal(inputs(template).keyName, undefined);
                 }
+            }
+        });
+
+        it("gives every Karpenter pool the Cilium startup taint and keeps system workloads off every pool", () => {
+            for (const region of config.regions) {
+                const pools = ofType(inRegion(region.region), "kubernetes:karpenter.sh/v1:NodePool");
+                assert.deepEqual(pools.map((p) => inputs(p).metadata.name).sort(), Object.keys(config.karpenter.pools).sort());
+                for (const pool of pools) {
+                    const spec = inputs(pool).spec.template;
+                    assert.ok(spec.spec.startupTaints.some((t: Inputs) => t.key === "node.cilium.io/agent-not-ready"), `${pool.name} lacks the startup taint`);
+                    assert.notEqual(spec.metadata.labels["platform/node-group"], "system", `${pool.name} offers the system label`);
+                    assert.ok(!(spec.spec.taints ?? []).some((t: Inputs) => t.key === "CriticalAddonsOnly"), `${pool.name} draws system add-ons`);
+                }
+                for (const nodeClass of ofType(inRegion(region.region), "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")) {
+                    assert.ok(!JSON.stringify(inputs(nodeClass).spec.amiSelectorTerms).includes("latest"));
+                    assert.equal(inputs(nodeClass).spec.metadataOptions.httpPutResponseHopLimit, 1);
+                }
+            }
+        });
+
+        it("gives each region its own interruption queue, rules, Karpenter roles and node access entry", () => {
+            const queues = ofType(resources, "aws:sqs/queue:Queue").map((q) => inputs(q).name);
+            assert.equal(new Set(queues).size, config.regions.length);
+            for (const region of config.regions) {
+                const own = inRegion(region.region);
+                assert.equal(inputs(one(own, "aws:sqs/queue:Queue")).name, region.names.interruptionQueue);
+                assert.equal(ofType(own, "aws:cloudwatch/eventRule:EventRule").length, Object.keys(region.names.interruptionRules).length);
+                assert.equal(inputs(one(own, "aws:eks/accessEntry:AccessEntry")).type, "EC2_LINUX");
+                const roles = ofType(own, "aws:iam/role:Role").map((r) => inputs(r).name);
+                assert.ok(roles.includes(region.names.roles.karpenter) && roles.includes(region.names.roles.karpenterNode));
             }
         });
 
@@ -248,6 +283,6 @@ describe("whole program: a region in an existing VPC", () => {
         assert.equal(ofType(resources, "aws:ec2/vpc:Vpc").length, 0);
         assert.deepEqual(inputs(one(resources, "eks:index:Cluster")).privateSubnetIds, existing.privateSubnetIds);
         for (const group of ofType(resources, "eks:index:ManagedNodeGroup")) assert.deepEqual(inputs(group).subnetIds, existing.privateSubnetIds);
-        assert.match(inputs(one(resources, "aws:iam/rolePolicy:RolePolicy", "us-east-1-cilium-operator")).policy, /vpc\/vpc-0123456789abcdef0/);
+        assert.match(inputs(one(resources, "aws:iam/rolePolicy:RolePolicy", "us-east-1-cilium-operator-eni-ipam")).policy, /vpc\/vpc-0123456789abcdef0/);
     });
 });
