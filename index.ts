@@ -17,6 +17,11 @@ const platforms = config.regions.map((region) => {
         cluster: config.cluster,
         nodeGroups: config.nodeGroups,
         karpenter: config.karpenter,
+        highAvailability: config.highAvailability,
+        environment: config.environment,
+        secrets: config.secrets,
+        gitops: config.gitops,
+        policies: config.policies,
         protect: config.protect,
     }, { providers: { aws: provider } });
 });
@@ -28,6 +33,7 @@ export const clusters = Object.fromEntries(platforms.map((platform, i) => [confi
     oidcIssuer: platform.oidcIssuer,
     kubeconfig: platform.kubeconfig,
     nodeGroups: platform.nodeGroupNames,
+    addons: platform.addons,
 }]));
 
 /** The version lock this stack runs, for promotion and review. */

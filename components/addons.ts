@@ -72,6 +72,7 @@ export function storageClassSpec() {
 export class CoreAddons extends pulumi.ComponentResource {
     readonly coredns: aws.eks.Addon;
     readonly ebsCsi: aws.eks.Addon;
+    readonly ebsCsiRoleArn: pulumi.Output<string>;
 
     constructor(name: string, args: CoreAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:addons:CoreAddons", name, {}, opts);
@@ -103,6 +104,7 @@ export class CoreAddons extends pulumi.ComponentResource {
 
         new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassSpec(), { parent: this, provider: cluster.provider });
 
-        this.registerOutputs({});
+        this.ebsCsiRoleArn = ebs.role.arn;
+        this.registerOutputs({ ebsCsiRoleArn: this.ebsCsiRoleArn });
     }
 }

@@ -1,10 +1,9 @@
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { PARTITION, chartSource } from "../stacks/catalog";
 import type { ClusterHandle } from "./cluster";
-import { ciliumOperatorPolicy, podIdentityTrustPolicy } from "./policies";
-import { createRole } from "./roles";
+import { platformRelease } from "./kubernetes";
+import { ciliumOperatorPolicy } from "./policies";
+import { createWorkloadRole } from "./roles";
 import { SYSTEM_PLACEMENT, SYSTEM_TAINT, tolerate } from "./scheduling";
 
 export interface CiliumArgs {
@@ -95,33 +94,26 @@ export class Cilium extends pulumi.ComponentResource {
     constructor(name: string, args: CiliumArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:addons:Cilium", name, {}, opts);
         const cluster = args.cluster;
-        const { role, grants } = createRole(`${name}-operator`, {
-            roleName: args.operatorRoleName,
-            description: `Cilium operator (ENI IPAM) of ${cluster.name}`,
-            trust: cluster.scope.apply((s) => podIdentityTrustPolicy(s, cluster.name)),
-            policies: { "eni-ipam": pulumi.all([cluster.scope, args.vpcId]).apply(([s, vpcId]) => ciliumOperatorPolicy(s, { vpcId, cluster: cluster.name })) },
-            partition: PARTITION,
-            tags: cluster.tags,
-        }, this);
         // The Pod Identity webhook injects credentials only into pods created after the
         // association exists, so the release waits for it.
-        const association = new aws.eks.PodIdentityAssociation(`${name}-operator`, {
-            clusterName: cluster.createdName,
+        const { role, grants, association } = createWorkloadRole(`${name}-operator`, {
+            cluster,
+            roleName: args.operatorRoleName,
+            description: `Cilium operator (ENI IPAM) of ${cluster.name}`,
             namespace: DEFAULTS.namespace,
             serviceAccount: DEFAULTS.operatorServiceAccount,
-            roleArn: role.arn,
-            tags: cluster.tags,
-        }, { parent: this });
+            policies: { "eni-ipam": pulumi.all([cluster.scope, args.vpcId]).apply(([s, vpcId]) => ciliumOperatorPolicy(s, { vpcId, cluster: cluster.name })) },
+        }, this);
 
         const apiServerHost = cluster.endpoint.apply((url) => url.replace(/^https:\/\//, ""));
-        this.release = new k8s.helm.v3.Release(`${name}-release`, {
-            name: DEFAULTS.release,
+        this.release = platformRelease(`${name}-release`, {
+            source: "cilium",
+            chart: "cilium",
+            release: DEFAULTS.release,
             namespace: DEFAULTS.namespace,
-            ...chartSource("cilium", "cilium"),
             version: args.chartVersion,
             values: ciliumValues({ cluster: cluster.name, clusterId: args.clusterId, apiServerHost }),
-            skipAwait: true,
-            maxHistory: 10,
+            wait: false,
         }, { parent: this, provider: cluster.provider, dependsOn: [...args.dependsOn, association, ...grants] });
 
         this.operatorRoleArn = role.arn;

@@ -9,6 +9,7 @@ import { createRole } from "./roles";
 
 export interface ClusterArgs {
     readonly name: string;
+    readonly region: string;
     readonly roleName: string;
     readonly controlPlaneLogGroup: string;
     /** Kubernetes minor, e.g. "1.35". */
@@ -35,6 +36,7 @@ export interface ClusterArgs {
 export interface ClusterHandle {
     /** Cluster name, known before creation: for physical names and IAM conditions. */
     readonly name: string;
+    readonly region: string;
     /** The same name, resolved only once the control plane exists: use it to order work after it. */
     readonly createdName: pulumi.Output<string>;
     readonly endpoint: pulumi.Output<string>;
@@ -148,6 +150,7 @@ export class Cluster extends pulumi.ComponentResource {
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
         this.handle = {
             name: args.name,
+            region: args.region,
             createdName: cluster.eksCluster.name,
             endpoint: cluster.eksCluster.endpoint,
             securityGroupId: cluster.eksCluster.vpcConfig.clusterSecurityGroupId,

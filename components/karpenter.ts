@@ -1,10 +1,10 @@
 import * as aws from "@pulumi/aws";
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { INTERRUPTION_EVENTS, type InterruptionEvent, NODE_GROUP_LABEL, PARTITION, chartSource } from "../stacks/catalog";
+import { INTERRUPTION_EVENTS, type InterruptionEvent, NODE_GROUP_LABEL, PARTITION } from "../stacks/catalog";
 import type { ClusterHandle } from "./cluster";
-import { KARPENTER_POLICIES, interruptionQueuePolicy, karpenterControllerPolicies, podIdentityTrustPolicy, serviceTrustPolicy } from "./policies";
-import { createRole } from "./roles";
+import { platformNamespace, platformRelease } from "./kubernetes";
+import { KARPENTER_POLICIES, interruptionQueuePolicy, karpenterControllerPolicies, serviceTrustPolicy } from "./policies";
+import { createRole, createWorkloadRole } from "./roles";
 import { SYSTEM_TAINT, tolerate } from "./scheduling";
 
 export interface KarpenterArgs {
@@ -75,6 +75,7 @@ export function karpenterValues(args: { cluster: string; queueName: string }) {
  */
 export class Karpenter extends pulumi.ComponentResource {
     readonly nodeRoleName: pulumi.Output<string>;
+    readonly controllerRoleArn: pulumi.Output<string>;
     /** What node pools need before they exist: CRDs, a running controller, a node role that may join. */
     readonly ready: pulumi.Resource[];
 
@@ -122,21 +123,14 @@ export class Karpenter extends pulumi.ComponentResource {
 
         const documents = pulumi.all([cluster.scope, nodeRole.role.arn, queue.arn]).apply(([s, nodeRoleArn, queueArn]) =>
             karpenterControllerPolicies(s, { cluster: cluster.name, nodeRoleArn, queueArn }));
-        const controllerRole = createRole(`${name}-controller`, {
+        const controllerRole = createWorkloadRole(`${name}-controller`, {
+            cluster,
             roleName: args.controllerRoleName,
             description: `Karpenter controller of ${cluster.name}`,
-            trust: cluster.scope.apply((s) => podIdentityTrustPolicy(s, cluster.name)),
-            policies: Object.fromEntries(KARPENTER_POLICIES.map((key) => [key, documents.apply((all) => all[key])])),
-            partition: PARTITION,
-            tags,
-        }, this);
-        const association = new aws.eks.PodIdentityAssociation(`${name}-controller`, {
-            clusterName: cluster.createdName,
             namespace: DEFAULTS.namespace,
             serviceAccount: DEFAULTS.serviceAccount,
-            roleArn: controllerRole.role.arn,
-            tags,
-        }, parent);
+            policies: Object.fromEntries(KARPENTER_POLICIES.map((key) => [key, documents.apply((all) => all[key])])),
+        }, this);
 
         // Nodes Karpenter launches find the cluster security group (and, in an existing VPC, the
         // private subnets) by this tag.
@@ -145,29 +139,22 @@ export class Karpenter extends pulumi.ComponentResource {
             ...(args.untaggedSubnetIds ?? []).map((subnetId, i) => new aws.ec2.Tag(`${name}-discovery-subnet-${i}`, { resourceId: subnetId, key: DISCOVERY_TAG, value: cluster.name }, parent)),
         ];
 
-        const namespace = new k8s.core.v1.Namespace(`${name}-namespace`, {
-            metadata: { name: DEFAULTS.namespace, labels: { "pod-security.kubernetes.io/enforce": "baseline", "pod-security.kubernetes.io/warn": "restricted" } },
-        }, { parent: this, provider: cluster.provider });
-        const crds = new k8s.helm.v3.Release(`${name}-crds`, {
-            name: "karpenter-crd",
-            namespace: DEFAULTS.namespace,
-            ...chartSource("karpenter", "karpenter-crd"),
-            version: args.chartVersion,
-            maxHistory: 10,
-        }, { parent: this, provider: cluster.provider, dependsOn: [namespace] });
-        const controller = new k8s.helm.v3.Release(`${name}-controller`, {
-            name: "karpenter",
-            namespace: DEFAULTS.namespace,
-            ...chartSource("karpenter", "karpenter"),
-            version: args.chartVersion,
+        const k8sOpts = { parent: this, provider: cluster.provider };
+        const namespace = platformNamespace(`${name}-namespace`, DEFAULTS.namespace, "baseline", k8sOpts);
+        const release = { source: "karpenter", namespace: DEFAULTS.namespace, version: args.chartVersion } as const;
+        // The CRD chart runs nothing; it only has to be applied.
+        const crds = platformRelease(`${name}-crds`, { ...release, chart: "karpenter-crd", release: "karpenter-crd", wait: false }, { ...k8sOpts, dependsOn: [namespace] });
+        const controller = platformRelease(`${name}-controller`, {
+            ...release,
+            chart: "karpenter",
+            release: "karpenter",
             skipCrds: true,
             values: karpenterValues({ cluster: cluster.name, queueName: args.queueName }),
-            atomic: true,
-            maxHistory: 10,
-        }, { parent: this, provider: cluster.provider, dependsOn: [...args.dependsOn, crds, association, ...controllerRole.grants, queuePolicy, ...targets] });
+        }, { ...k8sOpts, dependsOn: [...args.dependsOn, crds, controllerRole.association, ...controllerRole.grants, queuePolicy, ...targets] });
 
         this.nodeRoleName = nodeRole.role.name;
+        this.controllerRoleArn = controllerRole.role.arn;
         this.ready = [crds, controller, accessEntry, ...nodeRole.grants, ...discovery];
-        this.registerOutputs({ nodeRoleName: this.nodeRoleName });
+        this.registerOutputs({ nodeRoleName: this.nodeRoleName, controllerRoleArn: this.controllerRoleArn });
     }
 }

@@ -1,13 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PARTITION } from "../stacks/catalog";
+import { PARTITION, PLATFORM_NAMESPACES } from "../stacks/catalog";
 import type { RegionConfig } from "../stacks/config";
-import type { ClusterSettings, KarpenterSettings, Settings, VersionLock } from "../stacks/schema";
-import { CoreAddons } from "./addons";
-import { Cilium } from "./cilium";
+import type { ClusterSettings, GitOpsSettings, KarpenterSettings, PolicySettings, SecretsSettings, Settings, VersionLock } from "../stacks/schema";
+import { CoreAddons, DEFAULTS as CORE_ADDONS } from "./addons";
+import { type AddonIdentity, ArgoCD } from "./argocd";
+import { Cilium, DEFAULTS as CILIUM } from "./cilium";
 import { Cluster } from "./cluster";
 import { Encryption } from "./encryption";
-import { Karpenter } from "./karpenter";
+import { ExternalSecrets, DEFAULTS as EXTERNAL_SECRETS } from "./external-secrets";
+import { Karpenter, DEFAULTS as KARPENTER } from "./karpenter";
+import { Kyverno } from "./kyverno";
 import { Network } from "./network";
 import { NodeGroups } from "./nodegroups";
 import { NodePools, amiAliases } from "./nodepools";
@@ -19,6 +22,11 @@ export interface PlatformArgs {
     readonly cluster: ClusterSettings;
     readonly nodeGroups: Settings["nodeGroups"];
     readonly karpenter: KarpenterSettings;
+    readonly highAvailability: boolean;
+    readonly environment: string;
+    readonly secrets: SecretsSettings & { readonly prefix: string };
+    readonly gitops: GitOpsSettings;
+    readonly policies: PolicySettings;
     /** Protect stateful resources (cluster, keys, log groups) from deletion by Pulumi. */
     readonly protect: boolean;
 }
@@ -39,6 +47,8 @@ export class Platform extends pulumi.ComponentResource {
     readonly kubeconfig: pulumi.Output<string>;
     readonly nodeGroupNames: Readonly<Record<string, string>>;
     readonly vpcId: pulumi.Output<string>;
+    /** Namespace, service account and role of every add-on, as handed to GitOps. */
+    readonly addons: Readonly<Record<string, AddonIdentity>>;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:index:Platform", name, {}, opts);
@@ -87,6 +97,7 @@ export class Platform extends pulumi.ComponentResource {
 
         const cluster = new Cluster(`${name}-cluster`, {
             name: names.cluster,
+            region: region.region,
             roleName: names.roles.cluster,
             controlPlaneLogGroup: names.controlPlaneLogGroup,
             version: versions.kubernetes,
@@ -123,7 +134,7 @@ export class Platform extends pulumi.ComponentResource {
             dependsOn: [cilium.release],
         }, parent);
 
-        new CoreAddons(`${name}-addons`, {
+        const coreAddons = new CoreAddons(`${name}-addons`, {
             cluster: cluster.handle,
             versions: versions.addons,
             ebsCsiRoleName: names.roles.ebsCsi,
@@ -149,6 +160,46 @@ export class Platform extends pulumi.ComponentResource {
             dependsOn: karpenter.ready,
         }, parent);
 
+        const externalSecrets = new ExternalSecrets(`${name}-external-secrets`, {
+            cluster: cluster.handle,
+            chartVersion: versions.charts["external-secrets"],
+            roleName: names.roles.externalSecrets,
+            prefix: args.secrets.prefix,
+            kmsKeyArn: args.secrets.kmsKeyArn,
+            allowedNamespaces: args.secrets.allowedNamespaces,
+            allowedNamespacePatterns: args.secrets.allowedNamespacePatterns,
+            highAvailability: args.highAvailability,
+            dependsOn: nodeGroups.groups,
+        }, parent);
+        new Kyverno(`${name}-kyverno`, {
+            cluster: cluster.handle,
+            chartVersion: versions.charts.kyverno,
+            settings: args.policies,
+            excludedNamespaces: PLATFORM_NAMESPACES,
+            highAvailability: args.highAvailability,
+            dependsOn: nodeGroups.groups,
+        }, parent);
+
+        this.addons = {
+            cilium: { namespace: CILIUM.namespace, serviceAccount: CILIUM.operatorServiceAccount, roleArn: cilium.operatorRoleArn },
+            "ebs-csi": { namespace: "kube-system", serviceAccount: CORE_ADDONS.ebsCsiServiceAccount, roleArn: coreAddons.ebsCsiRoleArn },
+            karpenter: { namespace: KARPENTER.namespace, serviceAccount: KARPENTER.serviceAccount, roleArn: karpenter.controllerRoleArn },
+            "external-secrets": { namespace: EXTERNAL_SECRETS.namespace, serviceAccount: EXTERNAL_SECRETS.serviceAccount, roleArn: externalSecrets.roleArn },
+            kyverno: { namespace: "kyverno" },
+            argocd: { namespace: "argocd" },
+        };
+        new ArgoCD(`${name}-argocd`, {
+            cluster: cluster.handle,
+            chartVersion: versions.charts["argo-cd"],
+            settings: args.gitops,
+            path: region.gitopsPath,
+            environment: args.environment,
+            highAvailability: args.highAvailability,
+            addons: this.addons,
+            secretStore: externalSecrets.ready,
+            dependsOn: nodeGroups.groups,
+        }, parent);
+
         this.clusterName = names.cluster;
         this.endpoint = cluster.handle.endpoint;
         this.oidcIssuer = cluster.oidcIssuer;
@@ -162,6 +213,7 @@ export class Platform extends pulumi.ComponentResource {
             kubeconfig: this.kubeconfig,
             nodeGroupNames: this.nodeGroupNames,
             vpcId: this.vpcId,
+            addons: this.addons,
         });
     }
 }

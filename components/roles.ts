@@ -1,6 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type PolicyDocument, managedPolicyArn } from "./policies";
+import { PARTITION } from "../stacks/catalog";
+import type { ClusterHandle } from "./cluster";
+import { type PolicyDocument, managedPolicyArn, podIdentityTrustPolicy } from "./policies";
 
 export interface RoleArgs {
     /** Physical role name (from stacks/names), unique per cluster across the account. */
@@ -41,4 +43,45 @@ export function createRole(name: string, args: RoleArgs, parent: pulumi.Resource
         }, { parent }));
     }
     return { role, grants };
+}
+
+export interface WorkloadRoleArgs {
+    readonly cluster: ClusterHandle;
+    readonly roleName: string;
+    readonly description: string;
+    /** The service account the role is bound to. */
+    readonly namespace: string;
+    readonly serviceAccount: string;
+    readonly policies?: RoleArgs["policies"];
+    readonly managedPolicies?: RoleArgs["managedPolicies"];
+}
+
+export interface WorkloadRole extends Role {
+    /** The binding: pods get credentials only if it exists when they start. */
+    readonly association: aws.eks.PodIdentityAssociation;
+}
+
+/**
+ * An IAM role for one service account of the cluster, bound by EKS Pod Identity and assumable
+ * by no other cluster.
+ */
+export function createWorkloadRole(name: string, args: WorkloadRoleArgs, parent: pulumi.Resource): WorkloadRole {
+    const { cluster } = args;
+    const role = createRole(name, {
+        roleName: args.roleName,
+        description: args.description,
+        trust: cluster.scope.apply((s) => podIdentityTrustPolicy(s, cluster.name)),
+        policies: args.policies,
+        managedPolicies: args.managedPolicies,
+        partition: PARTITION,
+        tags: cluster.tags,
+    }, parent);
+    const association = new aws.eks.PodIdentityAssociation(name, {
+        clusterName: cluster.createdName,
+        namespace: args.namespace,
+        serviceAccount: args.serviceAccount,
+        roleArn: role.role.arn,
+        tags: cluster.tags,
+    }, { parent });
+    return { ...role, association };
 }

@@ -41,6 +41,9 @@ export const EKS_UNSUPPORTED_ZONE_IDS = ["use1-az3", "usw1-az2", "cac1-az3"] as 
 export const CHARTS = {
     cilium: { repository: "https://helm.cilium.io", charts: ["cilium"] },
     karpenter: { repository: "oci://public.ecr.aws/karpenter", charts: ["karpenter-crd", "karpenter"] },
+    "external-secrets": { repository: "https://charts.external-secrets.io", charts: ["external-secrets"] },
+    "argo-cd": { repository: "https://argoproj.github.io/argo-helm", charts: ["argo-cd"] },
+    kyverno: { repository: "https://kyverno.github.io/kyverno", charts: ["kyverno", "kyverno-policies"] },
 } as const;
 export type ChartName = keyof typeof CHARTS;
 
@@ -76,6 +79,12 @@ export const ACCESS_POLICIES = {
     admin: "AmazonEKSClusterAdminPolicy",
     viewer: "AmazonEKSViewPolicy",
 } as const;
+
+/**
+ * Namespaces of the platform itself. Admission policies never apply to them, so a policy engine
+ * outage or a strict policy cannot block node rotation or the platform's own add-ons.
+ */
+export const PLATFORM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "karpenter", "external-secrets", "argocd", "kyverno"] as const;
 
 /** Label every managed node group's nodes carry, with the group's role (system, general, memory) as value. */
 export const NODE_GROUP_LABEL = "platform/node-group";

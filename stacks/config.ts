@@ -4,9 +4,21 @@
 import * as pulumi from "@pulumi/pulumi";
 import { subnetLayout, type SubnetLayout } from "./layout";
 import { defaultClusterName, physicalNames, type PhysicalNames } from "./names";
-import { SCALAR_SETTINGS, SETTINGS, type ClusterSettings, type KarpenterSettings, type NatLayout, type Settings, type SettingKey, type VersionLock } from "./schema";
+import {
+    SCALAR_SETTINGS,
+    SETTINGS,
+    type ClusterSettings,
+    type GitOpsSettings,
+    type KarpenterSettings,
+    type NatLayout,
+    type PolicySettings,
+    type SecretsSettings,
+    type Settings,
+    type SettingKey,
+    type VersionLock,
+} from "./schema";
 import { plaintextSecrets } from "./secrets";
-import { type Problem, validateSettings } from "./validate";
+import { type Problem, secretsPrefix, validateSettings } from "./validate";
 
 export type NetworkConfig =
     | {
@@ -33,6 +45,8 @@ export interface RegionConfig {
     readonly serviceCidr: string;
     readonly ciliumClusterId: number;
     readonly network: NetworkConfig;
+    /** Folder of the GitOps repository with this cluster's applications. */
+    readonly gitopsPath: string;
 }
 
 export interface StackConfig {
@@ -44,6 +58,10 @@ export interface StackConfig {
     readonly cluster: ClusterSettings;
     readonly nodeGroups: Settings["nodeGroups"];
     readonly karpenter: KarpenterSettings;
+    readonly highAvailability: boolean;
+    readonly secrets: SecretsSettings & { readonly prefix: string };
+    readonly gitops: GitOpsSettings;
+    readonly policies: PolicySettings;
     readonly regions: readonly RegionConfig[];
 }
 
@@ -99,6 +117,10 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
         cluster: settings.cluster,
         nodeGroups: settings.nodeGroups,
         karpenter: settings.karpenter,
+        highAvailability: settings.highAvailability,
+        secrets: { ...settings.secrets, prefix: secretsPrefix(settings) as string },
+        gitops: settings.gitops,
+        policies: settings.policies,
         regions: settings.regions.map((region) => {
             const cluster = region.clusterName ?? defaultClusterName(settings.name, settings.environment, region.region);
             const zones = region.availabilityZones ?? settings.network.availabilityZones;
@@ -119,6 +141,7 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
                 serviceCidr: region.serviceCidr,
                 ciliumClusterId: region.ciliumClusterId,
                 network,
+                gitopsPath: settings.gitops.repository.path.replace(/\{environment\}/g, settings.environment).replace(/\{region\}/g, region.region),
             };
         }),
     };

@@ -14,6 +14,7 @@ export const ROLE_SUFFIXES = {
     flowLogs: "flow-logs",
     karpenter: "karpenter",
     karpenterNode: "karpenter-node",
+    externalSecrets: "external-secrets",
 } as const;
 export type RoleName = keyof typeof ROLE_SUFFIXES;
 

@@ -125,6 +125,42 @@ export function poolLines(resources: readonly RecordedResource[]): string[] {
     return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
 }
 
+/** Each admission policy with what it does on a violation. */
+export function policyLines(resources: readonly RecordedResource[]): string[] {
+    const lines: string[] = [];
+    for (const release of resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kyverno-policies")) {
+        const values = release.inputs.values as { podSecurityStandard: string; validationFailureAction: string };
+        lines.push(`pod-security-${values.podSecurityStandard} (kyverno-policies chart)  ${values.validationFailureAction}`);
+    }
+    for (const policy of resources.filter((r) => r.type === "kubernetes:policies.kyverno.io/v1:ValidatingPolicy")) {
+        const actions = (policy.inputs.spec as { validationActions: string[] }).validationActions;
+        lines.push(`${(policy.inputs.metadata as { name: string }).name}  ${actions.includes("Deny") ? "Enforce" : "Audit"}`);
+    }
+    for (const policy of resources.filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy")) {
+        const rules = (policy.inputs.spec as { rules: Array<{ name: string; generate?: unknown }> }).rules;
+        lines.push(`${(policy.inputs.metadata as { name: string }).name}  generates ${rules.filter((r) => r.generate).map((r) => r.name).join(", ")} in new namespaces`);
+    }
+    const width = Math.max(0, ...lines.map((line) => line.indexOf("  ")));
+    return lines.map((line) => {
+        const at = line.indexOf("  ");
+        return `${line.slice(0, at).padEnd(width)}${line.slice(at)}`;
+    });
+}
+
+/** Where the cluster's applications come from and who may log in. */
+export function gitopsLines(resources: readonly RecordedResource[]): string[] {
+    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "argo-cd");
+    const appSet = resources.find((r) => r.type === "kubernetes:argoproj.io/v1alpha1:ApplicationSet");
+    if (!release || !appSet) return [];
+    const cm = (release.inputs.values as { configs: { cm: Record<string, unknown> } }).configs.cm;
+    const generator = (appSet.inputs.spec as { generators: Array<{ git: { repoURL: string; revision: string; directories: Array<{ path: string }> } }> }).generators[0].git;
+    const projects = resources.filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProject").map((r) => (r.inputs.metadata as { name: string }).name);
+    return [
+        `applications from ${generator.repoURL} @ ${generator.revision}, one per folder of ${generator.directories[0].path}`,
+        `projects ${projects.join(", ")}; SSO ${cm["oidc.config"] ? "on" : "OFF"}, local admin ${cm["admin.enabled"] ? "ON" : "off"}, exec ${cm["exec.enabled"] ? "ON" : "off"}`,
+    ];
+}
+
 /** What a reviewer of this stack should not miss. */
 export function notable(config: StackConfig, resources: readonly RecordedResource[]): string[] {
     const lines: string[] = [];
@@ -153,8 +189,9 @@ export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: 
         const inRegion = descendants(platform);
         lines.push(`region ${region.region}: cluster ${region.names.cluster}, ${inRegion.length + 1} resources`);
         renderComponent(platform, "  ", lines);
-        const pools = poolLines(inRegion);
-        if (pools.length > 0) lines.push("  Karpenter pools", ...pools.map((line) => `    ${line}`));
+        for (const [title, section] of [["Karpenter pools", poolLines(inRegion)], ["admission policies", policyLines(inRegion)], ["GitOps", gitopsLines(inRegion)]] as const) {
+            if (section.length > 0) lines.push(`  ${title}`, ...section.map((line) => `    ${line}`));
+        }
     }
     lines.push("notable", ...notable(config, evaluation.resources).map((line) => `  ${line}`));
     return lines.join("\n");

@@ -169,6 +169,84 @@ const karpenter = z.strictObject({
     pools: described(z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label").max(63), pool).prefault(DEFAULT_POOLS), "NodePools by name; replaces the default pools when given"),
 });
 
+const action = z.enum(["Enforce", "Audit"]);
+export type PolicyAction = z.output<typeof action>;
+const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label").max(63);
+const httpsUrl = z.string().regex(/^https:\/\/[a-z0-9.-]+(:\d+)?(\/[^\s]*)?$/, "must be an https:// URL");
+/** A Secrets Manager secret name: letters, digits and /_+=.@- (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html). */
+const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "not a Secrets Manager secret name");
+
+const secrets = z.strictObject({
+    prefix: described(
+        z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must be a secret name prefix ending in "/"').optional(),
+        "Secrets Manager name prefix this environment may read; default the environment name and \"/\"",
+    ),
+    kmsKeyArn: described(
+        z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]+$/, "not a KMS key ARN").optional(),
+        "Customer-managed key the secrets are encrypted with; External Secrets may decrypt with it only",
+    ),
+    allowedNamespaces: described(z.array(dnsLabel).default([]), "Namespaces besides the platform's own that may use the ClusterSecretStore"),
+    allowedNamespacePatterns: described(z.array(z.string().min(1)).default([]), "Regular expressions of further namespaces that may use it, e.g. ^team-"),
+});
+
+const gitRepository = z.string().regex(/^(https:\/\/[^\s]+|[a-z0-9._-]+@[a-z0-9.-]+:[^\s]+|ssh:\/\/[^\s]+)$/, "must be an https://, ssh:// or user@host: Git URL");
+
+const gitops = z.strictObject({
+    url: described(httpsUrl, "Argo CD's own URL (the SSO redirect target)"),
+    repository: described(
+        z.strictObject({
+            url: described(gitRepository, "GitOps repository"),
+            revision: described(z.string().min(1).default("main"), "Branch, tag or commit to follow"),
+            path: described(
+                z.string().regex(/^[A-Za-z0-9._{}/-]+$/, "must be a repository path").default("clusters/{environment}/{region}"),
+                "Folder of this cluster's applications ({environment} and {region} are filled in); one Application per subfolder",
+            ),
+            credentialsSecretName: described(secretName, "Secrets Manager secret with the repository credentials (sshPrivateKey, or username and password)"),
+        }),
+        "Where this cluster's applications come from",
+    ),
+    sso: described(
+        z
+            .strictObject({
+                issuer: described(httpsUrl, "OIDC issuer URL"),
+                clientId: described(z.string().min(1), "OIDC client ID"),
+                clientSecretName: described(secretName, "Secrets Manager secret holding the OIDC client secret (property clientSecret)"),
+                adminGroups: described(z.array(z.string().min(1)).min(1), "Identity-provider groups that administer Argo CD"),
+                scopes: described(z.array(z.string().min(1)).default(["openid", "profile", "email", "groups"]), "OIDC scopes requested"),
+            })
+            .optional(),
+        "Single sign-on; when set, Argo CD's local admin is disabled",
+    ),
+    requireSso: described(z.boolean().default(true), "Refuse a stack without SSO"),
+    teams: described(
+        z
+            .strictObject({
+                sourceRepos: described(z.array(z.string().min(1)).default([]), "Repositories (globs) team applications may come from"),
+                namespacePrefix: described(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?-$/, 'must be a DNS label prefix ending in "-"').default("team-"), "Team applications deploy only to namespaces with this prefix"),
+            })
+            .prefault({}),
+        "The teams AppProject",
+    ),
+});
+
+const policies = z.strictObject({
+    podSecurity: described(action.default("Enforce"), "Pod Security Standards restricted (upstream kyverno-policies chart)"),
+    disallowLatestTag: described(action.default("Enforce"), "Images must be pinned by tag or digest, never :latest"),
+    requireResources: described(action.default("Enforce"), "CPU and memory requests and a memory limit on every container"),
+    requireProbes: described(action.default("Audit"), "Readiness and liveness probes on every container"),
+    allowedRegistries: described(
+        z.strictObject({
+            action: described(action.default("Enforce"), "Enforce or Audit"),
+            registries: described(
+                z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/, "must be a registry host, optionally with a path, without scheme or wildcard")).min(1),
+                "Registries (host or host/path) images may come from",
+            ),
+        }),
+        "Image registry allowlist",
+    ),
+    defaultDenyNetworkPolicy: described(z.boolean().default(true), "Give every new non-platform namespace a default-deny NetworkPolicy and a DNS egress allowance"),
+});
+
 const roleArn = z
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, "not an IAM role ARN (arn:aws:iam::<account>:role/<path/><name>)");
@@ -258,6 +336,10 @@ export const SETTINGS = {
         "Managed node groups: system (critical add-ons), general, memory",
     ),
     karpenter: described(karpenter.prefault({}), "Karpenter node classes and pools, the same in every region"),
+    highAvailability: described(z.boolean().default(true), "Run add-ons with several replicas across zones and PodDisruptionBudgets"),
+    secrets: described(secrets.prefault({}), "External Secrets and the AWS Secrets Manager store"),
+    gitops: described(gitops, "Argo CD"),
+    policies: described(policies, "Kyverno admission policies"),
     regions: described(z.array(region).min(1, "at least one region is required"), "One entry per region; each gets its own VPC and cluster"),
 } as const;
 
@@ -272,3 +354,6 @@ export type VersionLock = Settings["versions"];
 export type ClusterSettings = Settings["cluster"];
 export type NatLayout = z.output<typeof natGateways>;
 export type KarpenterSettings = Settings["karpenter"];
+export type SecretsSettings = Settings["secrets"];
+export type GitOpsSettings = Settings["gitops"];
+export type PolicySettings = Settings["policies"];

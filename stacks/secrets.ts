@@ -33,8 +33,10 @@ function leaves(value: unknown, path: PropertyKey[], visit: (path: PropertyKey[]
  * @param config every configuration key (`namespace:key`) with its value as Pulumi passes it
  * @param isSecret whether Pulumi holds the key encrypted
  * @param project the project namespace, whose keys are reported without it
+ * @param byName also flag settings named like secrets (for stack files, not for rendered values,
+ *   where such names hold references, e.g. ExternalSecret's secretKey)
  */
-export function plaintextSecrets(config: Readonly<Record<string, string>>, isSecret: (key: string) => boolean, project: string): Problem[] {
+export function plaintextSecrets(config: Readonly<Record<string, string>>, isSecret: (key: string) => boolean, project: string, byName = true): Problem[] {
     const problems: Problem[] = [];
     for (const [key, text] of Object.entries(config)) {
         if (isSecret(key)) continue;
@@ -54,7 +56,7 @@ export function plaintextSecrets(config: Readonly<Record<string, string>>, isSec
             const match = SECRET_VALUES.find(({ pattern }) => pattern.test(leaf));
             if (match) {
                 problems.push({ path: where, message: `${mask(leaf)} is ${match.kind} in plain text; remove it and store it encrypted (pulumi config set --secret) or in Secrets Manager` });
-            } else if (SECRET_NAME.test(name)) {
+            } else if (byName && SECRET_NAME.test(name)) {
                 problems.push({ path: where, message: `${mask(leaf)} is a secret in plain text; set it with pulumi config set --secret, or reference a Secrets Manager entry instead` });
             }
         });

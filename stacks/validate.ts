@@ -122,6 +122,7 @@ function crossFieldProblems(settings: ParsedSettings): Problem[] {
         ...nameProblems(settings, regions),
         ...tagProblems(settings),
         ...karpenterProblems(settings),
+        ...gitopsProblems(settings),
     ];
 }
 
@@ -452,5 +453,41 @@ function karpenterProblems(settings: ParsedSettings): Problem[] {
             }
         }
     }
+    return problems;
+}
+
+/** The Secrets Manager prefix the stack's External Secrets role may read. */
+export const secretsPrefix = (settings: { secrets?: { prefix?: string }; environment?: string }): string | undefined =>
+    settings.secrets?.prefix ?? (settings.environment !== undefined ? `${settings.environment}/` : undefined);
+
+function gitopsProblems(settings: ParsedSettings): Problem[] {
+    const problems: Problem[] = [];
+    const gitops = settings.gitops;
+    const prefix = secretsPrefix(settings);
+    if (gitops) {
+        if (gitops.requireSso !== false && gitops.sso === undefined) {
+            problems.push({ path: "gitops.sso", message: "required: this stack requires single sign-on (gitops.requireSso), and the local admin account is no substitute" });
+        }
+        const referenced: Array<[string, string | undefined]> = [
+            ["gitops.repository.credentialsSecretName", gitops.repository?.credentialsSecretName],
+            ["gitops.sso.clientSecretName", gitops.sso?.clientSecretName],
+        ];
+        for (const [path, name] of referenced) {
+            if (name !== undefined && prefix !== undefined && !name.startsWith(prefix)) {
+                problems.push({ path, message: `${show(name)} is outside ${show(prefix)}, the only secrets External Secrets may read in this environment` });
+            }
+        }
+        (gitops.teams?.sourceRepos ?? []).forEach((repo, i) => {
+            if (repo !== undefined && /^\*+$/.test(repo)) problems.push({ path: formatPath(["gitops", "teams", "sourceRepos", i]), message: `${show(repo)} would let teams deploy from any repository` });
+        });
+    }
+    (settings.secrets?.allowedNamespacePatterns ?? []).forEach((pattern, i) => {
+        if (pattern === undefined) return;
+        try {
+            new RegExp(pattern);
+        } catch {
+            problems.push({ path: formatPath(["secrets", "allowedNamespacePatterns", i]), message: `${show(pattern)} is not a regular expression` });
+        }
+    });
     return problems;
 }

@@ -6,8 +6,11 @@ import * as k8s from "@pulumi/kubernetes";
 import { CoreAddons } from "../components/addons";
 import { Cilium } from "../components/cilium";
 import { Cluster } from "../components/cluster";
+import { ArgoCD } from "../components/argocd";
 import { Encryption } from "../components/encryption";
+import { ExternalSecrets } from "../components/external-secrets";
 import { Karpenter } from "../components/karpenter";
+import { Kyverno } from "../components/kyverno";
 import { Network } from "../components/network";
 import { NodeGroups } from "../components/nodegroups";
 import { NodePools } from "../components/nodepools";
@@ -25,6 +28,16 @@ const scope: Scope = { partition: "aws", region: "eu-west-1", accountId: OFFLINE
 const tags = { environment: "test", region: "eu-west-1", owner: "team", "managed-by": "pulumi" };
 const names = physicalNames("platform-test-eu-west-1");
 const settings = resolveStackConfig(rawConfig(settingsOf("prod")));
+
+/** A control plane for components that build on one. */
+function testCluster(provider: aws.Provider): Cluster {
+    return new Cluster("c", {
+        name: names.cluster, region: "eu-west-1", roleName: names.roles.cluster, controlPlaneLogGroup: names.controlPlaneLogGroup, version: "1.35",
+        settings: settings.cluster, serviceCidr: "172.30.0.0/16", vpcId: "vpc-0abc", privateSubnetIds: ["subnet-a", "subnet-b"],
+        secretsKeyArn: `arn:aws:kms:eu-west-1:${OFFLINE_ACCOUNT}:key/s`, logsKeyArn: `arn:aws:kms:eu-west-1:${OFFLINE_ACCOUNT}:key/l`,
+        podIdentityAgentVersion: "v1.3.10-eksbuild.3", scope, tags, protect: false,
+    }, { providers: { aws: provider } });
+}
 
 /** Evaluates `build` with an explicit AWS provider for eu-west-1 and a Kubernetes provider. */
 async function evaluateComponent(build: (providers: { aws: aws.Provider; k8s: k8s.Provider }) => void): Promise<RecordedResource[]> {
@@ -119,6 +132,7 @@ describe("components", () => {
         const build = (endpoint: { public: false } | { public: true; allowedCidrs: string[] }) => evaluateComponent((p) => {
             new Cluster("c", {
                 name: names.cluster,
+                region: "eu-west-1",
                 roleName: names.roles.cluster,
                 controlPlaneLogGroup: names.controlPlaneLogGroup,
                 version: "1.35",
@@ -170,12 +184,7 @@ describe("components", () => {
         let resources: RecordedResource[];
         before(async () => {
             resources = await evaluateComponent((p) => {
-                const cluster = new Cluster("c", {
-                    name: names.cluster, roleName: names.roles.cluster, controlPlaneLogGroup: names.controlPlaneLogGroup, version: "1.35",
-                    settings: settings.cluster, serviceCidr: "172.30.0.0/16", vpcId: "vpc-0abc", privateSubnetIds: ["subnet-a", "subnet-b"],
-                    secretsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/s", logsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/l",
-                    podIdentityAgentVersion: "v1.3.10-eksbuild.3", scope, tags, protect: false,
-                }, { providers: { aws: p.aws } });
+                const cluster = testCluster(p.aws);
                 const cilium = new Cilium("cilium", {
                     cluster: cluster.handle, clusterId: 42, vpcId: "vpc-0abc", chartVersion: "1.20.0",
                     operatorRoleName: names.roles.ciliumOperator, dependsOn: [cluster.podIdentityAgent],
@@ -283,6 +292,67 @@ describe("components", () => {
             }
             for (const pool of pools) assert.ok(pool.dependencies.includes(classes[0].urn), `${pool.name} waits for its node class`);
             assert.equal(inputs(classes[0]).spec.role, names.roles.karpenterNode);
+        });
+    });
+
+    describe("ExternalSecrets, Kyverno and ArgoCD on one cluster", () => {
+        let resources: RecordedResource[];
+        before(async () => {
+            resources = await evaluateComponent((p) => {
+                const cluster = testCluster(p.aws);
+                const eso = new ExternalSecrets("eso", {
+                    cluster: cluster.handle, chartVersion: "2.9.0", roleName: names.roles.externalSecrets, prefix: "prod/", allowedNamespaces: ["team-a"],
+                    allowedNamespacePatterns: [], highAvailability: true, dependsOn: [],
+                }, { providers: { aws: p.aws } });
+                new Kyverno("kyverno", { cluster: cluster.handle, chartVersion: "3.9.0", settings: settings.policies, excludedNamespaces: ["kube-system"], highAvailability: true, dependsOn: [] }, { providers: { aws: p.aws } });
+                new ArgoCD("argocd", {
+                    cluster: cluster.handle, chartVersion: "10.1.1", settings: settings.gitops, path: "clusters/prod/eu-west-1", environment: "prod", highAvailability: true,
+                    addons: { "external-secrets": { namespace: "external-secrets", serviceAccount: "external-secrets", roleArn: eso.roleArn } },
+                    secretStore: eso.ready, dependsOn: [],
+                }, { providers: { aws: p.aws } });
+            });
+        });
+        const release = (name: string) => ofType(resources, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === name) as RecordedResource;
+
+        it("binds External Secrets' read-only role and creates the store after the chart", () => {
+            const role = ofType(resources, "aws:iam/role:Role").map(inputs).find((r) => r.name === names.roles.externalSecrets);
+            assert.ok(role);
+            const policy = JSON.parse(inputs(one(resources, "aws:iam/rolePolicy:RolePolicy", "eso-controller-read-environment-secrets")).policy);
+            assert.equal(policy.Statement[0].Resource, `arn:aws:secretsmanager:eu-west-1:${OFFLINE_ACCOUNT}:secret:prod/*`);
+            const association = inputs(one(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "eso-controller"));
+            assert.deepEqual([association.namespace, association.serviceAccount], ["external-secrets", "external-secrets"]);
+            const store = one(resources, "kubernetes:external-secrets.io/v1:ClusterSecretStore");
+            assert.ok(store.dependencies.includes(release("external-secrets").urn));
+            assert.ok(inputs(store).spec.conditions[0].namespaces.includes("team-a"));
+        });
+
+        it("syncs Argo CD's repository and OIDC secrets from the store before installing it", () => {
+            const store = one(resources, "kubernetes:external-secrets.io/v1:ClusterSecretStore");
+            const synced = ofType(resources, "kubernetes:external-secrets.io/v1:ExternalSecret");
+            assert.deepEqual(synced.map((s) => inputs(s).metadata.name).sort(), ["argocd-oidc", "gitops-repository"]);
+            for (const secret of synced) {
+                assert.ok(secret.dependencies.includes(store.urn));
+                assert.ok(release("argo-cd").dependencies.includes(secret.urn));
+            }
+            const oidc = synced.find((s) => inputs(s).metadata.name === "argocd-oidc") as RecordedResource;
+            assert.equal(inputs(oidc).spec.data[0].remoteRef.key, settings.gitops.sso?.clientSecretName);
+        });
+
+        it("bootstraps the projects and the ApplicationSet after Argo CD, deleted with the cluster", () => {
+            const argo = release("argo-cd");
+            for (const resource of [...ofType(resources, "kubernetes:argoproj.io/v1alpha1:AppProject"), one(resources, "kubernetes:argoproj.io/v1alpha1:ApplicationSet")]) {
+                assert.ok(resource.dependencies.includes(argo.urn), resource.name);
+            }
+            const clusterSecret = ofType(resources, "kubernetes:core/v1:Secret").map(inputs).find((s) => s.metadata.name === "in-cluster");
+            assert.equal(clusterSecret?.metadata.annotations["platform/external-secrets.role-arn"], `arn:aws:iam::${OFFLINE_ACCOUNT}:role/${names.roles.externalSecrets}`);
+        });
+
+        it("installs Kyverno, then the upstream pod security policies and the platform's own", () => {
+            const kyverno = release("kyverno");
+            assert.ok(release("kyverno-policies").dependencies.includes(kyverno.urn));
+            for (const policy of [...ofType(resources, "kubernetes:policies.kyverno.io/v1:ValidatingPolicy"), one(resources, "kubernetes:kyverno.io/v1:ClusterPolicy")]) {
+                assert.ok(policy.dependencies.includes(kyverno.urn), policy.name);
+            }
         });
     });
 });

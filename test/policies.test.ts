@@ -7,6 +7,7 @@ import {
     CILIUM_ENI_CLUSTER_TAG,
     ciliumOperatorPolicy,
     clusterEncryptionPolicy,
+    externalSecretsPolicy,
     flowLogsPolicy,
     interruptionQueuePolicy,
     karpenterControllerPolicies,
@@ -141,6 +142,17 @@ describe("IAM and KMS policy documents", () => {
         assert.deepEqual(allow[0].Condition?.ArnEquals?.["aws:SourceArn"], rules);
         const deny = doc.Statement.find((s) => s.Effect === "Deny");
         assert.deepEqual(deny?.Condition, { Bool: { "aws:SecureTransport": "false" } });
+    });
+
+    it("lets External Secrets read only the environment's secrets, and decrypt only through Secrets Manager", () => {
+        const plain = externalSecretsPolicy(scope, { prefix: "prod/" });
+        assert.deepEqual(plain.Statement.map((s) => s.Resource), ["arn:aws:secretsmanager:eu-west-1:444455556666:secret:prod/*"]);
+        assert.ok(plain.Statement.every((s) => list(s.Action).every((a) => !["secretsmanager:ListSecrets", "secretsmanager:BatchGetSecretValue"].includes(a))), "no read on *");
+        const withKey = externalSecretsPolicy(scope, { prefix: "prod/", kmsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/k" });
+        const decrypt = withKey.Statement.find((s) => list(s.Action).includes("kms:Decrypt"));
+        assert.equal(decrypt?.Resource, "arn:aws:kms:eu-west-1:444455556666:key/k");
+        assert.deepEqual(decrypt?.Condition, { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } });
+        assert.ok(withKey.Statement.flatMap((s) => list(s.Resource)).every((r) => r !== "*"));
     });
 
     it("lets only EKS Pod Identity of one cluster assume a workload role", () => {

@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CHARTS, CONTROL_PLANE_LOG_TYPES } from "../stacks/catalog";
 import { type StackConfig, StackConfigError, resolveStackConfig } from "../stacks/config";
 import { type Evaluation, EvaluationError, type RecordedResource, evaluate, readStackConfig } from "../stacks/offline";
+import { plaintextSecrets } from "../stacks/secrets";
 import { ROOT, STACKS, ofType, one, rawConfig, settingsOf } from "./fixtures";
 
 const ENTRY = path.join(__dirname, "..", "index.js");
@@ -74,7 +75,8 @@ for (const stack of STACKS) {
                 const own = inRegion(region.region);
                 assert.equal(ofType(own, "eks:index:Cluster").length, 1);
                 assert.equal(ofType(own, "eks:index:ManagedNodeGroup").length, Object.keys(config.nodeGroups).length);
-                assert.deepEqual(ofType(own, "kubernetes:helm.sh/v3:Release").map((r) => inputs(r).name).sort(), ["cilium", "karpenter", "karpenter-crd"]);
+                const charts = Object.values(CHARTS).flatMap((source) => [...source.charts]);
+                assert.deepEqual(ofType(own, "kubernetes:helm.sh/v3:Release").map((r) => inputs(r).name).sort(), charts.sort(), "every catalogued chart, once");
                 assert.equal(ofType(own, "aws:kms/key:Key").length, 2);
                 assert.equal(ofType(own, "aws:eks/addon:Addon").length, 3);
                 if (region.network.kind === "created") {
@@ -213,6 +215,54 @@ for (const stack of STACKS) {
                 assert.equal(inputs(one(own, "aws:eks/accessEntry:AccessEntry")).type, "EC2_LINUX");
                 const roles = ofType(own, "aws:iam/role:Role").map((r) => inputs(r).name);
                 assert.ok(roles.includes(region.names.roles.karpenter) && roles.includes(region.names.roles.karpenterNode));
+            }
+        });
+
+        it("enforces or audits each admission policy exactly as the stack file says", () => {
+            const expected: Record<string, string> = {
+                "disallow-latest-tag": config.policies.disallowLatestTag,
+                "require-requests-limits": config.policies.requireResources,
+                "require-probes": config.policies.requireProbes,
+                "restrict-image-registries": config.policies.allowedRegistries.action,
+            };
+            for (const region of config.regions) {
+                const own = inRegion(region.region);
+                const policies = ofType(own, "kubernetes:policies.kyverno.io/v1:ValidatingPolicy");
+                assert.deepEqual(policies.map((p) => inputs(p).metadata.name).sort(), Object.keys(expected).sort());
+                for (const policy of policies) {
+                    const action = expected[inputs(policy).metadata.name];
+                    assert.deepEqual(inputs(policy).spec.validationActions, [action === "Enforce" ? "Deny" : "Audit"], inputs(policy).metadata.name);
+                }
+                const podSecurity = ofType(own, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "kyverno-policies") as RecordedResource;
+                assert.equal(inputs(podSecurity).values.validationFailureAction, config.policies.podSecurity);
+                assert.equal(inputs(podSecurity).values.podSecurityStandard, "restricted");
+            }
+        });
+
+        it("hands every add-on with an AWS role to GitOps, in the cluster secret and the stack outputs", () => {
+            const outputs = evaluation.outputs.clusters as Record<string, { addons: Record<string, { namespace: string; serviceAccount?: string; roleArn?: string }> }>;
+            for (const region of config.regions) {
+                const own = inRegion(region.region);
+                const secret = ofType(own, "kubernetes:core/v1:Secret").find((s) => inputs(s).metadata.name === "in-cluster") as RecordedResource;
+                assert.ok(secret, "no in-cluster cluster secret");
+                const { labels, annotations } = inputs(secret).metadata;
+                assert.deepEqual([labels["platform/environment"], labels["platform/region"], labels["platform/cluster"]], [config.environment, region.region, region.names.cluster]);
+                const associations = ofType(own, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputs);
+                for (const association of associations) {
+                    const addon = Object.entries(outputs[region.region].addons).find(([, a]) => a.namespace === association.namespace && a.serviceAccount === association.serviceAccount);
+                    assert.ok(addon, `no hand-off for ${association.namespace}/${association.serviceAccount}`);
+                    assert.equal(annotations[`platform/${addon[0]}.role-arn`], addon[1].roleArn);
+                    assert.equal(annotations[`platform/${addon[0]}.namespace`], association.namespace);
+                }
+                const ebs = ofType(own, "aws:eks/addon:Addon").find((a) => inputs(a).addonName === "aws-ebs-csi-driver") as RecordedResource;
+                assert.equal(annotations["platform/ebs-csi.service-account"], inputs(ebs).podIdentityAssociations[0].serviceAccount);
+            }
+        });
+
+        it("puts no plain-text secret into any Helm values or custom resource", () => {
+            const bodies = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" || (r.type.startsWith("kubernetes:") && r.inputs.spec !== undefined)).map((r) => [r.name, r.inputs.values ?? r.inputs.spec] as const);
+            for (const [name, body] of bodies) {
+                assert.deepEqual(plaintextSecrets({ "body:tree": JSON.stringify(body) }, () => false, "body", false), [], name);
             }
         });
 

@@ -220,6 +220,33 @@ describe("stack file validation", () => {
         });
     });
 
+    describe("GitOps, secrets and policies", () => {
+        it("requires SSO where the stack file asks for it", () => {
+            expectProblem(problems("prod", (s) => delete s.gitops.sso), "gitops.sso", "single sign-on");
+            assert.deepEqual(problems("staging", (s) => delete s.gitops.sso), [], "staging does not require SSO");
+        });
+
+        it("rejects secret names External Secrets may not read", () => {
+            const found = problems("prod", (s) => (s.gitops.repository.credentialsSecretName = "staging/argocd/gitops-repository"));
+            expectProblem(found, "gitops.repository.credentialsSecretName", '"staging/argocd/gitops-repository" is outside "prod/"');
+            expectProblem(problems("prod", (s) => (s.gitops.sso.clientSecretName = "shared/oidc")), "gitops.sso.clientSecretName", "outside");
+        });
+
+        it("rejects a plain-text client secret in place of its Secrets Manager name", () => {
+            const found = problems("prod", (s) => (s.gitops.sso.clientSecret = "0oa1b2c3d4e5f6g7h8i9"));
+            expectProblem(found, "gitops.sso.clientSecret", "plain text");
+            expectProblem(found, "gitops.sso.clientSecret", "unknown setting");
+        });
+
+        it("rejects team access to any repository, bad namespace patterns, registries with scheme or wildcard, unknown actions", () => {
+            expectProblem(problems("prod", (s) => (s.gitops.teams.sourceRepos = ["*"])), "gitops.teams.sourceRepos[0]", "any repository");
+            expectProblem(problems("prod", (s) => (s.secrets.allowedNamespacePatterns = ["^team-("])), "secrets.allowedNamespacePatterns[0]", "not a regular expression");
+            expectProblem(problems("prod", (s) => (s.policies.allowedRegistries.registries = ["https://docker.io"])), "policies.allowedRegistries.registries[0]", "without scheme");
+            expectProblem(problems("prod", (s) => (s.policies.allowedRegistries.registries = ["*"])), "policies.allowedRegistries.registries[0]", "wildcard");
+            expectProblem(problems("prod", (s) => (s.policies.requireProbes = "Warn")), "policies.requireProbes", "Warn");
+        });
+    });
+
     describe("unknown and malformed settings", () => {
         it("names unknown keys, top-level and nested, with what is allowed", () => {
             expectProblem(problems("staging", (s) => (s.regionz = [])), "regionz", "unknown setting");
