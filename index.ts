@@ -22,9 +22,16 @@ const platforms = config.regions.map((region) => {
         secrets: config.secrets,
         gitops: config.gitops,
         policies: config.policies,
+        monitoring: config.monitoring,
+        backups: config.backups,
         protect: config.protect,
     }, { providers: { aws: provider } });
 });
+
+// Each region's backups are copied to the next region's bucket, the last region's to the first.
+if (config.backups.crossRegion) {
+    platforms.forEach((platform, i) => platform.replicateBackupsTo(platforms[(i + 1) % platforms.length].backups));
+}
 
 /** Per region: what operators and later stacks need to reach the cluster. */
 export const clusters = Object.fromEntries(platforms.map((platform, i) => [config.regions[i].region, {
@@ -34,6 +41,8 @@ export const clusters = Object.fromEntries(platforms.map((platform, i) => [confi
     kubeconfig: platform.kubeconfig,
     nodeGroups: platform.nodeGroupNames,
     addons: platform.addons,
+    backupBucket: platform.backups.bucketName,
+    backupsReplicatedTo: config.backups.crossRegion ? config.regions[(i + 1) % config.regions.length].region : undefined,
 }]));
 
 /** The version lock this stack runs, for promotion and review. */

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import type { GitOpsSettings } from "../stacks/schema";
 import type { ClusterHandle } from "./cluster";
-import { type ExternalSecretSpec, externalSecretSpec } from "./external-secrets";
+import { type ExternalSecretSpec, externalSecret } from "./external-secrets";
 import { platformNamespace, platformRelease } from "./kubernetes";
 import { NODE_GROUP_LABEL, SYSTEM_PLACEMENT } from "./scheduling";
 
@@ -43,6 +43,7 @@ const replicated = (ha: boolean, resources: ReturnType<typeof requests>) => ({
     replicas: ha ? 2 : 1,
     resources,
     pdb: { enabled: ha, minAvailable: 1 },
+    metrics: { enabled: true, serviceMonitor: { enabled: true } },
 });
 
 /**
@@ -182,7 +183,7 @@ export class ArgoCD extends pulumi.ComponentResource {
         const secrets: ExternalSecretSpec[] = [{
             name: DEFAULTS.repositorySecret,
             namespace: DEFAULTS.namespace,
-            key: settings.repository.credentialsSecretName,
+            extract: settings.repository.credentialsSecretName,
             labels: { "argocd.argoproj.io/secret-type": "repo-creds" },
             literals: { type: "git", url: settings.repository.url },
         }];
@@ -190,17 +191,11 @@ export class ArgoCD extends pulumi.ComponentResource {
             secrets.push({
                 name: DEFAULTS.oidcSecret,
                 namespace: DEFAULTS.namespace,
-                key: settings.sso.clientSecretName,
-                properties: ["clientSecret"],
+                entries: [{ secretKey: "clientSecret", key: settings.sso.clientSecretName, property: "clientSecret" }],
                 labels: { "app.kubernetes.io/part-of": "argocd" },
             });
         }
-        const synced = secrets.map((secret) => new k8s.apiextensions.CustomResource(`${name}-secret-${secret.name}`, {
-            apiVersion: "external-secrets.io/v1",
-            kind: "ExternalSecret",
-            metadata: { name: secret.name, namespace: secret.namespace },
-            spec: externalSecretSpec(secret),
-        }, { ...k8sOpts, dependsOn: [namespace, ...args.secretStore] }));
+        const synced = secrets.map((secret) => externalSecret(`${name}-secret-${secret.name}`, secret, { ...k8sOpts, dependsOn: [namespace, ...args.secretStore] }));
 
         const metadata = pulumi.output(args.addons).apply((addons) => clusterMetadata({ cluster: cluster.name, environment: args.environment, region: cluster.region, addons }));
         new k8s.core.v1.Secret(`${name}-in-cluster`, {

@@ -53,7 +53,8 @@ export function ciliumValues<Host>(args: CiliumValuesArgs<Host>) {
         enableIPv4Masquerade: false,
         rollOutCiliumPods: true,
         resources: { requests: { cpu: "100m", memory: "512Mi" } },
-        prometheus: { enabled: true },
+        // ServiceMonitors need the Prometheus Operator CRDs, installed before Cilium.
+        prometheus: { enabled: true, serviceMonitor: { enabled: true, trustCRDsExist: true } },
         operator: {
             replicas: DEFAULTS.operatorReplicas,
             rollOutPods: true,
@@ -62,12 +63,13 @@ export function ciliumValues<Host>(args: CiliumValuesArgs<Host>) {
             tolerations: [...OPERATOR_DEFAULT_TOLERATIONS, tolerate(SYSTEM_TAINT)],
             topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }],
             podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
-            prometheus: { enabled: true },
+            // ServiceMonitors need the Prometheus Operator CRDs, installed before Cilium.
+        prometheus: { enabled: true, serviceMonitor: { enabled: true } },
             resources: { requests: { cpu: "50m", memory: "128Mi" } },
         },
         hubble: {
             enabled: true,
-            metrics: { enabled: [...DEFAULTS.hubbleMetrics], enableOpenMetrics: true },
+            metrics: { enabled: [...DEFAULTS.hubbleMetrics], enableOpenMetrics: true, serviceMonitor: { enabled: true } },
             // Relay only aggregates flows for the CLI and UI: any untainted node will do.
             relay: { enabled: true },
         },

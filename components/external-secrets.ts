@@ -33,6 +33,7 @@ export const DEFAULTS = {
 function workload(ha: boolean, app: string, resources: { cpu: string; memory: string; limit: string }) {
     return {
         replicaCount: ha ? 2 : 1,
+        metrics: { service: { enabled: true } },
         nodeSelector: { ...SYSTEM_PLACEMENT.nodeSelector },
         tolerations: [...SYSTEM_PLACEMENT.tolerations],
         topologySpreadConstraints: ha ? zoneSpread({ "app.kubernetes.io/name": app }) : [],
@@ -52,6 +53,7 @@ export function externalSecretsValues(args: { highAvailability: boolean }) {
         installCRDs: true,
         serviceAccount: { name: DEFAULTS.serviceAccount },
         leaderElect: ha,
+        serviceMonitor: { enabled: true },
         ...workload(ha, "external-secrets", { cpu: "50m", memory: "128Mi", limit: "512Mi" }),
         webhook: workload(ha, "external-secrets-webhook", { cpu: "20m", memory: "64Mi", limit: "256Mi" }),
         certController: workload(ha, "external-secrets-cert-controller", { cpu: "20m", memory: "64Mi", limit: "256Mi" }),
@@ -73,14 +75,14 @@ export function clusterSecretStoreSpec(args: { region: string; namespaces: reado
     };
 }
 
-/** A secret in a namespace, from a Secrets Manager entry, owned by the ExternalSecret. */
+/** A secret in a namespace, copied from Secrets Manager and owned by its ExternalSecret. */
 export interface ExternalSecretSpec {
     readonly name: string;
     readonly namespace: string;
-    /** Secrets Manager secret to read. */
-    readonly key: string;
-    /** JSON properties of the secret to copy, as secret keys; all of them when absent. */
-    readonly properties?: readonly string[];
+    /** Either every JSON property of one Secrets Manager secret, as secret keys... */
+    readonly extract?: string;
+    /** ...or chosen properties of one or more secrets. */
+    readonly entries?: ReadonlyArray<{ readonly secretKey: string; readonly key: string; readonly property: string }>;
     readonly labels?: Readonly<Record<string, string>>;
     /** Fixed entries added to the secret (not secret themselves, e.g. a repository URL). */
     readonly literals?: Readonly<Record<string, string>>;
@@ -97,10 +99,19 @@ export function externalSecretSpec(secret: ExternalSecretSpec) {
                 ? { template: { engineVersion: "v2", mergePolicy: "Merge", metadata: { labels: { ...secret.labels } }, data: { ...secret.literals } } }
                 : {}),
         },
-        ...(secret.properties
-            ? { data: secret.properties.map((property) => ({ secretKey: property, remoteRef: { key: secret.key, property } })) }
-            : { dataFrom: [{ extract: { key: secret.key } }] }),
+        ...(secret.entries ? { data: secret.entries.map((entry) => ({ secretKey: entry.secretKey, remoteRef: { key: entry.key, property: entry.property } })) } : {}),
+        ...(secret.extract ? { dataFrom: [{ extract: { key: secret.extract } }] } : {}),
     };
+}
+
+/** The ExternalSecret resource for a spec. */
+export function externalSecret(name: string, secret: ExternalSecretSpec, opts: pulumi.CustomResourceOptions): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(name, {
+        apiVersion: "external-secrets.io/v1",
+        kind: "ExternalSecret",
+        metadata: { name: secret.name, namespace: secret.namespace },
+        spec: externalSecretSpec(secret),
+    }, opts);
 }
 
 /**

@@ -59,6 +59,7 @@ export function karpenterValues(args: { cluster: string; queueName: string }) {
         },
         tolerations: [tolerate(SYSTEM_TAINT)],
         podDisruptionBudget: { name: "karpenter", maxUnavailable: 1 },
+        serviceMonitor: { enabled: true },
         controller: { resources: { requests: { cpu: "500m", memory: "512Mi" }, limits: { memory: "1Gi" } } },
     };
 }

@@ -5,9 +5,10 @@ import { type ChartName, chartSource } from "../stacks/catalog";
 
 /**
  * A platform namespace with its Pod Security Admission level. Workloads of the platform that
- * fit the restricted profile get it enforced; the others baseline, with restricted warnings.
+ * fit the restricted profile get it enforced; the others baseline, with restricted warnings;
+ * only host agents (node-exporter) get privileged.
  */
-export function platformNamespace(name: string, namespace: string, podSecurity: "restricted" | "baseline", opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
+export function platformNamespace(name: string, namespace: string, podSecurity: "restricted" | "baseline" | "privileged", opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
     const labels: Record<string, string> = { "pod-security.kubernetes.io/enforce": podSecurity };
     if (podSecurity !== "restricted") labels["pod-security.kubernetes.io/warn"] = "restricted";
     return new k8s.core.v1.Namespace(name, { metadata: { name: namespace, labels } }, opts);

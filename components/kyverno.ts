@@ -36,6 +36,7 @@ export function kyvernoValues(args: { highAvailability: boolean; excludedNamespa
         nodeSelector: { ...SYSTEM_PLACEMENT.nodeSelector },
         tolerations: [...SYSTEM_PLACEMENT.tolerations],
         podDisruptionBudget: { enabled: replicas > 1, minAvailable: 1 },
+        serviceMonitor: { enabled: true },
     });
     return {
         admissionController: controller(ha ? 3 : 1),

@@ -2,19 +2,24 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PARTITION, PLATFORM_NAMESPACES } from "../stacks/catalog";
 import type { RegionConfig } from "../stacks/config";
-import type { ClusterSettings, GitOpsSettings, KarpenterSettings, PolicySettings, SecretsSettings, Settings, VersionLock } from "../stacks/schema";
+import type { BackupSettings, ClusterSettings, GitOpsSettings, KarpenterSettings, MonitoringSettings, PolicySettings, SecretsSettings, Settings, VersionLock } from "../stacks/schema";
 import { CoreAddons, DEFAULTS as CORE_ADDONS } from "./addons";
 import { type AddonIdentity, ArgoCD } from "./argocd";
+import { BackupReplication, type BackupTarget } from "./backup-replication";
+import { Backups, DEFAULTS as VELERO } from "./backups";
 import { Cilium, DEFAULTS as CILIUM } from "./cilium";
 import { Cluster } from "./cluster";
 import { Encryption } from "./encryption";
 import { ExternalSecrets, DEFAULTS as EXTERNAL_SECRETS } from "./external-secrets";
 import { Karpenter, DEFAULTS as KARPENTER } from "./karpenter";
 import { Kyverno } from "./kyverno";
+import { Monitoring } from "./monitoring";
+import { MonitoringCrds } from "./monitoring-crds";
 import { Network } from "./network";
 import { NodeGroups } from "./nodegroups";
 import { NodePools, amiAliases } from "./nodepools";
 import type { Scope } from "./policies";
+import { DRILL, RestoreDrill } from "./restore-drill";
 
 export interface PlatformArgs {
     readonly region: RegionConfig;
@@ -27,6 +32,8 @@ export interface PlatformArgs {
     readonly secrets: SecretsSettings & { readonly prefix: string };
     readonly gitops: GitOpsSettings;
     readonly policies: PolicySettings;
+    readonly monitoring: MonitoringSettings;
+    readonly backups: BackupSettings;
     /** Protect stateful resources (cluster, keys, log groups) from deletion by Pulumi. */
     readonly protect: boolean;
 }
@@ -49,6 +56,11 @@ export class Platform extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     /** Namespace, service account and role of every add-on, as handed to GitOps. */
     readonly addons: Readonly<Record<string, AddonIdentity>>;
+    /** The backup bucket, for replication from and to other regions. */
+    readonly backups: BackupTarget;
+    private readonly names: RegionConfig["names"];
+    private readonly accountId: pulumi.Output<string>;
+    private readonly tags: Readonly<Record<string, string>>;
 
     constructor(name: string, args: PlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:index:Platform", name, {}, opts);
@@ -113,13 +125,16 @@ export class Platform extends pulumi.ComponentResource {
             protect,
         }, parent);
 
+        // Every add-on ships a ServiceMonitor, Cilium's included, and Cilium comes before the nodes.
+        const monitoringCrds = new MonitoringCrds(`${name}-monitoring-crds`, { cluster: cluster.handle, chartVersion: versions.charts["prometheus-operator-crds"] }, parent);
+
         const cilium = new Cilium(`${name}-cilium`, {
             cluster: cluster.handle,
             clusterId: region.ciliumClusterId,
             vpcId,
             chartVersion: versions.charts.cilium,
             operatorRoleName: names.roles.ciliumOperator,
-            dependsOn: [cluster.podIdentityAgent],
+            dependsOn: [cluster.podIdentityAgent, monitoringCrds.release],
         }, parent);
 
         const nodeGroups = new NodeGroups(`${name}-nodes`, {
@@ -180,13 +195,43 @@ export class Platform extends pulumi.ComponentResource {
             dependsOn: nodeGroups.groups,
         }, parent);
 
+        new Monitoring(`${name}-monitoring`, {
+            cluster: cluster.handle,
+            chartVersion: versions.charts["kube-prometheus-stack"],
+            settings: args.monitoring,
+            highAvailability: args.highAvailability,
+            drill: { cronjob: DRILL.name, namespace: VELERO.namespace, periodHours: 7 * 24 },
+            dependsOn: [...nodeGroups.groups, monitoringCrds.release, ...externalSecrets.ready],
+        }, parent);
+        const backups = new Backups(`${name}-backups`, {
+            cluster: cluster.handle,
+            chartVersion: versions.charts.velero,
+            pluginImage: versions.images.veleroAwsPlugin,
+            settings: args.backups,
+            bucket: scope.apply((s) => names.backupBucket(s.accountId)),
+            keyAlias: names.backupKeyAlias,
+            roleName: names.roles.velero,
+            protect,
+            dependsOn: [...nodeGroups.groups, monitoringCrds.release],
+        }, parent);
+        new RestoreDrill(`${name}-restore-drill`, {
+            cluster: cluster.handle,
+            namespace: VELERO.namespace,
+            schedule: Object.keys(args.backups.schedules).find((key) => args.backups.schedules[key].cron.split(/\s+/).slice(2).every((f) => f === "*")) ?? Object.keys(args.backups.schedules)[0],
+            cron: args.backups.drill.cron,
+            image: versions.images.restoreDrill,
+            dependsOn: backups.ready,
+        }, parent);
+
         this.addons = {
             cilium: { namespace: CILIUM.namespace, serviceAccount: CILIUM.operatorServiceAccount, roleArn: cilium.operatorRoleArn },
             "ebs-csi": { namespace: "kube-system", serviceAccount: CORE_ADDONS.ebsCsiServiceAccount, roleArn: coreAddons.ebsCsiRoleArn },
             karpenter: { namespace: KARPENTER.namespace, serviceAccount: KARPENTER.serviceAccount, roleArn: karpenter.controllerRoleArn },
             "external-secrets": { namespace: EXTERNAL_SECRETS.namespace, serviceAccount: EXTERNAL_SECRETS.serviceAccount, roleArn: externalSecrets.roleArn },
+            velero: { namespace: VELERO.namespace, serviceAccount: VELERO.serviceAccount, roleArn: backups.roleArn },
             kyverno: { namespace: "kyverno" },
             argocd: { namespace: "argocd" },
+            monitoring: { namespace: "monitoring" },
         };
         new ArgoCD(`${name}-argocd`, {
             cluster: cluster.handle,
@@ -206,6 +251,10 @@ export class Platform extends pulumi.ComponentResource {
         this.kubeconfig = cluster.kubeconfig;
         this.nodeGroupNames = nodeGroups.names;
         this.vpcId = vpcId;
+        this.backups = { region: region.region, bucketName: backups.bucketName, bucketArn: backups.bucketArn, keyArn: backups.keyArn, versioning: backups.versioning };
+        this.names = names;
+        this.accountId = scope.accountId;
+        this.tags = region.tags;
         this.registerOutputs({
             clusterName: this.clusterName,
             endpoint: this.endpoint,
@@ -214,6 +263,18 @@ export class Platform extends pulumi.ComponentResource {
             nodeGroupNames: this.nodeGroupNames,
             vpcId: this.vpcId,
             addons: this.addons,
+            backupBucket: this.backups.bucketName,
         });
+    }
+
+    /** Copies this region's backups to another region's bucket (called once all regions exist). */
+    replicateBackupsTo(destination: BackupTarget): BackupReplication {
+        return new BackupReplication(`${this.backups.region}-backup-replication`, {
+            source: this.backups,
+            destination,
+            roleName: this.names.roles.backupReplication,
+            accountId: this.accountId,
+            tags: this.tags,
+        }, { parent: this });
     }
 }

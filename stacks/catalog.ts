@@ -44,6 +44,9 @@ export const CHARTS = {
     "external-secrets": { repository: "https://charts.external-secrets.io", charts: ["external-secrets"] },
     "argo-cd": { repository: "https://argoproj.github.io/argo-helm", charts: ["argo-cd"] },
     kyverno: { repository: "https://kyverno.github.io/kyverno", charts: ["kyverno", "kyverno-policies"] },
+    "prometheus-operator-crds": { repository: "https://prometheus-community.github.io/helm-charts", charts: ["prometheus-operator-crds"] },
+    "kube-prometheus-stack": { repository: "https://prometheus-community.github.io/helm-charts", charts: ["kube-prometheus-stack"] },
+    velero: { repository: "https://vmware-tanzu.github.io/helm-charts", charts: ["velero"] },
 } as const;
 export type ChartName = keyof typeof CHARTS;
 
@@ -84,7 +87,10 @@ export const ACCESS_POLICIES = {
  * Namespaces of the platform itself. Admission policies never apply to them, so a policy engine
  * outage or a strict policy cannot block node rotation or the platform's own add-ons.
  */
-export const PLATFORM_NAMESPACES = ["kube-system", "kube-public", "kube-node-lease", "karpenter", "external-secrets", "argocd", "kyverno"] as const;
+export const PLATFORM_NAMESPACES = [
+    "kube-system", "kube-public", "kube-node-lease", "karpenter", "external-secrets", "argocd", "kyverno", "monitoring", "velero",
+    "restore-drill-canary", "restore-drill-scratch",
+] as const;
 
 /** Label every managed node group's nodes carry, with the group's role (system, general, memory) as value. */
 export const NODE_GROUP_LABEL = "platform/node-group";

@@ -9,7 +9,9 @@ import {
     SETTINGS,
     type ClusterSettings,
     type GitOpsSettings,
+    type BackupSettings,
     type KarpenterSettings,
+    type MonitoringSettings,
     type NatLayout,
     type PolicySettings,
     type SecretsSettings,
@@ -62,6 +64,8 @@ export interface StackConfig {
     readonly secrets: SecretsSettings & { readonly prefix: string };
     readonly gitops: GitOpsSettings;
     readonly policies: PolicySettings;
+    readonly monitoring: MonitoringSettings;
+    readonly backups: BackupSettings;
     readonly regions: readonly RegionConfig[];
 }
 
@@ -121,6 +125,8 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
         secrets: { ...settings.secrets, prefix: secretsPrefix(settings) as string },
         gitops: settings.gitops,
         policies: settings.policies,
+        monitoring: settings.monitoring,
+        backups: settings.backups,
         regions: settings.regions.map((region) => {
             const cluster = region.clusterName ?? defaultClusterName(settings.name, settings.environment, region.region);
             const zones = region.availabilityZones ?? settings.network.availabilityZones;

@@ -15,6 +15,8 @@ export const ROLE_SUFFIXES = {
     karpenter: "karpenter",
     karpenterNode: "karpenter-node",
     externalSecrets: "external-secrets",
+    velero: "velero",
+    backupReplication: "backup-replication",
 } as const;
 export type RoleName = keyof typeof ROLE_SUFFIXES;
 
@@ -29,6 +31,7 @@ export interface PhysicalNames {
     readonly flowLogGroup: string;
     readonly secretsKeyAlias: string;
     readonly logsKeyAlias: string;
+    readonly backupKeyAlias: string;
     /** Backup bucket, globally unique through the account ID. */
     readonly backupBucket: (accountId: string) => string;
     /** Karpenter's interruption queue and the EventBridge rules that feed it. */
@@ -50,6 +53,7 @@ export function physicalNames(cluster: string): PhysicalNames {
         flowLogGroup: `/platform/${cluster}/vpc-flow-logs`,
         secretsKeyAlias: `alias/${cluster}-eks-secrets`,
         logsKeyAlias: `alias/${cluster}-logs`,
+        backupKeyAlias: `alias/${cluster}-backups`,
         backupBucket: (accountId) => `${cluster}-backups-${accountId}`,
         interruptionQueue: `${cluster}-karpenter`,
         interruptionRules: Object.fromEntries(INTERRUPTION_EVENTS.map(({ key }) => [key, `${cluster}-karpenter-${key}`])) as Record<InterruptionEvent, string>,

@@ -155,6 +155,16 @@ function fakeState(args: MockResourceArgs, region: string, monitor: MockMonitor)
             Object.assign(state, { name: physical, arn: arn("iam", `role/${physical}`, false), uniqueId: `AROA${hex(name, 17).toUpperCase()}` });
             id = physical;
             break;
+        case "aws:s3/bucket:Bucket": {
+            const bucket = String(inputs.bucket ?? physical);
+            Object.assign(state, { bucket, arn: `arn:aws:s3:::${bucket}`, region });
+            id = bucket;
+            break;
+        }
+        case "aws:sqs/queue:Queue":
+            Object.assign(state, { arn: arn("sqs", physical), url: `https://sqs.${region}.amazonaws.com/${OFFLINE_ACCOUNT}/${physical}` });
+            id = String(state.url);
+            break;
         case "aws:cloudwatch/logGroup:LogGroup":
             Object.assign(state, { name: physical, arn: arn("logs", `log-group:${physical}`) });
             id = physical;

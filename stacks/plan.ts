@@ -75,6 +75,7 @@ function versionLines(config: StackConfig): string[] {
         ["node AMI release", v.nodeAmiRelease],
         ...Object.entries(v.charts).map(([chart, version]): [string, string] => [`chart ${chart}`, `${version}  (${CHARTS[chart as keyof typeof CHARTS].charts.map((c) => `${CHARTS[chart as keyof typeof CHARTS].repository}/${c}`).join(", ")})`]),
         ...Object.entries(v.addons).map(([addon, version]): [string, string] => [`add-on ${addon}`, version]),
+        ...Object.entries(v.images).map(([use, image]): [string, string] => [`image ${use}`, image]),
     ];
     const width = Math.max(...rows.map(([label]) => label.length)) + 2;
     return rows.map(([label, value]) => `  ${label.padEnd(width)}${value}`);
@@ -161,6 +162,54 @@ export function gitopsLines(resources: readonly RecordedResource[]): string[] {
     ];
 }
 
+/** Prometheus' retention and the platform's alert rules, by severity. */
+export function monitoringLines(resources: readonly RecordedResource[]): string[] {
+    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kube-prometheus-stack");
+    if (!release) return [];
+    const values = release.inputs.values as {
+        prometheus: { prometheusSpec: { retention: string; retentionSize: string; replicas: number; storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: string } } } } } } };
+        additionalPrometheusRulesMap: Record<string, { groups: Array<{ rules: Array<{ alert?: string; labels?: { severity: string } }> }> }>;
+    };
+    const spec = values.prometheus.prometheusSpec;
+    const alerts = Object.values(values.additionalPrometheusRulesMap).flatMap((rule) => rule.groups.flatMap((group) => group.rules)).filter((rule) => rule.alert);
+    const bySeverity = (severity: string) => alerts.filter((a) => a.labels?.severity === severity).map((a) => a.alert).join(", ");
+    return [
+        `Prometheus x${spec.replicas}: retention ${spec.retention} or ${spec.retentionSize}, ${spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage} gp3 each`,
+        `alerts paging (critical): ${bySeverity("critical")}`,
+        `alerts to chat (warning): ${bySeverity("warning")}`,
+    ];
+}
+
+/** The backup bucket's protections, where it is copied, the schedules and the drill. */
+export function backupLines(resources: readonly RecordedResource[], allResources: readonly RecordedResource[]): string[] {
+    const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket");
+    if (!bucket) return [];
+    const name = String(bucket.inputs.bucket);
+    const has = (type: string) => resources.some((r) => r.type === type);
+    const protections = [
+        has("aws:s3/bucketVersioning:BucketVersioning") && "versioned",
+        has("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration") && "SSE-KMS (own key)",
+        has("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock") && "public access blocked",
+        has("aws:s3/bucketPolicy:BucketPolicy") && "TLS only",
+        has("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration") && "lifecycle",
+        bucket.protect && "PROTECTED",
+        bucket.retainOnDelete && "retained on delete",
+    ].filter(Boolean);
+    const replication = allResources.find((r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" && r.inputs.bucket === name);
+    const destination = (replication?.inputs.rules as Array<{ destination: { bucket: string } }> | undefined)?.[0].destination.bucket.split(":::")[1];
+    const schedules = resources.filter((r) => r.type === "kubernetes:velero.io/v1:Schedule").map((r) => {
+        const spec = r.inputs.spec as { schedule: string; template: { ttl: string } };
+        return `${(r.inputs.metadata as { name: string }).name} "${spec.schedule}" kept ${spec.template.ttl}`;
+    });
+    const drill = resources.find((r) => r.type === "kubernetes:batch/v1:CronJob");
+    return [
+        `bucket ${name}: ${protections.join(", ")}`,
+        destination ? `copied to ${destination}` : "NOT copied to another region",
+        `schedules: ${schedules.join("; ")}`,
+        ...(drill ? [`restore drill "${(drill.inputs.spec as { schedule: string }).schedule}" (alerts RestoreDrillFailed, RestoreDrillMissing)`] : []),
+    ];
+}
+
 /** What a reviewer of this stack should not miss. */
 export function notable(config: StackConfig, resources: readonly RecordedResource[]): string[] {
     const lines: string[] = [];
@@ -189,7 +238,14 @@ export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: 
         const inRegion = descendants(platform);
         lines.push(`region ${region.region}: cluster ${region.names.cluster}, ${inRegion.length + 1} resources`);
         renderComponent(platform, "  ", lines);
-        for (const [title, section] of [["Karpenter pools", poolLines(inRegion)], ["admission policies", policyLines(inRegion)], ["GitOps", gitopsLines(inRegion)]] as const) {
+        const sections = [
+            ["Karpenter pools", poolLines(inRegion)],
+            ["admission policies", policyLines(inRegion)],
+            ["GitOps", gitopsLines(inRegion)],
+            ["monitoring", monitoringLines(inRegion)],
+            ["backups", backupLines(inRegion, evaluation.resources)],
+        ] as const;
+        for (const [title, section] of sections) {
             if (section.length > 0) lines.push(`  ${title}`, ...section.map((line) => `    ${line}`));
         }
     }

@@ -66,6 +66,12 @@ const nodeGroup = (defaults: { instanceTypes: string[]; minSize: number; desired
     });
 export type NodeGroupSettings = z.output<ReturnType<typeof nodeGroup>>;
 
+/** A container image with an explicit tag (never latest) or digest. */
+const image = z
+    .string()
+    .regex(/^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, "must be an image with a tag or digest, e.g. velero/velero-plugin-for-aws:v1.14.0")
+    .refine((ref) => !ref.endsWith(":latest"), { message: "must not use the latest tag" });
+
 const exactVersion = described(
     z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 1.20.0 (no ranges, no latest)"),
     "Exact chart version",
@@ -84,6 +90,13 @@ const versions = z.strictObject({
     nodeAmiRelease: described(
         z.string().regex(/^1\.\d{2}\.\d+-\d{8}$/, "must be an EKS AL2023 AMI release such as 1.35.6-20260714"),
         "EKS-optimized AL2023 AMI release, e.g. 1.35.6-20260714 (Kubernetes patch, build date): managed node groups and Karpenter's al2023 nodes",
+    ),
+    images: described(
+        z.strictObject({
+            veleroAwsPlugin: described(image, "Velero's AWS plugin image"),
+            restoreDrill: described(image, "Image of the restore drill job: a shell with kubectl"),
+        }),
+        "Images the platform runs directly, not through a chart's defaults",
     ),
     bottlerocketRelease: described(
         z.string().regex(/^\d+\.\d+\.\d+$/, "must be a Bottlerocket release such as 1.49.0").optional(),
@@ -247,6 +260,35 @@ const policies = z.strictObject({
     defaultDenyNetworkPolicy: described(z.boolean().default(true), "Give every new non-platform namespace a default-deny NetworkPolicy and a DNS egress allowance"),
 });
 
+/** Prometheus TSDB size, e.g. "45GB". */
+const storageSize = z.string().regex(/^\d+(MB|GB|TB)$/, 'must be a size such as "45GB"');
+
+const monitoring = z.strictObject({
+    retention: described(z.string().regex(/^\d+(h|d|w|y)$/, 'must be a Prometheus duration such as "15d"').default("15d"), "How long Prometheus keeps samples"),
+    retentionSize: described(storageSize.default("45GB"), "Most disk Prometheus uses before dropping the oldest samples; below the volume size"),
+    volumeSizeGiB: described(z.number().int().min(10).max(16384).default(50), "Size of each Prometheus gp3 volume"),
+    apiServerAvailability: described(z.number().gt(0.9).lt(1).default(0.999), "API server availability objective for the error-budget alerts"),
+    runbookUrl: described(httpsUrl, "Base URL of the runbooks; each alert links to <base>/<alert name>"),
+    grafanaAdminSecretName: described(secretName, "Secrets Manager secret with Grafana's admin-user and admin-password"),
+    pagingWebhookSecretName: described(secretName, "Secrets Manager secret whose url property receives critical alerts (paging)"),
+    chatWebhookSecretName: described(secretName, "Secrets Manager secret whose url property receives warnings (chat)"),
+});
+
+const schedule = z.strictObject({
+    cron: described(z.string().regex(/^(\S+\s){4}\S+$/, 'must be a cron schedule such as "0 3 * * *"'), "When the backup runs (UTC)"),
+    ttl: described(duration, "How long the backup is kept, e.g. 720h"),
+});
+
+const backups = z.strictObject({
+    schedules: described(z.record(dnsLabel, schedule).prefault({ daily: { cron: "0 3 * * *", ttl: "720h" } }), "Backup schedules by name; at least a daily full backup"),
+    volumes: described(z.enum(["snapshots", "fileSystem"]).default("snapshots"), "Volume backups: EBS snapshots, or file copies by the node agent"),
+    crossRegion: described(z.boolean().default(false), "Replicate each region's backups to the next region of the stack (the last to the first)"),
+    drill: described(
+        z.strictObject({ cron: described(z.string().regex(/^(\S+\s){4}\S+$/, "must be a cron schedule").default("0 5 * * 0"), "When the restore drill runs (UTC); weekly by default") }).prefault({}),
+        "The restore drill",
+    ),
+});
+
 const roleArn = z
     .string()
     .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, "not an IAM role ARN (arn:aws:iam::<account>:role/<path/><name>)");
@@ -340,6 +382,8 @@ export const SETTINGS = {
     secrets: described(secrets.prefault({}), "External Secrets and the AWS Secrets Manager store"),
     gitops: described(gitops, "Argo CD"),
     policies: described(policies, "Kyverno admission policies"),
+    monitoring: described(monitoring, "kube-prometheus-stack"),
+    backups: described(backups.prefault({}), "Velero backups"),
     regions: described(z.array(region).min(1, "at least one region is required"), "One entry per region; each gets its own VPC and cluster"),
 } as const;
 
@@ -357,3 +401,5 @@ export type KarpenterSettings = Settings["karpenter"];
 export type SecretsSettings = Settings["secrets"];
 export type GitOpsSettings = Settings["gitops"];
 export type PolicySettings = Settings["policies"];
+export type MonitoringSettings = Settings["monitoring"];
+export type BackupSettings = Settings["backups"];

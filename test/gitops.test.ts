@@ -105,10 +105,10 @@ describe("GitOps and guardrail builders", () => {
         });
 
         it("copies named properties or the whole secret, labelled for its consumer", () => {
-            const one = externalSecretSpec({ name: "s", namespace: "n", key: "prod/x", properties: ["clientSecret"], labels: { a: "b" } });
+            const one = externalSecretSpec({ name: "s", namespace: "n", entries: [{ secretKey: "clientSecret", key: "prod/x", property: "clientSecret" }], labels: { a: "b" } });
             assert.deepEqual("data" in one && one.data, [{ secretKey: "clientSecret", remoteRef: { key: "prod/x", property: "clientSecret" } }]);
             assert.deepEqual(one.secretStoreRef, { kind: "ClusterSecretStore", name: "aws-secrets-manager" });
-            const all = externalSecretSpec({ name: "s", namespace: "n", key: "prod/y", literals: { url: "u" } });
+            const all = externalSecretSpec({ name: "s", namespace: "n", extract: "prod/y", literals: { url: "u" } });
             assert.deepEqual("dataFrom" in all && all.dataFrom, [{ extract: { key: "prod/y" } }]);
             assert.equal(all.target.template?.mergePolicy, "Merge");
         });

@@ -13,6 +13,9 @@ import {
     karpenterControllerPolicies,
     logsKeyPolicy,
     podIdentityTrustPolicy,
+    replicationPolicy,
+    tlsOnlyBucketPolicy,
+    veleroPolicy,
     secretsKeyPolicy,
     serviceTrustPolicy,
 } from "../components/policies";
@@ -153,6 +156,54 @@ describe("IAM and KMS policy documents", () => {
         assert.equal(decrypt?.Resource, "arn:aws:kms:eu-west-1:444455556666:key/k");
         assert.deepEqual(decrypt?.Condition, { StringEquals: { "kms:ViaService": "secretsmanager.eu-west-1.amazonaws.com" } });
         assert.ok(withKey.Statement.flatMap((s) => list(s.Resource)).every((r) => r !== "*"));
+    });
+
+    describe("backups", () => {
+        const velero = veleroPolicy(scope, { bucket: "b-1", keyArn: "arn:aws:kms:eu-west-1:444455556666:key/b", snapshots: true });
+        const grants = (action: string) => velero.Statement.filter((s) => list(s.Action).includes(action));
+
+        it("limits Velero to its bucket and its key through S3", () => {
+            assert.deepEqual(grants("s3:PutObject").map((s) => s.Resource), ["arn:aws:s3:::b-1/*"]);
+            assert.deepEqual(grants("s3:ListBucket").map((s) => s.Resource), ["arn:aws:s3:::b-1"]);
+            const [kms] = grants("kms:GenerateDataKey");
+            assert.equal(kms.Resource, "arn:aws:kms:eu-west-1:444455556666:key/b");
+            assert.deepEqual(kms.Condition, { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } });
+        });
+
+        it("deletes only snapshots Velero tagged, creates only tagged ones, describes only in its region", () => {
+            for (const statement of grants("ec2:DeleteSnapshot")) assert.deepEqual(statement.Condition, { StringLike: { "ec2:ResourceTag/velero.io/backup": "*" } });
+            assert.ok(grants("ec2:CreateSnapshot").some((s) => s.Condition?.StringLike?.["aws:RequestTag/velero.io/backup"] === "*"));
+            for (const statement of velero.Statement.filter((s) => list(s.Resource).includes("*"))) {
+                assert.ok(list(statement.Action).every((a) => a.startsWith("ec2:Describe")));
+                assert.equal(statement.Condition?.StringEquals?.["aws:RequestedRegion"], "eu-west-1");
+            }
+            assert.ok(velero.Statement.flatMap((s) => list(s.Action)).every((a) => !a.includes("*")));
+        });
+
+        it("grants no EC2 snapshot rights when volumes are copied by the node agent", () => {
+            const files = veleroPolicy(scope, { bucket: "b-1", keyArn: "k", snapshots: false });
+            assert.ok(files.Statement.flatMap((s) => list(s.Action)).every((a) => !a.startsWith("ec2:")));
+        });
+
+        it("denies every request to a backup bucket without TLS", () => {
+            const [deny] = tlsOnlyBucketPolicy("b-1").Statement;
+            assert.equal(deny.Effect, "Deny");
+            assert.deepEqual(deny.Resource, ["arn:aws:s3:::b-1", "arn:aws:s3:::b-1/*"]);
+            assert.deepEqual(deny.Condition, { Bool: { "aws:SecureTransport": "false" } });
+        });
+
+        it("replicates from one bucket to the other only, re-encrypting with the destination's key", () => {
+            const doc = replicationPolicy({
+                partition: "aws",
+                source: { bucket: "src", keyArn: "arn:aws:kms:us-east-1:1:key/s", region: "us-east-1" },
+                destination: { bucket: "dst", keyArn: "arn:aws:kms:eu-west-1:1:key/d", region: "eu-west-1" },
+            });
+            const by = (action: string) => doc.Statement.find((s) => list(s.Action).includes(action));
+            assert.equal(by("s3:ReplicateObject")?.Resource, "arn:aws:s3:::dst/*");
+            assert.equal(by("s3:GetObjectVersionForReplication")?.Resource, "arn:aws:s3:::src/*");
+            assert.deepEqual(by("kms:Decrypt")?.Condition, { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } });
+            assert.equal(by("kms:Encrypt")?.Resource, "arn:aws:kms:eu-west-1:1:key/d");
+        });
     });
 
     it("lets only EKS Pod Identity of one cluster assume a workload role", () => {

@@ -2,26 +2,30 @@
 // region, ordering, protection, tags, pinning and secrecy, all checked against what the stack
 // file says rather than against numbers copied into the test.
 import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS, CONTROL_PLANE_LOG_TYPES } from "../stacks/catalog";
 import { type StackConfig, StackConfigError, resolveStackConfig } from "../stacks/config";
-import { type Evaluation, EvaluationError, type RecordedResource, evaluate, readStackConfig } from "../stacks/offline";
+import { type Evaluation, EvaluationError, OFFLINE_ACCOUNT, type RecordedResource, evaluate, readStackConfig } from "../stacks/offline";
 import { plaintextSecrets } from "../stacks/secrets";
 import { ROOT, STACKS, ofType, one, rawConfig, settingsOf } from "./fixtures";
 
 const ENTRY = path.join(__dirname, "..", "index.js");
 
-/** AWS resource types that cannot carry tags. */
-const UNTAGGABLE = new Set([
-    "aws:cloudwatch/eventTarget:EventTarget",
-    "aws:ec2/tag:Tag",
-    "aws:sqs/queuePolicy:QueuePolicy",
-    "aws:ec2/routeTableAssociation:RouteTableAssociation",
-    "aws:iam/rolePolicy:RolePolicy",
-    "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-    "aws:kms/alias:Alias",
-]);
+/** Whether an AWS resource type takes tags, read from the @pulumi/aws declaration of its arguments. */
+const taggable = (() => {
+    const cache = new Map<string, boolean>();
+    return (type: string): boolean => {
+        if (!cache.has(type)) {
+            const [, module, name] = /^aws:([^/]+)\/([^:]+):(.+)$/.exec(type) ?? [];
+            const file = path.join(ROOT, "node_modules", "@pulumi", "aws", module, `${name}.d.ts`);
+            const args = readFileSync(file, "utf8").split(/export interface \w+Args \{/)[1] ?? "";
+            cache.set(type, /^\s+tags\?:/m.test(args.split(/^}/m)[0]));
+        }
+        return cache.get(type) as boolean;
+    };
+})();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
 type Inputs = Record<string, any>;
@@ -77,7 +81,7 @@ for (const stack of STACKS) {
                 assert.equal(ofType(own, "eks:index:ManagedNodeGroup").length, Object.keys(config.nodeGroups).length);
                 const charts = Object.values(CHARTS).flatMap((source) => [...source.charts]);
                 assert.deepEqual(ofType(own, "kubernetes:helm.sh/v3:Release").map((r) => inputs(r).name).sort(), charts.sort(), "every catalogued chart, once");
-                assert.equal(ofType(own, "aws:kms/key:Key").length, 2);
+                assert.equal(ofType(own, "aws:kms/key:Key").length, 3, "secrets, logs and backups");
                 assert.equal(ofType(own, "aws:eks/addon:Addon").length, 3);
                 if (region.network.kind === "created") {
                     const zones = region.network.availabilityZones;
@@ -266,15 +270,95 @@ for (const stack of STACKS) {
             }
         });
 
+        it("scrapes every add-on it installs", () => {
+            // Where each chart turns its ServiceMonitors on.
+            const SCRAPED: Record<string, (values: Inputs) => boolean> = {
+                cilium: (v) => v.prometheus.serviceMonitor.enabled && v.operator.prometheus.serviceMonitor.enabled && v.hubble.metrics.serviceMonitor.enabled,
+                karpenter: (v) => v.serviceMonitor.enabled,
+                "external-secrets": (v) => v.serviceMonitor.enabled && v.metrics.service.enabled,
+                "argo-cd": (v) => ["controller", "server", "repoServer", "applicationSet"].every((c) => v[c].metrics.enabled && v[c].metrics.serviceMonitor.enabled),
+                kyverno: (v) => ["admissionController", "backgroundController", "cleanupController", "reportsController"].every((c) => v[c].serviceMonitor.enabled),
+                velero: (v) => v.metrics.enabled && v.metrics.serviceMonitor.enabled,
+                "kube-prometheus-stack": (v) => v.coreDns.enabled && v.prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues === false,
+            };
+            // Charts that run nothing to scrape: CRDs and policies only.
+            const NOTHING_TO_SCRAPE = new Set(["karpenter-crd", "kyverno-policies", "prometheus-operator-crds"]);
+            for (const release of ofType(resources, "kubernetes:helm.sh/v3:Release")) {
+                const chart = inputs(release).name as string;
+                if (NOTHING_TO_SCRAPE.has(chart)) continue;
+                assert.ok(SCRAPED[chart], `${chart} is installed but nothing says how it is scraped`);
+                assert.ok(SCRAPED[chart](inputs(release).values), `${chart} is not scraped`);
+            }
+        });
+
+        it("copies each region's backups to another region exactly when the stack file asks", () => {
+            const replications = ofType(resources, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+            if (!config.backups.crossRegion) {
+                assert.equal(replications.length, 0);
+                return;
+            }
+            assert.equal(replications.length, config.regions.length);
+            const buckets = ofType(resources, "aws:s3/bucket:Bucket").map(inputs);
+            const regionOfBucket = (name: string) => config.regions.find((r) => name === r.names.backupBucket(OFFLINE_ACCOUNT))?.region;
+            const destinations = new Set<string>();
+            for (const replication of replications) {
+                const source = regionOfBucket(inputs(replication).bucket);
+                const rule = inputs(replication).rules[0];
+                const destinationBucket = rule.destination.bucket.split(":::")[1];
+                const destination = regionOfBucket(destinationBucket);
+                assert.ok(source && destination && source !== destination, `${inputs(replication).bucket} -> ${destinationBucket}`);
+                assert.ok(buckets.some((b) => b.bucket === destinationBucket));
+                assert.match(rule.destination.encryptionConfiguration.replicaKmsKeyId, new RegExp(`^arn:aws:kms:${destination}:`));
+                assert.equal(rule.sourceSelectionCriteria.sseKmsEncryptedObjects.status, "Enabled");
+                destinations.add(destination);
+            }
+            assert.equal(destinations.size, config.regions.length, "every region holds another region's backups");
+        });
+
+        it("keeps backups in a private, versioned, encrypted, TLS-only bucket per cluster, on the stack file's schedules", () => {
+            for (const region of config.regions) {
+                const own = inRegion(region.region);
+                const bucket = one(own, "aws:s3/bucket:Bucket");
+                assert.equal(inputs(bucket).bucket, region.names.backupBucket(OFFLINE_ACCOUNT));
+                assert.equal(bucket.protect, config.protect);
+                assert.equal(bucket.retainOnDelete, config.protect);
+                assert.equal(inputs(one(own, "aws:s3/bucketVersioning:BucketVersioning")).versioningConfiguration.status, "Enabled");
+                const block = inputs(one(own, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"));
+                assert.ok(block.blockPublicAcls && block.blockPublicPolicy && block.ignorePublicAcls && block.restrictPublicBuckets);
+                const sse = inputs(one(own, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")).rules[0];
+                assert.equal(sse.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+                assert.match(sse.applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:/);
+                assert.match(inputs(one(own, "aws:s3/bucketPolicy:BucketPolicy")).policy, /aws:SecureTransport/);
+                assert.equal(inputs(one(own, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")).rule.objectOwnership, "BucketOwnerEnforced");
+                const schedules = ofType(own, "kubernetes:velero.io/v1:Schedule").map(inputs);
+                assert.deepEqual(schedules.map((s) => [s.metadata.name, s.spec.schedule, s.spec.template.ttl]).sort(), Object.entries(config.backups.schedules).map(([name, s]) => [name, s.cron, s.ttl]).sort());
+            }
+        });
+
+        it("wires the restore drill to an alert", () => {
+            for (const region of config.regions) {
+                const own = inRegion(region.region);
+                const drill = one(own, "kubernetes:batch/v1:CronJob");
+                assert.equal(inputs(drill).spec.schedule, config.backups.drill.cron);
+                const monitoring = ofType(own, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "kube-prometheus-stack") as RecordedResource;
+                const rules = (inputs(monitoring).values.additionalPrometheusRulesMap.platform.groups as Inputs[]).flatMap((g) => g.rules);
+                const failed = rules.find((r: Inputs) => r.alert === "RestoreDrillFailed");
+                assert.ok(failed, "no RestoreDrillFailed alert");
+                assert.ok(failed.expr.includes(`cronjob="${inputs(drill).metadata.name}"`) && failed.expr.includes(`namespace="${inputs(drill).metadata.namespace}"`));
+                const scheduleEnv = inputs(drill).spec.jobTemplate.spec.template.spec.containers[0].env.find((e: Inputs) => e.name === "SCHEDULE").value;
+                assert.ok(scheduleEnv in config.backups.schedules, "the drill restores a backup of a real schedule");
+            }
+        });
+
         it("protects stateful resources exactly when the stack file asks", () => {
-            const stateful = resources.filter((r) => ["eks:index:Cluster", "aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup"].includes(r.type));
+            const stateful = resources.filter((r) => ["eks:index:Cluster", "aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup", "aws:s3/bucket:Bucket"].includes(r.type));
             assert.ok(stateful.length > 0);
             for (const resource of stateful) assert.equal(resource.protect, config.protect, `${resource.type} ${resource.name}`);
         });
 
         it("tags every taggable AWS resource with environment, region and owner", () => {
             for (const region of config.regions) {
-                for (const resource of inRegion(region.region).filter((r) => r.type.startsWith("aws:") && !UNTAGGABLE.has(r.type))) {
+                for (const resource of inRegion(region.region).filter((r) => r.type.startsWith("aws:") && taggable(r.type))) {
                     const tags = inputs(resource).tags ?? {};
                     for (const key of ["environment", "region", "owner"]) {
                         assert.equal(tags[key], region.tags[key], `${resource.type} ${resource.name} lacks ${key}`);

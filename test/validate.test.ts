@@ -247,6 +247,25 @@ describe("stack file validation", () => {
         });
     });
 
+    describe("monitoring and backups", () => {
+        it("rejects monitoring secrets outside the environment's prefix and a retention size the volume cannot hold", () => {
+            expectProblem(problems("prod", (s) => (s.monitoring.pagingWebhookSecretName = "shared/pager")), "monitoring.pagingWebhookSecretName", "outside");
+            expectProblem(problems("prod", (s) => (s.monitoring.retentionSize = "200GB")), "monitoring.retentionSize", '"200GB" does not fit a 100 GiB volume');
+        });
+
+        it("requires a daily backup, TTLs of at least a day, and a second region for cross-region copies", () => {
+            expectProblem(problems("staging", (s) => (s.backups.schedules = { weekly: { cron: "0 4 * * 0", ttl: "720h" } })), "backups.schedules", "every day");
+            expectProblem(problems("staging", (s) => (s.backups.schedules.daily.ttl = "12h")), "backups.schedules.daily.ttl", "less than a day");
+            expectProblem(problems("staging", (s) => (s.backups.schedules.daily.ttl = "30d")), "backups.schedules.daily.ttl", "no days");
+            expectProblem(problems("staging", (s) => (s.backups.crossRegion = true)), "backups.crossRegion", "second region");
+        });
+
+        it("rejects images on the latest tag or without a tag", () => {
+            expectProblem(problems("prod", (s) => (s.versions.images.restoreDrill = "alpine/k8s:latest")), "versions.images.restoreDrill", "latest");
+            expectProblem(problems("prod", (s) => (s.versions.images.veleroAwsPlugin = "velero/velero-plugin-for-aws")), "versions.images.veleroAwsPlugin", "tag or digest");
+        });
+    });
+
     describe("unknown and malformed settings", () => {
         it("names unknown keys, top-level and nested, with what is allowed", () => {
             expectProblem(problems("staging", (s) => (s.regionz = [])), "regionz", "unknown setting");
