@@ -1,17 +1,23 @@
-// Entry point: read the stack file, then one AWS provider and one Platform per region.
+// Entry point: read the stack file, check it against what is deployed, then one AWS provider and
+// one Platform per region. Nothing of the platform is registered until both checks pass.
 import * as aws from "@pulumi/aws";
 import { Platform } from "./components/platform";
-import { loadStackConfig } from "./stacks/config";
+import { StackConfigError, loadStackConfig } from "./stacks/config";
+import { deploymentProblems, liveState } from "./stacks/gates";
 
-const config = loadStackConfig();
+export = async () => {
+    const config = loadStackConfig();
 
-const platforms = config.regions.map((region) => {
-    const provider = new aws.Provider(region.region, {
+    const providers = new Map(config.regions.map((region) => [region.region, new aws.Provider(region.region, {
         region: region.region,
         // Catches what a resource forgets to tag, including the resources @pulumi/eks creates.
         defaultTags: { tags: region.tags },
-    });
-    return new Platform(region.region, {
+    })]));
+
+    const problems = await deploymentProblems(config, liveState(config, providers));
+    if (problems.length > 0) throw new StackConfigError(config.stack, problems);
+
+    const platforms = config.regions.map((region) => new Platform(region.region, {
         region,
         versions: config.versions,
         cluster: config.cluster,
@@ -25,25 +31,26 @@ const platforms = config.regions.map((region) => {
         monitoring: config.monitoring,
         backups: config.backups,
         protect: config.protect,
-    }, { providers: { aws: provider } });
-});
+    }, { providers: { aws: providers.get(region.region) as aws.Provider } }));
 
-// Each region's backups are copied to the next region's bucket, the last region's to the first.
-if (config.backups.crossRegion) {
-    platforms.forEach((platform, i) => platform.replicateBackupsTo(platforms[(i + 1) % platforms.length].backups));
-}
+    // Each region's backups are copied to the next region's bucket, the last region's to the first.
+    if (config.backups.crossRegion) {
+        platforms.forEach((platform, i) => platform.replicateBackupsTo(platforms[(i + 1) % platforms.length].backups));
+    }
 
-/** Per region: what operators and later stacks need to reach the cluster. */
-export const clusters = Object.fromEntries(platforms.map((platform, i) => [config.regions[i].region, {
-    clusterName: platform.clusterName,
-    endpoint: platform.endpoint,
-    oidcIssuer: platform.oidcIssuer,
-    kubeconfig: platform.kubeconfig,
-    nodeGroups: platform.nodeGroupNames,
-    addons: platform.addons,
-    backupBucket: platform.backups.bucketName,
-    backupsReplicatedTo: config.backups.crossRegion ? config.regions[(i + 1) % config.regions.length].region : undefined,
-}]));
-
-/** The version lock this stack runs, for promotion and review. */
-export const versions = config.versions;
+    return {
+        /** Per region: what operators and later stacks need to reach the cluster. */
+        clusters: Object.fromEntries(platforms.map((platform, i) => [config.regions[i].region, {
+            clusterName: platform.clusterName,
+            endpoint: platform.endpoint,
+            oidcIssuer: platform.oidcIssuer,
+            kubeconfig: platform.kubeconfig,
+            nodeGroups: platform.nodeGroupNames,
+            addons: platform.addons,
+            backupBucket: platform.backups.bucketName,
+            backupsReplicatedTo: config.backups.crossRegion ? config.regions[(i + 1) % config.regions.length].region : undefined,
+        }])),
+        /** The version lock this stack runs: what promotion gates of later stacks compare against. */
+        versions: config.versions,
+    };
+};

@@ -56,6 +56,31 @@ export function chartSource(name: ChartName, chart: string): { chart: string; re
     return repository.startsWith("oci://") ? { chart: `${repository}/${chart}` } : { chart, repositoryOpts: { repo: repository } };
 }
 
+/**
+ * Kubernetes minors each chart release line supports, for the charts whose upstream publishes a
+ * support range: a lock pairing Kubernetes with a release outside its range is refused. A release
+ * line missing here is refused too, until its row is added from the source.
+ */
+export const KUBERNETES_SUPPORT: Partial<Record<ChartName, { readonly source: string; readonly releases: Readonly<Record<string, { readonly min: string; readonly max: string }>> }>> = {
+    // https://karpenter.sh/docs/upgrading/compatibility/, generated from
+    // hack/docs/compatibilitymatrix_gen/compatibility.yaml in aws/karpenter-provider-aws (v1.14.1).
+    karpenter: {
+        source: "https://karpenter.sh/docs/upgrading/compatibility/",
+        releases: {
+            "1.5": { min: "1.26", max: "1.33" },
+            "1.6": { min: "1.26", max: "1.34" },
+            "1.7": { min: "1.26", max: "1.34" },
+            "1.8": { min: "1.26", max: "1.34" },
+            "1.9": { min: "1.26", max: "1.35" },
+            "1.10": { min: "1.26", max: "1.35" },
+            "1.11": { min: "1.26", max: "1.35" },
+            "1.12": { min: "1.26", max: "1.35" },
+            "1.13": { min: "1.26", max: "1.36" },
+            "1.14": { min: "1.26", max: "1.36" },
+        },
+    },
+};
+
 /** EKS managed add-ons the platform installs. Versions are in the stack file. */
 export const ADDONS = ["coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"] as const;
 export type AddonName = (typeof ADDONS)[number];

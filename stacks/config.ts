@@ -14,6 +14,7 @@ import {
     type MonitoringSettings,
     type NatLayout,
     type PolicySettings,
+    type PromotionSettings,
     type SecretsSettings,
     type Settings,
     type SettingKey,
@@ -66,6 +67,7 @@ export interface StackConfig {
     readonly policies: PolicySettings;
     readonly monitoring: MonitoringSettings;
     readonly backups: BackupSettings;
+    readonly promotion: PromotionSettings;
     readonly regions: readonly RegionConfig[];
 }
 
@@ -106,7 +108,8 @@ export function resolveStackConfig(raw: RawStackConfig): StackConfig {
     }
     const secrets = plaintextSecrets(raw.config, raw.isSecret, raw.project);
     const { settings, problems } = validateSettings(values);
-    if (!settings || secrets.length > 0) throw new StackConfigError(raw.stack, [...secrets, ...problems]);
+    if (settings?.promotion.from === raw.stack) problems.push({ path: "promotion.from", message: `"${raw.stack}" is this stack; a stack cannot promote to itself` });
+    if (!settings || secrets.length > 0 || problems.length > 0) throw new StackConfigError(raw.stack, [...secrets, ...problems]);
     return resolve(raw.project, raw.stack, settings);
 }
 
@@ -127,6 +130,7 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
         policies: settings.policies,
         monitoring: settings.monitoring,
         backups: settings.backups,
+        promotion: settings.promotion,
         regions: settings.regions.map((region) => {
             const cluster = region.clusterName ?? defaultClusterName(settings.name, settings.environment, region.region);
             const zones = region.availabilityZones ?? settings.network.availabilityZones;

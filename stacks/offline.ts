@@ -88,10 +88,17 @@ function desecure(value: unknown): { value: unknown; secret: boolean } {
  * and values, then the stack file, structured values as JSON, secrets replaced and marked.
  */
 export function readStackConfig(root: string, stack: string, overrides: Record<string, unknown> = {}): StackInput {
-    const project = parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, unknown> };
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    const file = stackFile(root, stack);
     if (!existsSync(file)) throw new Error(`no stack file ${path.basename(file)}`);
-    const stackFile = (parse(readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+    return stackInput(root, readFileSync(file, "utf8"), overrides);
+}
+
+export const stackFile = (root: string, stack: string): string => path.join(root, `Pulumi.${stack}.yaml`);
+
+/** As readStackConfig, for a stack file's text. */
+export function stackInput(root: string, text: string, overrides: Record<string, unknown> = {}): StackInput {
+    const project = parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, unknown> };
+    const stackFile = (parse(text) ?? {}) as { config?: Record<string, unknown> };
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
 
     const values: Record<string, unknown> = {};
@@ -217,10 +224,39 @@ function fakeState(args: MockResourceArgs, region: string, monitor: MockMonitor)
     return { id, state };
 }
 
+/** What already exists in the offline world: by default, nothing. */
+export interface WorldOptions {
+    /** Clusters that exist, by region, with their Kubernetes minor: `{ "us-east-1": { "platform-prod-use1": "1.34" } }`. */
+    readonly deployedClusters?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/**
+ * Inputs as plain data, the way the engine and policy packs see them: a resource passed as an
+ * input becomes its URN. (The mock runtime hands such inputs back as Resource objects.)
+ */
+function plainInputs(value: unknown, urnOf: (type: string, name: string) => string | undefined): unknown {
+    if (pulumi.Resource.isInstance(value)) {
+        // The SDK keeps a resource's type and name on these fields; its urn is only an Output.
+        const { __pulumiType: type, __name: name } = value as unknown as { __pulumiType: string; __name: string };
+        return urnOf(type, name) ?? `${type}::${name}`;
+    }
+    if (Array.isArray(value)) return value.map((item) => plainInputs(item, urnOf));
+    if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plainInputs(item, urnOf)]));
+    return value;
+}
+
 /** Answers the invokes the program is expected to make, for the region of the provider used. */
-function fakeCall(args: MockCallArgs, regionOf: (provider: string | undefined) => string): Record<string, unknown> {
+function fakeCall(args: MockCallArgs, regionOf: (provider: string | undefined) => string, world: WorldOptions): Record<string, unknown> {
     const region = regionOf(args.provider);
+    const clusters = world.deployedClusters?.[region] ?? {};
     switch (args.token) {
+        case "aws:eks/getClusters:getClusters":
+            return { id: region, names: Object.keys(clusters) };
+        case "aws:eks/getCluster:getCluster": {
+            const name = String(args.inputs.name);
+            if (!(name in clusters)) throw new Error(`offline: no cluster ${name} in ${region}`);
+            return { id: name, name, version: clusters[name], arn: `arn:aws:eks:${region}:${OFFLINE_ACCOUNT}:cluster/${name}` };
+        }
         case "aws:index/getCallerIdentity:getCallerIdentity":
             return { accountId: OFFLINE_ACCOUNT, arn: `arn:aws:iam::${OFFLINE_ACCOUNT}:role/offline`, userId: "AROAOFFLINE", id: OFFLINE_ACCOUNT };
         case "aws:index/getAvailabilityZones:getAvailabilityZones": {
@@ -236,15 +272,17 @@ function fakeCall(args: MockCallArgs, regionOf: (provider: string | undefined) =
  * Evaluates the compiled program at `entry` for one stack under the mock runtime. Throws what
  * the program throws (a StackConfigError for an invalid stack file).
  */
-export function evaluate(entry: string, stack: string, input: StackInput): Promise<Evaluation> {
+export function evaluate(entry: string, stack: string, input: StackInput, options: WorldOptions = {}): Promise<Evaluation> {
     return run(stack, input, () => {
         const resolved = require.resolve(entry);
         // Each evaluation runs the program anew, with this stack's configuration; import() would
         // hand back the module cached by the first evaluation.
         delete require.cache[resolved];
         // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return { ...(require(resolved) as Record<string, unknown>) };
-    });
+        const program = require(resolved) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+        // As Pulumi's Node.js host does: a function export is the program, its result the outputs.
+        return typeof program === "function" ? program() : { ...program };
+    }, options);
 }
 
 /** A program that failed, with what it registered before it did. */
@@ -260,7 +298,7 @@ export class EvaluationError extends Error {
 }
 
 /** Runs `program` (which registers resources and returns the stack outputs) under the mocks. */
-export async function run(stack: string, input: StackInput, program: () => Record<string, unknown> | Promise<Record<string, unknown>>): Promise<Evaluation> {
+export async function run(stack: string, input: StackInput, program: () => Record<string, unknown> | Promise<Record<string, unknown>>, options: WorldOptions = {}): Promise<Evaluation> {
     const resources: RecordedResource[] = [];
     const invokes: string[] = [];
     const disabled = disabledDefaultProviders(input.config);
@@ -272,7 +310,7 @@ export async function run(stack: string, input: StackInput, program: () => Recor
     await pulumi.runtime.setMocks({
         newResource: (args) => {
             const record = byKey.get(`${args.type}::${args.name}`);
-            if (record) record.inputs = args.inputs as Record<string, unknown>;
+            if (record) record.inputs = plainInputs(args.inputs, (type, name) => byKey.get(`${type}::${name}`)?.urn) as Record<string, unknown>;
             const region = args.type === "pulumi:providers:aws" ? String(args.inputs.region) : regionOf(args.provider);
             return fakeState(args, region || "us-east-1", monitor);
         },
@@ -281,7 +319,7 @@ export async function run(stack: string, input: StackInput, program: () => Recor
             if (!args.provider && disabled.some((pkg) => pkg === "*" || args.token.startsWith(`${pkg}:`))) {
                 problems.push(`invoke ${args.token} has no explicit provider`);
             }
-            return fakeCall(args, regionOf);
+            return fakeCall(args, regionOf, options);
         },
     }, input.project, stack, true);
     pulumi.runtime.setAllConfig(input.config, input.secretKeys);

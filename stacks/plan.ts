@@ -220,6 +220,12 @@ export function notable(config: StackConfig, resources: readonly RecordedResourc
     lines.push(protectedOnes.length > 0
         ? `protected from deletion by Pulumi: ${countBy(protectedOnes.map((r) => shortType(r.type)))}`
         : "NOTHING is protected from deletion by Pulumi");
+    const { from, requireDeployedLock } = config.promotion;
+    if (from) {
+        lines.push(requireDeployedLock
+            ? `promotion gate: pulumi up refuses a lock that differs from the one stack ${from} has deployed (not checked offline)`
+            : `promotion gate OFF: pulumi up does not compare the lock with stack ${from}'s`);
+    }
     for (const region of config.regions) {
         if (region.network.kind === "created" && region.network.natGateways === "single") {
             lines.push(`${region.region}: one NAT gateway for all zones (a zone outage cuts egress)`);

@@ -345,6 +345,21 @@ const region = z.strictObject({
     existingVpc: described(existingVpc.optional(), "Use this VPC instead of creating one (vpcCidr must be its primary CIDR)"),
 });
 
+/** A stack name as `pulumi stack` accepts it. */
+const stackName = z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a stack name such as staging");
+
+const promotion = z.strictObject({
+    from: described(stackName.optional(), "Stack whose version lock this stack takes (npm run promote -- <from> <this>); this stack may never pin what that one does not run"),
+    requireDeployedLock: described(
+        z.boolean().default(true),
+        "At pulumi up/preview, refuse to run unless the `from` stack's deployed lock (its `versions` output) equals this stack's lock. Not checked offline",
+    ),
+    stackReference: described(
+        z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be organization/project/stack").optional(),
+        "Fully qualified name of the `from` stack; default <this stack's organization>/<project>/<from>",
+    ),
+});
+
 /**
  * All `platform:` keys of a stack file. Keys with scalar values are read as plain strings; the
  * others as YAML structures.
@@ -384,6 +399,7 @@ export const SETTINGS = {
     policies: described(policies, "Kyverno admission policies"),
     monitoring: described(monitoring, "kube-prometheus-stack"),
     backups: described(backups.prefault({}), "Velero backups"),
+    promotion: described(promotion.prefault({}), "Where this stack's version lock comes from, and the deploy-time gate on it"),
     regions: described(z.array(region).min(1, "at least one region is required"), "One entry per region; each gets its own VPC and cluster"),
 } as const;
 
@@ -403,3 +419,4 @@ export type GitOpsSettings = Settings["gitops"];
 export type PolicySettings = Settings["policies"];
 export type MonitoringSettings = Settings["monitoring"];
 export type BackupSettings = Settings["backups"];
+export type PromotionSettings = Settings["promotion"];

@@ -5,7 +5,7 @@
 // never hides the problems of the others: the cross-field rules below run on every part that
 // parsed.
 import { z } from "zod";
-import { CILIUM_CLUSTER_ID, INSTANCE_SIZES, KUBERNETES_WINDOW, MEMORY_PER_VCPU_GIB, NAME_LIMITS, NODE_GROUP_LABEL, REGIONS } from "./catalog";
+import { CILIUM_CLUSTER_ID, INSTANCE_SIZES, KUBERNETES_SUPPORT, KUBERNETES_WINDOW, MEMORY_PER_VCPU_GIB, NAME_LIMITS, NODE_GROUP_LABEL, REGIONS } from "./catalog";
 import { type Cidr, RFC1918, SHARED_ADDRESS_SPACE, contains, overlaps, parseCidr } from "./cidr";
 import { MAX_ZONES, VPC_PREFIX } from "./layout";
 import { NODE_GROUP_ROLES, defaultClusterName, physicalNames } from "./names";
@@ -278,6 +278,18 @@ function versionProblems(settings: ParsedSettings): Problem[] {
         const amiMinor = ami.split(".").slice(0, 2).join(".");
         if (amiMinor !== kubernetes) {
             problems.push({ path: "versions.nodeAmiRelease", message: `${show(ami)} is an AMI release for Kubernetes ${amiMinor}, not ${kubernetes}` });
+        }
+    }
+    for (const [chart, support] of Object.entries(KUBERNETES_SUPPORT)) {
+        const version = settings.versions?.charts?.[chart as keyof typeof KUBERNETES_SUPPORT];
+        if (kubernetes === undefined || version === undefined || support === undefined) continue;
+        const line = version.split(".").slice(0, 2).join(".");
+        const range = support.releases[line];
+        const path = formatPath(["versions", "charts", chart]);
+        if (!range) {
+            problems.push({ path, message: `${show(version)}: release line ${line} is not in the platform's compatibility table; add its supported Kubernetes range from ${support.source}` });
+        } else if (minor(kubernetes) < minor(range.min) || minor(kubernetes) > minor(range.max)) {
+            problems.push({ path, message: `${show(version)} supports Kubernetes ${range.min}..${range.max}, not ${kubernetes} (${support.source})` });
         }
     }
     return problems;

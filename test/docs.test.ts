@@ -4,9 +4,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
+import { GUARDRAILS } from "../stacks/policy-pack/guardrails";
 import { renderReference, withReference } from "../stacks/reference";
 import { SETTINGS } from "../stacks/schema";
-import { ROOT } from "./fixtures";
+import { ROOT, STACKS } from "./fixtures";
 
 const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
 
@@ -20,7 +21,7 @@ describe("documentation", () => {
         const scripts = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as Record<string, string>;
         assert.match(readme, /npm ci && npm run plan/);
         assert.match(readme, /npm test/);
-        for (const script of ["plan", "test", "bench", "lint", "docs"]) assert.ok(scripts[script], `no npm script ${script}`);
+        for (const script of ["plan", "test", "bench", "lint", "docs", "promote"]) assert.ok(scripts[script], `no npm script ${script}`);
         const ci = readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
         assert.match(ci, /^npm ci$/m);
         assert.match(ci, /^npm test$/m);
@@ -33,6 +34,18 @@ describe("documentation", () => {
             assert.ok(entry, `Pulumi.yaml does not declare platform:${key}`);
             const json = z.toJSONSchema(schema as z.ZodType, { io: "input", unrepresentable: "any" }) as { default?: unknown };
             if (json.default !== undefined) assert.deepEqual(entry.default, json.default, `platform:${key} default`);
+        }
+    });
+
+    it("lists every policy of the pack with the level each stack gives it", () => {
+        const levels = Object.fromEntries(STACKS.map((stack) => [stack, JSON.parse(readFileSync(path.join(ROOT, "stacks", "policy-pack", `config.${stack}.json`), "utf8")) as Record<string, string>]));
+        const header = readme.split("\n").find((line) => line.startsWith("| Policy |")) as string;
+        const columns = header.split("|").map((cell) => cell.trim());
+        for (const policy of GUARDRAILS) {
+            const row = readme.split("\n").find((line) => line.startsWith(`| \`${policy.name}\` |`));
+            assert.ok(row, `README lists ${policy.name}`);
+            const cells = row.split("|").map((cell) => cell.trim());
+            for (const stack of STACKS) assert.equal(cells[columns.indexOf(stack)], levels[stack][policy.name], `${policy.name} in ${stack}`);
         }
     });
 });

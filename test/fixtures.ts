@@ -2,12 +2,26 @@
 // change before validating or evaluating it.
 import { type RawStackConfig, StackConfigError, resolveStackConfig } from "../stacks/config";
 import * as assert from "node:assert/strict";
-import { projectRoot, readStackConfig } from "../stacks/offline";
+import * as path from "node:path";
+import { type Evaluation, evaluate, projectRoot, readStackConfig } from "../stacks/offline";
 import { SCALAR_SETTINGS, type SettingKey } from "../stacks/schema";
 import type { Problem } from "../stacks/validate";
 
 export const ROOT = projectRoot(__dirname);
 export const STACKS = ["staging", "prod"] as const;
+/** The compiled program. */
+export const ENTRY = path.join(__dirname, "..", "index.js");
+
+const evaluations = new Map<string, Promise<Evaluation>>();
+
+/**
+ * A committed stack file's evaluation, shared by every test file that only reads it (evaluating
+ * prod takes a second or two). Call it from a `before` hook: evaluations must not overlap.
+ */
+export function evaluated(stack: string): Promise<Evaluation> {
+    if (!evaluations.has(stack)) evaluations.set(stack, evaluate(ENTRY, stack, readStackConfig(ROOT, stack)));
+    return evaluations.get(stack) as Promise<Evaluation>;
+}
 
 /** A stack file's `platform:` settings as YAML structures, free-form so tests can break them. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- test fixtures are arbitrary YAML

@@ -9,9 +9,7 @@ import { CHARTS, CONTROL_PLANE_LOG_TYPES } from "../stacks/catalog";
 import { type StackConfig, StackConfigError, resolveStackConfig } from "../stacks/config";
 import { type Evaluation, EvaluationError, OFFLINE_ACCOUNT, type RecordedResource, evaluate, readStackConfig } from "../stacks/offline";
 import { plaintextSecrets } from "../stacks/secrets";
-import { ROOT, STACKS, ofType, one, rawConfig, settingsOf } from "./fixtures";
-
-const ENTRY = path.join(__dirname, "..", "index.js");
+import { ENTRY, ROOT, STACKS, evaluated, ofType, one, rawConfig, settingsOf } from "./fixtures";
 
 /** Whether an AWS resource type takes tags, read from the @pulumi/aws declaration of its arguments. */
 const taggable = (() => {
@@ -49,7 +47,7 @@ for (const stack of STACKS) {
         before(async () => {
             const input = readStackConfig(ROOT, stack);
             config = resolveStackConfig({ project: input.project, stack, config: input.config, isSecret: (k) => input.secretKeys.includes(k) });
-            evaluation = await evaluate(ENTRY, stack, input);
+            evaluation = await evaluated(stack);
             resources = evaluation.resources;
             byUrn = new Map(resources.map((r) => [r.urn, r]));
         });
