@@ -153,6 +153,15 @@ describe("policy pack", () => {
         assert.deepEqual(grafana((v) => (v.grafana.admin = { existingSecret: "grafana-admin", passwordKey: "password" })), []);
     });
 
+    it("is a pack Pulumi can load: PulumiPolicy.yaml, and a package.json with the version PolicyPack reads", () => {
+        const dir = path.join(ROOT, "stacks", "policy-pack");
+        assert.match(readFileSync(path.join(dir, "PulumiPolicy.yaml"), "utf8"), /^runtime: nodejs$/m);
+        const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { version?: string; main?: string };
+        assert.match(String(pkg.version), /^\d+\.\d+\.\d+$/);
+        assert.ok(existsSync(path.join(dir, String(pkg.main))));
+        assert.match(readFileSync(path.join(dir, String(pkg.main)), "utf8"), /new PolicyPack\("platform-guardrails", \{[^}]*policies: GUARDRAILS/);
+    });
+
     describe("enforcement per environment", () => {
         const levels = (stack: string) => JSON.parse(readFileSync(path.join(ROOT, "stacks", "policy-pack", `config.${stack}.json`), "utf8")) as Record<string, string>;
 
