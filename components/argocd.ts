@@ -203,6 +203,8 @@ export class ArgoCD extends pulumi.ComponentResource {
             stringData: { name: "in-cluster", server: DEFAULTS.inCluster, config: JSON.stringify({ tlsClientConfig: { insecure: false } }) },
         }, { ...k8sOpts, dependsOn: [namespace] });
 
+        // Not waiting for the synced secrets: Argo CD reads repository credentials and the OIDC
+        // client secret when it needs them, not at start-up.
         const release = platformRelease(`${name}-release`, {
             source: "argo-cd",
             chart: "argo-cd",
@@ -211,7 +213,7 @@ export class ArgoCD extends pulumi.ComponentResource {
             version: args.chartVersion,
             values: argocdValues({ url: settings.url, sso: settings.sso, highAvailability: args.highAvailability }),
             timeout: 900,
-        }, { ...k8sOpts, dependsOn: [...args.dependsOn, namespace, ...synced] });
+        }, { ...k8sOpts, dependsOn: [...args.dependsOn, namespace] });
 
         const projects = appProjectSpecs({ repository: settings.repository.url, teams: settings.teams });
         const bootstrap = { ...k8sOpts, dependsOn: [release] };
@@ -221,12 +223,13 @@ export class ArgoCD extends pulumi.ComponentResource {
             metadata: { name: project, namespace: DEFAULTS.namespace },
             spec,
         }, bootstrap));
+        // Its generator lists the repository: it waits for the credentials the store syncs.
         new k8s.apiextensions.CustomResource(`${name}-applications`, {
             apiVersion: "argoproj.io/v1alpha1",
             kind: "ApplicationSet",
             metadata: { name: "cluster-applications", namespace: DEFAULTS.namespace },
             spec: applicationSetSpec({ repository: settings.repository.url, revision: settings.repository.revision, path: args.path }),
-        }, { ...bootstrap, dependsOn: [release, ...projectResources] });
+        }, { ...bootstrap, dependsOn: [release, ...projectResources, ...synced] });
 
         this.registerOutputs({});
     }

@@ -15,7 +15,9 @@ export interface MonitoringArgs {
     readonly highAvailability: boolean;
     /** The restore drill the backup alerts watch. */
     readonly drill: { readonly cronjob: string; readonly namespace: string; readonly periodHours: number };
-    /** The CRDs, the secret store, and the node groups the stack runs on. */
+    /** The secret store's readiness: the ExternalSecrets of Grafana and Alertmanager wait for it. */
+    readonly secretStore: pulumi.Input<pulumi.Resource>[];
+    /** The CRDs and the nodes the stack runs on. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -147,8 +149,12 @@ export class Monitoring extends pulumi.ComponentResource {
                 ],
             },
         ];
-        const synced = secrets.map((secret) => externalSecret(`${name}-secret-${secret.name}`, secret, { ...k8sOpts, dependsOn: args.dependsOn }));
+        secrets.forEach((secret) => externalSecret(`${name}-secret-${secret.name}`, secret, { ...k8sOpts, dependsOn: [...args.dependsOn, ...args.secretStore] }));
 
+        // The release does not wait for External Secrets: Grafana and Alertmanager start as soon
+        // as their Secrets are written (the kubelet retries), well within the release's timeout.
+        // Waiting would put the External Secrets install on the path of every first deployment,
+        // and a created ExternalSecret object never guaranteed a synced Secret anyway.
         platformRelease(`${name}-release`, {
             source: "kube-prometheus-stack",
             chart: "kube-prometheus-stack",
@@ -161,7 +167,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 rules: platformRuleGroups({ objective: settings.apiServerAvailability, runbookUrl: settings.runbookUrl, drill: args.drill }),
             }),
             timeout: 900,
-        }, { ...k8sOpts, dependsOn: [...args.dependsOn, ...synced] });
+        }, { ...k8sOpts, dependsOn: args.dependsOn });
 
         this.registerOutputs({});
     }

@@ -36,6 +36,8 @@ export function subnetTags(tier: "public" | "private", cluster: string): Record<
  */
 export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
+    /** The private subnets' routes through NAT: nodes need them to pull images and join the cluster. */
+    readonly egress: pulumi.Resource[];
     readonly privateSubnetIds: pulumi.Output<string>[];
     readonly publicSubnetIds: pulumi.Output<string>[];
     /** The zones of the subnets, in subnet order. */
@@ -100,6 +102,7 @@ export class Network extends pulumi.ComponentResource {
         });
 
         const privateRouteTables: aws.ec2.RouteTable[] = [];
+        const egress: aws.ec2.RouteTableAssociation[] = [];
         const privateSubnets = args.subnets.private.map((cidrBlock, i) => {
             const subnet = new aws.ec2.Subnet(`${name}-private-${i}`, {
                 vpcId: vpc.id,
@@ -115,7 +118,7 @@ export class Network extends pulumi.ComponentResource {
                 routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, nats.length - 1)].id }],
                 tags: tagged(`private-${i}`),
             }, parent);
-            new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routes.id }, parent);
+            egress.push(new aws.ec2.RouteTableAssociation(`${name}-private-${i}`, { subnetId: subnet.id, routeTableId: routes.id }, parent));
             privateRouteTables.push(routes);
             return subnet;
         });
@@ -158,6 +161,7 @@ export class Network extends pulumi.ComponentResource {
         this.vpcId = vpc.id;
         this.privateSubnetIds = privateSubnets.map((subnet) => subnet.id);
         this.publicSubnetIds = publicSubnets.map((subnet) => subnet.id);
+        this.egress = egress;
         this.registerOutputs({ vpcId: this.vpcId, privateSubnetIds: this.privateSubnetIds, publicSubnetIds: this.publicSubnetIds, zones: this.zones });
     }
 }

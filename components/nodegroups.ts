@@ -77,6 +77,8 @@ export const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRe
 export class NodeGroups extends pulumi.ComponentResource {
     readonly names: Readonly<Record<NodeGroupRole, string>>;
     readonly groups: eks.ManagedNodeGroup[];
+    /** The group the platform's add-ons run on: what they wait for. */
+    readonly system: eks.ManagedNodeGroup;
     readonly nodeRoleArn: pulumi.Output<string>;
 
     constructor(name: string, args: NodeGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -122,6 +124,7 @@ export class NodeGroups extends pulumi.ComponentResource {
             }, { parent: this, dependsOn: [...args.dependsOn, ...grants] });
         });
 
+        this.system = this.groups[NODE_GROUP_ROLES.indexOf("system")];
         this.names = args.groupNames;
         this.nodeRoleArn = role.arn;
         this.registerOutputs({ names: this.names, nodeRoleArn: this.nodeRoleArn });

@@ -85,6 +85,7 @@ export class Platform extends pulumi.ComponentResource {
         let vpcId: pulumi.Output<string>;
         let privateSubnetIds: pulumi.Input<string>[];
         let zones: pulumi.Output<string[]> | undefined;
+        let egress: pulumi.Resource[] = [];
         if (network.kind === "created") {
             const vpc = new Network(`${name}-network`, {
                 cluster: names.cluster,
@@ -102,6 +103,7 @@ export class Platform extends pulumi.ComponentResource {
             vpcId = vpc.vpcId;
             privateSubnetIds = vpc.privateSubnetIds;
             zones = vpc.zones;
+            egress = vpc.egress;
         } else {
             vpcId = pulumi.output(network.vpcId);
             privateSubnetIds = [...network.privateSubnetIds];
@@ -126,6 +128,8 @@ export class Platform extends pulumi.ComponentResource {
         }, parent);
 
         // Every add-on ships a ServiceMonitor, Cilium's included, and Cilium comes before the nodes.
+        // Cilium does not wait for the Pod Identity agent: its operator needs the agent only once
+        // it runs on a node, and the nodes wait for both.
         const monitoringCrds = new MonitoringCrds(`${name}-monitoring-crds`, { cluster: cluster.handle, chartVersion: versions.charts["prometheus-operator-crds"] }, parent);
 
         const cilium = new Cilium(`${name}-cilium`, {
@@ -134,7 +138,7 @@ export class Platform extends pulumi.ComponentResource {
             vpcId,
             chartVersion: versions.charts.cilium,
             operatorRoleName: names.roles.ciliumOperator,
-            dependsOn: [cluster.podIdentityAgent, monitoringCrds.release],
+            dependsOn: [monitoringCrds.release],
         }, parent);
 
         const nodeGroups = new NodeGroups(`${name}-nodes`, {
@@ -146,14 +150,18 @@ export class Platform extends pulumi.ComponentResource {
             kubernetesVersion: versions.kubernetes,
             amiRelease: versions.nodeAmiRelease,
             subnetIds: privateSubnetIds,
-            dependsOn: [cilium.release],
+            // A node is Ready once Cilium's operator, with credentials from the Pod Identity
+            // agent, has given it pod addresses; it joins through the NAT routes.
+            dependsOn: [cilium.release, cluster.podIdentityAgent, ...egress],
         }, parent);
 
+        // Add-ons wait for the system group only: it is where they run (they tolerate its
+        // CriticalAddonsOnly taint), and the general and memory groups are not theirs to wait for.
         const coreAddons = new CoreAddons(`${name}-addons`, {
             cluster: cluster.handle,
             versions: versions.addons,
             ebsCsiRoleName: names.roles.ebsCsi,
-            dependsOn: nodeGroups.groups,
+            dependsOn: [nodeGroups.system],
         }, parent);
 
         const karpenter = new Karpenter(`${name}-karpenter`, {
@@ -164,7 +172,7 @@ export class Platform extends pulumi.ComponentResource {
             queueName: names.interruptionQueue,
             ruleNames: names.interruptionRules,
             untaggedSubnetIds: network.kind === "existing" ? privateSubnetIds : undefined,
-            dependsOn: nodeGroups.groups,
+            dependsOn: [nodeGroups.system],
         }, parent);
         new NodePools(`${name}-pools`, {
             cluster: cluster.handle,
@@ -184,7 +192,7 @@ export class Platform extends pulumi.ComponentResource {
             allowedNamespaces: args.secrets.allowedNamespaces,
             allowedNamespacePatterns: args.secrets.allowedNamespacePatterns,
             highAvailability: args.highAvailability,
-            dependsOn: nodeGroups.groups,
+            dependsOn: [nodeGroups.system],
         }, parent);
         new Kyverno(`${name}-kyverno`, {
             cluster: cluster.handle,
@@ -192,7 +200,7 @@ export class Platform extends pulumi.ComponentResource {
             settings: args.policies,
             excludedNamespaces: PLATFORM_NAMESPACES,
             highAvailability: args.highAvailability,
-            dependsOn: nodeGroups.groups,
+            dependsOn: [nodeGroups.system],
         }, parent);
 
         new Monitoring(`${name}-monitoring`, {
@@ -201,7 +209,8 @@ export class Platform extends pulumi.ComponentResource {
             settings: args.monitoring,
             highAvailability: args.highAvailability,
             drill: { cronjob: DRILL.name, namespace: VELERO.namespace, periodHours: 7 * 24 },
-            dependsOn: [...nodeGroups.groups, monitoringCrds.release, ...externalSecrets.ready],
+            secretStore: externalSecrets.ready,
+            dependsOn: [nodeGroups.system, monitoringCrds.release],
         }, parent);
         const backups = new Backups(`${name}-backups`, {
             cluster: cluster.handle,
@@ -212,7 +221,7 @@ export class Platform extends pulumi.ComponentResource {
             keyAlias: names.backupKeyAlias,
             roleName: names.roles.velero,
             protect,
-            dependsOn: [...nodeGroups.groups, monitoringCrds.release],
+            dependsOn: [nodeGroups.system, monitoringCrds.release],
         }, parent);
         new RestoreDrill(`${name}-restore-drill`, {
             cluster: cluster.handle,
@@ -242,7 +251,7 @@ export class Platform extends pulumi.ComponentResource {
             highAvailability: args.highAvailability,
             addons: this.addons,
             secretStore: externalSecrets.ready,
-            dependsOn: nodeGroups.groups,
+            dependsOn: [nodeGroups.system],
         }, parent);
 
         this.clusterName = names.cluster;

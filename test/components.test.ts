@@ -331,13 +331,14 @@ describe("components", () => {
             assert.ok(inputs(store).spec.conditions[0].namespaces.includes("team-a"));
         });
 
-        it("syncs Argo CD's repository and OIDC secrets from the store before installing it", () => {
+        it("syncs Argo CD's repository and OIDC secrets from the store, and starts applications once they exist", () => {
             const store = one(resources, "kubernetes:external-secrets.io/v1:ClusterSecretStore");
             const synced = ofType(resources, "kubernetes:external-secrets.io/v1:ExternalSecret");
             assert.deepEqual(synced.map((s) => inputs(s).metadata.name).sort(), ["argocd-oidc", "gitops-repository"]);
             for (const secret of synced) {
                 assert.ok(secret.dependencies.includes(store.urn));
-                assert.ok(release("argo-cd").dependencies.includes(secret.urn));
+                assert.ok(!release("argo-cd").dependencies.includes(secret.urn), "the chart reads them at run time, it need not wait");
+                assert.ok(one(resources, "kubernetes:argoproj.io/v1alpha1:ApplicationSet").dependencies.includes(secret.urn));
             }
             const oidc = synced.find((s) => inputs(s).metadata.name === "argocd-oidc") as RecordedResource;
             assert.equal(inputs(oidc).spec.data[0].remoteRef.key, settings.gitops.sso?.clientSecretName);
@@ -371,9 +372,11 @@ describe("components", () => {
                     bucket: names.backupBucket(OFFLINE_ACCOUNT), keyAlias: names.backupKeyAlias, roleName: names.roles.velero, protect: true, dependsOn: [],
                 }, { providers: { aws: p.aws } });
                 new RestoreDrill("drill", { cluster: cluster.handle, namespace: "velero", schedule: "daily", cron: "0 5 * * 0", image: "alpine/k8s:1.35.0", dependsOn: backups.ready }, { providers: { aws: p.aws } });
+                // Stands in for the secret store's readiness.
+                const store = new k8s.core.v1.ConfigMap("store-ready", { metadata: { name: "store-ready" } }, { provider: p.k8s });
                 new Monitoring("monitoring", {
                     cluster: cluster.handle, chartVersion: "88.5.3", settings: settings.monitoring, highAvailability: true,
-                    drill: { cronjob: "restore-drill", namespace: "velero", periodHours: 168 }, dependsOn: [],
+                    drill: { cronjob: "restore-drill", namespace: "velero", periodHours: 168 }, secretStore: [store], dependsOn: [],
                 }, { providers: { aws: p.aws } });
                 const peer = { region: "us-east-1", bucketName: pulumi.output("peer-bucket"), bucketArn: pulumi.output("arn:aws:s3:::peer-bucket"), keyArn: pulumi.output("arn:aws:kms:us-east-1:1:key/p"), versioning: backups.versioning };
                 new BackupReplication("replication", {
@@ -415,11 +418,15 @@ describe("components", () => {
             assert.equal(canary?.metadata.namespace, "restore-drill-canary");
         });
 
-        it("syncs Grafana's admin and Alertmanager's webhooks before installing kube-prometheus-stack", () => {
+        it("syncs Grafana's admin and Alertmanager's webhooks from the store, without holding up kube-prometheus-stack", () => {
             const release = ofType(resources, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "kube-prometheus-stack") as RecordedResource;
             const synced = ofType(resources, "kubernetes:external-secrets.io/v1:ExternalSecret");
             assert.deepEqual(synced.map((x) => inputs(x).metadata.name).sort(), ["alertmanager-webhooks", "grafana-admin"]);
-            for (const secret of synced) assert.ok(release.dependencies.includes(secret.urn));
+            const store = one(resources, "kubernetes:core/v1:ConfigMap", "store-ready");
+            for (const secret of synced) {
+                assert.ok(secret.dependencies.includes(store.urn), "the ExternalSecret waits for the store");
+                assert.ok(!release.dependencies.includes(secret.urn) && !release.dependencies.includes(store.urn), "the chart does not");
+            }
             const webhooks = synced.find((x) => inputs(x).metadata.name === "alertmanager-webhooks") as RecordedResource;
             assert.deepEqual(inputs(webhooks).spec.data.map((d: Inputs) => d.remoteRef.key), [settings.monitoring.pagingWebhookSecretName, settings.monitoring.chatWebhookSecretName]);
         });

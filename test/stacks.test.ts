@@ -136,19 +136,37 @@ for (const stack of STACKS) {
             }
         });
 
-        it("installs Cilium before the node groups, which would never become Ready without it", () => {
+        it("installs Cilium and the Pod Identity agent before the node groups, which would never become Ready without them", () => {
             for (const region of config.regions) {
                 const own = inRegion(region.region);
                 const release = ofType(own, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "cilium") as RecordedResource;
                 const groups = ofType(own, "eks:index:ManagedNodeGroup");
-                for (const group of groups) assert.ok(group.dependencies.includes(release.urn), `${group.name} must wait for Cilium`);
+                const agent = ofType(own, "aws:eks/addon:Addon").find((a) => inputs(a).addonName === "eks-pod-identity-agent") as RecordedResource;
+                const egress = ofType(own, "aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => a.name.includes("-network-private-"));
+                assert.equal(egress.length, region.network.kind === "created" ? region.network.availabilityZones : 0);
+                for (const group of groups) {
+                    for (const needed of [release, agent, ...egress]) assert.ok(group.dependencies.includes(needed.urn), `${group.name} must wait for ${needed.name}`);
+                }
                 assert.ok(!release.dependencies.some((urn) => groups.some((g) => g.urn === urn)), "Cilium must not wait for the nodes");
-                const agent = ofType(own, "aws:eks/addon:Addon").find((a) => inputs(a).addonName === "eks-pod-identity-agent");
+                assert.ok(!release.dependencies.includes(agent.urn), "Cilium's install need not wait for the agent, only its nodes do");
                 const association = one(own, "aws:eks/podIdentityAssociation:PodIdentityAssociation", `${region.region}-cilium-operator`);
-                assert.ok(agent && release.dependencies.includes(agent.urn), "the operator needs the Pod Identity agent");
                 assert.ok(release.dependencies.includes(association.urn), "the operator needs its association before it starts");
-                for (const addon of ofType(own, "aws:eks/addon:Addon").filter((a) => ["coredns", "aws-ebs-csi-driver"].includes(inputs(a).addonName))) {
-                    for (const group of groups) assert.ok(addon.dependencies.includes(group.urn), `${inputs(addon).addonName} must wait for ${group.name}`);
+            }
+        });
+
+        it("starts the add-ons once the system node group, where they run, is up, not the other groups", () => {
+            for (const region of config.regions) {
+                const own = inRegion(region.region);
+                const groups = ofType(own, "eks:index:ManagedNodeGroup");
+                const system = groups.find((g) => inputs(g).nodeGroupName === region.names.nodeGroups.system) as RecordedResource;
+                const addons = [
+                    ...ofType(own, "aws:eks/addon:Addon").filter((a) => ["coredns", "aws-ebs-csi-driver"].includes(inputs(a).addonName)),
+                    ...ofType(own, "kubernetes:helm.sh/v3:Release").filter((r) => !["cilium", "prometheus-operator-crds", "karpenter-crd", "kyverno-policies"].includes(inputs(r).name)),
+                ];
+                assert.ok(addons.length > 5);
+                for (const addon of addons) {
+                    const onGroups = groups.filter((g) => addon.dependencies.includes(g.urn));
+                    assert.deepEqual(onGroups.map((g) => g.name), [system.name], `${addon.name} waits for the system group only`);
                 }
             }
         });
