@@ -53,6 +53,8 @@ export interface RegionConfig {
 }
 
 export interface StackConfig {
+    /** The stack file's settings as validated, defaults applied: what the environment diff compares. */
+    readonly settings: Settings;
     readonly project: string;
     readonly stack: string;
     readonly environment: string;
@@ -116,6 +118,7 @@ export function resolveStackConfig(raw: RawStackConfig): StackConfig {
 function resolve(project: string, stack: string, settings: Settings): StackConfig {
     const baseTags = { ...settings.tags, environment: settings.environment, owner: settings.owner, "managed-by": "pulumi" };
     return {
+        settings,
         project,
         stack,
         environment: settings.environment,

@@ -285,6 +285,43 @@ export function evaluate(entry: string, stack: string, input: StackInput, option
     }, options);
 }
 
+/** `aws:ec2/subnet:Subnet` -> `aws.ec2.Subnet`, `kubernetes:helm.sh/v3:Release` -> `k8s.Release`. */
+export function shortType(type: string): string {
+    const [pkg, module, name] = type.split(":");
+    if (pkg === "kubernetes") return `k8s.${name}`;
+    if (pkg === "pulumi") return module === "providers" ? `provider.${name}` : name;
+    const mod = module.split("/")[0];
+    return mod === "index" ? `${pkg}.${name}` : `${pkg}.${mod}.${name}`;
+}
+
+/**
+ * What a resource waits for before Pulumi creates it: its dependencies and its provider (a
+ * Kubernetes provider is only ready once the cluster it points at exists).
+ */
+export function waitsFor(resource: RecordedResource): string[] {
+    const provider = resource.provider ? resource.provider.slice(0, resource.provider.lastIndexOf("::")) : undefined;
+    return provider ? [...resource.dependencies, provider] : [...resource.dependencies];
+}
+
+/** Each region's resources: everything under its Platform component, by region. */
+export function resourcesByRegion(resources: readonly RecordedResource[]): Map<string, RecordedResource[]> {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const regionOf = new Map<string, string | undefined>();
+    const find = (resource: RecordedResource | undefined): string | undefined => {
+        if (!resource) return undefined;
+        if (regionOf.has(resource.urn)) return regionOf.get(resource.urn);
+        const region = resource.type === "platform:index:Platform" ? resource.name : find(byUrn.get(resource.parent));
+        regionOf.set(resource.urn, region);
+        return region;
+    };
+    const regions = new Map<string, RecordedResource[]>();
+    for (const resource of resources) {
+        const region = find(resource);
+        if (region !== undefined && resource.type !== "platform:index:Platform") regions.set(region, [...(regions.get(region) ?? []), resource]);
+    }
+    return regions;
+}
+
 /** A program that failed, with what it registered before it did. */
 export class EvaluationError extends Error {
     constructor(

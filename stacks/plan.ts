@@ -4,15 +4,23 @@
 //
 //   npm run plan                 every stack file
 //   npm run plan -- prod         one stack (several may be named)
+//   npm run plan -- --diff staging prod   what differs between two stacks, and the cost delta
+//   npm run plan -- --diagram    also write stacks/diagrams/<stack>.md (Mermaid)
 //   npm run plan -- --trace      keep stack traces (slower; for debugging the program)
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS } from "./catalog";
+import { estimateCost, renderCost } from "./cost";
+import { estimateRegion, renderEstimate } from "./deploytime";
+import { renderDiagram } from "./diagram";
+import { renderDiff, resourceDiff, settingsDiff } from "./diff";
 import { type StackConfig, StackConfigError, resolveStackConfig } from "./config";
-import { type Evaluation, EvaluationError, type RecordedResource, evaluate, projectRoot, readStackConfig } from "./offline";
+import { type Evaluation, EvaluationError, type RecordedResource, evaluate, projectRoot, readStackConfig, resourcesByRegion, shortType } from "./offline";
 
 export const PLAN_DIR = ".plan";
+/** Where `--diagram` writes each stack's diagram; committed, linked from the README. */
+export const DIAGRAM_DIR = path.join("stacks", "diagrams");
 
 /** Stacks with a stack file in the project root. */
 export function stackNames(root: string): string[] {
@@ -20,15 +28,6 @@ export function stackNames(root: string): string[] {
         .map((file) => /^Pulumi\.(.+)\.yaml$/.exec(file)?.[1])
         .filter((name): name is string => name !== undefined)
         .sort();
-}
-
-/** `aws:ec2/subnet:Subnet` -> `aws.ec2.Subnet`, `kubernetes:helm.sh/v3:Release` -> `k8s.Release`. */
-export function shortType(type: string): string {
-    const [pkg, module, name] = type.split(":");
-    if (pkg === "kubernetes") return `k8s.${name}`;
-    if (pkg === "pulumi") return module === "providers" ? `provider.${name}` : name;
-    const mod = module.split("/")[0];
-    return mod === "index" ? `${pkg}.${name}` : `${pkg}.${mod}.${name}`;
 }
 
 const countBy = (items: readonly string[]) =>
@@ -250,11 +249,13 @@ export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: 
             ["GitOps", gitopsLines(inRegion)],
             ["monitoring", monitoringLines(inRegion)],
             ["backups", backupLines(inRegion, evaluation.resources)],
+            ["first pulumi up (estimate)", renderEstimate(estimateRegion(region.region, inRegion, region.names.nodeGroups.system))],
         ] as const;
         for (const [title, section] of sections) {
             if (section.length > 0) lines.push(`  ${title}`, ...section.map((line) => `    ${line}`));
         }
     }
+    lines.push("monthly cost (estimate)", ...renderCost(estimateCost(resourcesByRegion(evaluation.resources))).map((line) => `  ${line}`));
     lines.push("notable", ...notable(config, evaluation.resources).map((line) => `  ${line}`));
     return lines.join("\n");
 }
@@ -286,6 +287,8 @@ export interface PlanResult {
     readonly text: string;
     readonly millis: number;
     readonly resources: number;
+    /** The configuration and evaluation planned; absent when the stack file is invalid. */
+    readonly planned?: { readonly config: StackConfig; readonly evaluation: Evaluation };
 }
 
 /**
@@ -308,11 +311,20 @@ export async function planStack(root: string, stack: string, outDir: string, opt
     const outputs = await maskedOutputs(evaluation.exports);
     mkdirSync(outDir, { recursive: true });
     writeFileSync(path.join(outDir, `${label}.json`), `${JSON.stringify({ project: evaluation.project, stack: label, versions: config.versions, outputs, invokes: evaluation.invokes, resources: evaluation.resources }, null, 1)}\n`);
-    return { stack: label, ok: true, text: renderPlan(config, evaluation, millis), millis, resources: evaluation.resources.length };
+    return { stack: label, ok: true, text: renderPlan(config, evaluation, millis), millis, resources: evaluation.resources.length, planned: { config, evaluation } };
+}
+
+/** The difference of two planned stacks. */
+export function diffText(from: PlanResult, to: PlanResult): string {
+    if (!from.planned || !to.planned) throw new Error("both stacks must plan before they can be compared");
+    const [a, b] = [resourcesByRegion(from.planned.evaluation.resources), resourcesByRegion(to.planned.evaluation.resources)];
+    return renderDiff({ from: from.stack, to: to.stack }, settingsDiff(from.planned.config, to.planned.config), resourceDiff(a, b), { from: estimateCost(a), to: estimateCost(b) });
 }
 
 async function main(argv: string[]): Promise<number> {
     const trace = argv.includes("--trace");
+    const diff = argv.includes("--diff");
+    const diagram = argv.includes("--diagram");
     // The SDK records a stack trace for every promise it creates; offline, nobody reads them, and
     // they are most of the evaluation's CPU time. --trace brings them back for debugging.
     if (!trace) Error.stackTraceLimit = 0;
@@ -324,20 +336,32 @@ async function main(argv: string[]): Promise<number> {
         console.error(`no stack file for ${unknown.join(", ")} (stacks: ${known.join(", ")})`);
         return 2;
     }
+    if (diff && requested.length !== 2) {
+        console.error("usage: npm run plan -- --diff <stack> <stack>");
+        return 2;
+    }
+    const results: PlanResult[] = [];
     let failed = 0;
     for (const stack of requested.length > 0 ? requested : known) {
         try {
             const result = await planStack(root, stack, path.join(root, PLAN_DIR));
-            console.log(`${result.text}\n`);
+            results.push(result);
+            if (!diff || !result.ok) console.log(`${result.text}\n`);
             if (!result.ok) failed++;
+            if (diagram && result.planned) {
+                mkdirSync(path.join(root, DIAGRAM_DIR), { recursive: true });
+                writeFileSync(path.join(root, DIAGRAM_DIR, `${stack}.md`), renderDiagram(result.planned.config, result.planned.evaluation));
+            }
         } catch (error) {
             failed++;
             const err = (error instanceof EvaluationError && error.cause instanceof Error ? error.cause : error) as Error;
             console.error(`== stack ${stack}: evaluation failed\n${trace ? err.stack : `${err.message}\n(run with --trace for a stack trace)`}\n`);
         }
     }
-    if (failed === 0) console.log(`plans written to ${PLAN_DIR}/`);
-    return failed > 0 ? 1 : 0;
+    if (failed > 0) return 1;
+    if (diff) console.log(diffText(results[0], results[1]));
+    else console.log(`plans written to ${PLAN_DIR}/${diagram ? `, diagrams to ${DIAGRAM_DIR}/` : ""}`);
+    return 0;
 }
 
 if (require.main === module) {

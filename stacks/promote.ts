@@ -1,6 +1,7 @@
 // Promotion: copies the version lock of one stack file into another.
 //
 //   npm run promote -- staging prod            write Pulumi.prod.yaml, print what changed
+//   npm run promote -- staging prod-us-east-1 prod-eu-west-1    several targets (a fleet split per region)
 //   npm run promote -- staging prod --check    print what would change, write nothing; exit 1
 //                                              when prod's lock differs from staging's
 //
@@ -14,6 +15,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { isDeepStrictEqual } from "node:util";
 import { type Document, isMap, isScalar, parse, parseDocument } from "yaml";
+import { runMain } from "./cli";
 import { StackConfigError, resolveStackConfig, type StackConfig } from "./config";
 import { type LockChange, formatChange, kubernetesStep, lockChanges } from "./lock";
 import { projectRoot, stackFile, stackInput } from "./offline";
@@ -102,33 +104,31 @@ export function promote(root: string, from: string, to: string): PromotionResult
 
 function main(argv: string[]): number {
     const check = argv.includes("--check");
-    const stacks = argv.filter((arg) => !arg.startsWith("--"));
-    if (stacks.length !== 2) {
-        console.error("usage: npm run promote -- <from-stack> <to-stack> [--check]");
+    const [from, ...targets] = argv.filter((arg) => !arg.startsWith("--"));
+    if (!from || targets.length === 0) {
+        console.error("usage: npm run promote -- <from-stack> <to-stack>... [--check]");
         return 2;
     }
-    const [from, to] = stacks;
     const root = projectRoot();
-    const result = promote(root, from, to);
-    switch (result.status) {
-        case "unchanged":
-            console.log(`${to} already runs ${from}'s lock; nothing to promote`);
-            return 0;
-        case "refused":
-            console.error(`refusing to promote ${from} -> ${to}:\n${result.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
-            return 1;
-        case "promoted":
-            if (!check) writeFileSync(stackFile(root, to), result.text);
-            console.log(`${check ? "would promote" : "promoted"} ${from} -> ${to} (${path.basename(stackFile(root, to))}):\n${result.changes.map((c) => `  ${formatChange(c)}`).join("\n")}`);
-            return check ? 1 : 0;
+    let code = 0;
+    for (const to of targets) {
+        const result = promote(root, from, to);
+        switch (result.status) {
+            case "unchanged":
+                console.log(`${to} already runs ${from}'s lock; nothing to promote`);
+                break;
+            case "refused":
+                console.error(`refusing to promote ${from} -> ${to}:\n${result.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+                code = 1;
+                break;
+            case "promoted":
+                if (!check) writeFileSync(stackFile(root, to), result.text);
+                console.log(`${check ? "would promote" : "promoted"} ${from} -> ${to} (${path.basename(stackFile(root, to))}):\n${result.changes.map((c) => `  ${formatChange(c)}`).join("\n")}`);
+                if (check) code = 1;
+                break;
+        }
     }
+    return code;
 }
 
-if (require.main === module) {
-    try {
-        process.exitCode = main(process.argv.slice(2));
-    } catch (error) {
-        console.error(error instanceof Error ? error.message : error);
-        process.exitCode = 1;
-    }
-}
+if (require.main === module) runMain(main);

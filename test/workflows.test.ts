@@ -7,6 +7,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
+import { deliveryPlan } from "../stacks/delivery";
 import { stackNames } from "../stacks/plan";
 import { ROOT } from "./fixtures";
 
@@ -14,12 +15,14 @@ const DIR = path.join(ROOT, ".github", "workflows");
 const FILES = readdirSync(DIR).filter((file) => /\.ya?ml$/.test(file)).sort();
 
 interface Step {
+    id?: string;
     uses?: string;
     run?: string;
     with?: Record<string, string | boolean | number>;
 }
 interface Job {
     needs?: string | string[];
+    outputs?: Record<string, string>;
     if?: string;
     environment?: string | { name: string };
     permissions?: Record<string, string> | string;
@@ -36,17 +39,34 @@ interface Workflow {
 const text = (file: string) => readFileSync(path.join(DIR, file), "utf8");
 const workflow = (file: string) => parse(text(file)) as Workflow;
 const steps = (job: Job, action: string) => job.steps.filter((step) => step.uses?.startsWith(`${action}@`));
-/** How the workflows write the matrix's stack into a value. */
-const MATRIX_STACK = ["$", "{{ matrix.stack }}"].join("");
-const environmentOf = (job: Job) => (typeof job.environment === "string" ? job.environment : job.environment?.name);
+const DELIVERY = deliveryPlan(ROOT);
 
-/** The stacks a job runs `command` on: its stack-name, expanded over its matrix. */
-function stacksOf(job: Job, command: string): string[] {
-    return steps(job, "pulumi/actions").filter((step) => step.with?.command === command).flatMap((step) => {
-        const name = String(step.with?.["stack-name"]).split("/").pop() as string;
-        return name === MATRIX_STACK ? (job.strategy?.matrix.include ?? []).map((entry) => entry.stack) : [name];
-    });
+/** The matrix entries of a job: written out, or a delivery output (`fromJSON(needs.<job>.outputs.<name>)`). */
+function matrixOf(parsed: Workflow, job: Job): Array<Record<string, string>> {
+    const include = job.strategy?.matrix.include as unknown;
+    if (Array.isArray(include)) return include as Array<Record<string, string>>;
+    const [, producer, output] = /^\$\{\{ fromJSON\(needs\.([\w-]+)\.outputs\.([\w-]+)\) \}\}$/.exec(String(include ?? "")) ?? [];
+    if (!producer) return [{}];
+    // The producing job's output must come from `npm run -s delivery -- --github-output`.
+    const [, stepId, name] = /steps\.([\w-]+)\.outputs\.([\w-]+)/.exec(parsed.jobs[producer].outputs?.[output] ?? "") ?? [];
+    assert.ok(stepId, `${producer} has an output ${output} from one of its steps`);
+    assert.ok(parsed.jobs[producer].steps.some((s) => s.id === stepId && /npm run -s delivery -- --github-output/.test(s.run ?? "")), `${producer}.${output} comes from the delivery plan`);
+    return [...(DELIVERY[name as keyof typeof DELIVERY] as unknown as Array<Record<string, string>>)];
 }
+
+/** `value` with the matrix entry's fields filled in. */
+const expand = (value: unknown, entry: Record<string, string>) => String(value).replace(/\$\{\{ matrix\.(\w+) \}\}/g, (_, key: string) => entry[key] ?? `<no matrix.${key}>`);
+
+/** Each `command` a job runs with pulumi/actions, per matrix entry. */
+function runsOf(parsed: Workflow, job: Job, command: string): Array<{ stack: string; policyPackConfigs: string; with: Step["with"] }> {
+    return steps(job, "pulumi/actions").filter((step) => step.with?.command === command).flatMap((step) => matrixOf(parsed, job).map((entry) => ({
+        stack: expand(step.with?.["stack-name"], entry).split("/").pop() as string,
+        policyPackConfigs: expand(step.with?.policyPackConfigs, entry),
+        with: step.with,
+    })));
+}
+
+const environmentOf = (job: Job, entry: Record<string, string>) => expand(typeof job.environment === "string" ? job.environment : job.environment?.name, entry);
 
 describe("workflows", () => {
     it("exist for pull requests, the plan comment and deployment", () => {
@@ -98,20 +118,15 @@ describe("workflows", () => {
             assert.ok(runs.some((run) => /npm run -s plan\b/.test(run)), "the offline plan runs");
         });
 
-        it("preview every stack with the policy pack and its per-stack enforcement, commenting on the PR", () => {
-            const jobs = Object.values(pr().jobs);
-            assert.deepEqual(jobs.flatMap((job) => stacksOf(job, "preview")).sort(), stackNames(ROOT));
-            for (const job of jobs) {
-                for (const step of steps(job, "pulumi/actions").filter((s) => s.with?.command === "preview")) {
-                    assert.equal(step.with?.diff, true);
-                    assert.equal(step.with?.["comment-on-pr"], true);
-                    assert.equal(step.with?.policyPacks, "stacks/policy-pack");
-                    assert.ok(existsSync(path.join(ROOT, "stacks", "policy-pack", "PulumiPolicy.yaml")));
-                    for (const stack of stacksOf(job, "preview")) {
-                        const config = String(step.with?.policyPackConfigs).replace(MATRIX_STACK, stack);
-                        assert.ok(existsSync(path.join(ROOT, config)), `${config} exists`);
-                    }
-                }
+        it("preview every stack, each in its own job, with the policy pack and its environment's enforcement, commenting on the PR", () => {
+            const parsed = pr();
+            const runs = Object.values(parsed.jobs).flatMap((job) => runsOf(parsed, job, "preview"));
+            assert.deepEqual(runs.map((r) => r.stack).sort(), stackNames(ROOT));
+            for (const run of runs) {
+                assert.equal(run.with?.diff, true);
+                assert.equal(run.with?.["comment-on-pr"], true);
+                assert.equal(run.with?.policyPacks, "stacks/policy-pack");
+                assert.ok(existsSync(path.join(ROOT, run.policyPackConfigs)), `${run.policyPackConfigs} exists`);
             }
         });
 
@@ -125,8 +140,12 @@ describe("workflows", () => {
 
     describe("deployment", () => {
         const deploy = () => workflow("deploy.yml");
+        /** The job, and its matrix entry, that runs `pulumi up` on a stack: exactly one. */
         const jobFor = (stack: string) => {
-            const found = Object.entries(deploy().jobs).filter(([, job]) => stacksOf(job, "up").includes(stack));
+            const parsed = deploy();
+            const found = Object.entries(parsed.jobs).flatMap(([name, job]) => matrixOf(parsed, job)
+                .filter((entry) => runsOf(parsed, { ...job, strategy: { matrix: { include: [entry] } } }, "up").some((r) => r.stack === stack))
+                .map((entry) => ({ name, job, entry })));
             assert.equal(found.length, 1, `one job runs pulumi up on ${stack}`);
             return found[0];
         };
@@ -137,25 +156,24 @@ describe("workflows", () => {
 
         it("updates each stack from one job, one update at a time, never cancelling one in progress", () => {
             const groups = stackNames(ROOT).map((stack) => {
-                const [name, job] = jobFor(stack);
-                assert.ok(job.concurrency?.group.includes(stack), `${name}: concurrency group names the stack`);
+                const { name, job, entry } = jobFor(stack);
+                const group = expand(job.concurrency?.group, entry);
+                assert.ok(group.includes(stack), `${name}: the concurrency group names the stack`);
                 assert.equal(job.concurrency?.["cancel-in-progress"], false, `${name}: an update in progress is never cancelled`);
-                assert.equal(environmentOf(job), stack, `${name}: runs in the ${stack} environment`);
-                const up = steps(job, "pulumi/actions").find((s) => s.with?.command === "up");
-                assert.equal(up?.with?.policyPackConfigs, `stacks/policy-pack/config.${stack}.json`);
-                return job.concurrency?.group;
+                assert.equal(environmentOf(job, entry), entry.environment, `${name}: runs in the stack's GitHub environment`);
+                const [up] = runsOf(deploy(), { ...job, strategy: { matrix: { include: [entry] } } }, "up");
+                assert.equal(up.policyPackConfigs, `stacks/policy-pack/config.${entry.environment}.json`);
+                return group;
             });
             assert.equal(new Set(groups).size, groups.length);
         });
 
-        it("updates prod only after staging, once prod's file holds staging's lock, in the protected environment", () => {
-            const [stagingJob] = jobFor("staging");
-            const [, prod] = jobFor("prod");
-            assert.deepEqual([prod.needs].flat(), [stagingJob]);
-            assert.equal(environmentOf(prod), "prod");
-            assert.match(String(prod.if), new RegExp(`needs\\.${stagingJob}\\.outputs\\.prod-lock-matches == 'true'`));
-            const check = deploy().jobs[stagingJob].steps.find((step) => step.run?.includes("promote"));
-            assert.match(String(check?.run), /npm run -s promote -- staging prod --check/);
+        it("updates a promoted stack only after the first stage, while it holds its source's lock, in its protected environment", () => {
+            const first = jobFor("staging");
+            const prod = jobFor("prod");
+            assert.ok([prod.job.needs].flat().includes(first.name), "prod's job waits for staging's");
+            assert.equal(environmentOf(prod.job, prod.entry), "prod");
+            assert.match(String(prod.job.if), /any-promoted == 'true'/);
         });
     });
 });

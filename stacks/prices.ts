@@ -1,0 +1,73 @@
+// AWS list prices the cost estimate uses: USD, Linux, on-demand, for the regions the stack files
+// use. Kept in the repository, dated, so that an estimate is reproducible and a price change is a
+// reviewed diff. Update them from the sources below when a stack adds a region or an instance type
+// (the plan names every price it is missing).
+
+/** When the prices below were published by their sources. */
+export const PRICES_AS_OF = "2026-07";
+
+export const PRICE_SOURCES = [
+    "EC2 us-east-1: aws/karpenter-provider-aws v1.14.1, pkg/providers/pricing/zz_generated.pricing_aws.go (generated 2026-07-06 from the AWS Price List)",
+    "EC2 eu-west-1: skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv @ 00148f2 (its us-east-1 rows match the line above)",
+    "EKS, NAT gateway, EBS gp3, KMS: aws.amazon.com/eks/pricing, /vpc/pricing, /ebs/pricing, /kms/pricing, as listed in the AWS Price List (2024-2026)",
+    "Spot discount: AWS Spot Instance Advisor, 30-day average savings of m/c/r 6th-7th generation types, large-8xlarge (data of 2025-06)",
+] as const;
+
+export interface RegionPrices {
+    /** On-demand price per hour, by instance type. */
+    readonly instances: Readonly<Record<string, number>>;
+    readonly natGatewayHour: number;
+    /** Per GB processed: not estimated (it depends on traffic), shown as an assumption. */
+    readonly natGatewayGb: number;
+    readonly ebsGp3GbMonth: number;
+    /** Average Spot saving against on-demand for the instance families Karpenter's pools use. */
+    readonly spotDiscount: number;
+}
+
+export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
+    "us-east-1": {
+        instances: {
+            "m7i.large": 0.1008, "m7i.xlarge": 0.2016, "m7i.2xlarge": 0.4032, "m7i.4xlarge": 0.8064,
+            "m6i.large": 0.096, "m6i.xlarge": 0.192, "m6i.2xlarge": 0.384,
+            "m7a.xlarge": 0.23184, "m7a.2xlarge": 0.46368,
+            "r7i.large": 0.1323, "r7i.xlarge": 0.2646, "r7i.2xlarge": 0.5292,
+            "r6i.large": 0.126, "r6i.2xlarge": 0.504,
+            "c7i.xlarge": 0.1785, "c7i.2xlarge": 0.357, "c6i.xlarge": 0.17,
+        },
+        natGatewayHour: 0.045,
+        natGatewayGb: 0.045,
+        ebsGp3GbMonth: 0.08,
+        spotDiscount: 0.6,
+    },
+    "eu-west-1": {
+        instances: {
+            "m7i.large": 0.11235, "m7i.xlarge": 0.2247, "m7i.2xlarge": 0.4494, "m7i.4xlarge": 0.8988,
+            "m6i.large": 0.107, "m6i.xlarge": 0.214, "m6i.2xlarge": 0.428,
+            "m7a.xlarge": 0.2584, "m7a.2xlarge": 0.5168,
+            "r7i.large": 0.14805, "r7i.xlarge": 0.2961, "r7i.2xlarge": 0.5922,
+            "r6i.large": 0.141, "r6i.2xlarge": 0.564,
+            "c7i.xlarge": 0.19152, "c7i.2xlarge": 0.38304, "c6i.xlarge": 0.1824,
+        },
+        natGatewayHour: 0.048,
+        natGatewayGb: 0.048,
+        ebsGp3GbMonth: 0.088,
+        spotDiscount: 0.54,
+    },
+};
+
+/** EKS control plane per cluster-hour, by upgrade policy (extended support adds $0.50). */
+export const EKS_CLUSTER_HOUR = { STANDARD: 0.1, EXTENDED: 0.6 } as const;
+/** A customer managed KMS key per month (API requests not included). */
+export const KMS_KEY_MONTH = 1;
+/** Hours in the average month, as AWS bills them. */
+export const HOURS_PER_MONTH = 730;
+
+/**
+ * The instance type whose on-demand price per vCPU stands for each Karpenter category: the 7th
+ * generation Intel xlarge. Pools mix families and sizes; this is the assumption the plan states.
+ */
+export const CATEGORY_REFERENCE: Readonly<Record<string, { type: string; vcpus: number }>> = {
+    c: { type: "c7i.xlarge", vcpus: 4 },
+    m: { type: "m7i.xlarge", vcpus: 4 },
+    r: { type: "r7i.xlarge", vcpus: 4 },
+};
