@@ -27,7 +27,9 @@ export interface CostEstimate {
     readonly assumptions: readonly string[];
 }
 
-const usd = (n: number) => `$${n.toFixed(n < 1 ? 3 : 2)}`;
+const usd = (n: number) => `$${n.toFixed(2)}`;
+/** Unit prices keep the digits AWS lists them with, so that the arithmetic can be redone. */
+const unit = (n: number) => `$${Number(n.toFixed(5))}`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
 type Inputs = Record<string, any>;
 const inputs = (r: RecordedResource) => r.inputs as Inputs;
@@ -40,7 +42,7 @@ function regionLines(region: string, resources: readonly RecordedResource[], pri
 
     for (const cluster of ofType(resources, "eks:index:Cluster")) {
         const support = (inputs(cluster).upgradePolicy?.supportType ?? "STANDARD") as keyof typeof EKS_CLUSTER_HOUR;
-        fixed(`control plane ${inputs(cluster).name}`, EKS_CLUSTER_HOUR[support] * HOURS_PER_MONTH, `${HOURS_PER_MONTH} h x ${usd(EKS_CLUSTER_HOUR[support])} (${support.toLowerCase()} support)`);
+        fixed(`control plane ${inputs(cluster).name}`, EKS_CLUSTER_HOUR[support] * HOURS_PER_MONTH, `${HOURS_PER_MONTH} h x ${unit(EKS_CLUSTER_HOUR[support])} (${support.toLowerCase()} support)`);
     }
 
     const templates = new Map(ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate").map((t) => [t.urn, t]));
@@ -57,14 +59,14 @@ function regionLines(region: string, resources: readonly RecordedResource[], pri
         }
         // Managed node groups launch on-demand capacity in the order the types are listed.
         fixed(`node group ${nodeGroupName}`, scalingConfig.desiredSize * price * HOURS_PER_MONTH,
-            `${scalingConfig.desiredSize} x ${type} (desired size; first listed type) x ${HOURS_PER_MONTH} h x ${usd(price)}`);
+            `${scalingConfig.desiredSize} x ${type} (desired size; first listed type) x ${HOURS_PER_MONTH} h x ${unit(price)}`);
     }
-    if (rootGiB > 0) fixed("node group root volumes", rootGiB * prices.ebsGp3GbMonth, `${rootGiB} GiB gp3 x ${usd(prices.ebsGp3GbMonth)}/GiB-month`);
+    if (rootGiB > 0) fixed("node group root volumes", rootGiB * prices.ebsGp3GbMonth, `${rootGiB} GiB gp3 x ${unit(prices.ebsGp3GbMonth)}/GiB-month`);
 
     const nats = ofType(resources, "aws:ec2/natGateway:NatGateway").length;
     if (nats > 0) {
         fixed("NAT gateways", nats * prices.natGatewayHour * HOURS_PER_MONTH,
-            `${nats} x ${HOURS_PER_MONTH} h x ${usd(prices.natGatewayHour)}; data processed (${usd(prices.natGatewayGb)}/GB) not included`);
+            `${nats} x ${HOURS_PER_MONTH} h x ${unit(prices.natGatewayHour)}; data processed (${unit(prices.natGatewayGb)}/GB) not included`);
     }
 
     for (const pool of ofType(resources, "kubernetes:karpenter.sh/v1:NodePool")) {
@@ -87,7 +89,7 @@ function regionLines(region: string, resources: readonly RecordedResource[], pri
             item: `Karpenter pool ${inputs(pool).metadata.name}`,
             monthly: spot ? onDemand * (1 - prices.spotDiscount) : onDemand,
             onDemandMonthly: onDemand,
-            basis: `${(KARPENTER_UTILISATION * 100).toFixed(0)}% of ${spec.limits.cpu} vCPU limit = ${vcpus} vCPU x ${HOURS_PER_MONTH} h x ${usd(vcpuHour)}/vCPU-h (${categories.join("/")} average)` +
+            basis: `${(KARPENTER_UTILISATION * 100).toFixed(0)}% of ${spec.limits.cpu} vCPU limit = ${vcpus} vCPU x ${HOURS_PER_MONTH} h x ${unit(vcpuHour)}/vCPU-h (${categories.join("/")} average)` +
                 (spot ? `, Spot at ${(prices.spotDiscount * 100).toFixed(0)}% off` : ", on-demand"),
         });
     }
@@ -96,11 +98,11 @@ function regionLines(region: string, resources: readonly RecordedResource[], pri
     const prometheus = monitoring && inputs(monitoring).values?.prometheus?.prometheusSpec;
     if (prometheus) {
         const size = gib(prometheus.storageSpec.volumeClaimTemplate.spec.resources.requests.storage);
-        fixed("Prometheus volumes", prometheus.replicas * size * prices.ebsGp3GbMonth, `${prometheus.replicas} x ${size} GiB gp3 x ${usd(prices.ebsGp3GbMonth)}/GiB-month`);
+        fixed("Prometheus volumes", prometheus.replicas * size * prices.ebsGp3GbMonth, `${prometheus.replicas} x ${size} GiB gp3 x ${unit(prices.ebsGp3GbMonth)}/GiB-month`);
     }
 
     const keys = ofType(resources, "aws:kms/key:Key").length;
-    if (keys > 0) fixed("KMS keys", keys * KMS_KEY_MONTH, `${keys} x ${usd(KMS_KEY_MONTH)}/month; requests not included`);
+    if (keys > 0) fixed("KMS keys", keys * KMS_KEY_MONTH, `${keys} x ${unit(KMS_KEY_MONTH)}/month; requests not included`);
     return lines;
 }
 
@@ -126,8 +128,8 @@ export function estimateCost(regions: ReadonlyMap<string, readonly RecordedResou
         allOnDemand: sum((line) => line.onDemandMonthly),
         missing: [...new Set(missing)],
         assumptions: [
-            `AWS list prices of ${PRICES_AS_OF} (stacks/prices.ts), USD, Linux, ${HOURS_PER_MONTH} hours a month, no savings plans or reserved capacity`,
-            `Karpenter pools run at ${(KARPENTER_UTILISATION * 100).toFixed(0)}% of their CPU limit on average`,
+            `assumes AWS list prices of ${PRICES_AS_OF} (stacks/prices.ts), USD, Linux, ${HOURS_PER_MONTH} hours a month, no savings plans or reserved capacity`,
+            `assumes Karpenter pools run at ${(KARPENTER_UTILISATION * 100).toFixed(0)}% of their CPU limit on average`,
             "not included: data transfer, NAT data processing, load balancers, CloudWatch Logs, S3, API requests",
         ],
     };
@@ -142,6 +144,6 @@ export function renderCost(estimate: CostEstimate): string[] {
         ...rows.map((row) => row.map((cell, i) => (i === 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ").trimEnd()),
         `total ${usd(estimate.total)}/month; all on-demand ${usd(estimate.allOnDemand)}/month (Spot saves ${usd(saving)}, ${estimate.allOnDemand > 0 ? ((saving / estimate.allOnDemand) * 100).toFixed(0) : 0}%)`,
         ...estimate.missing.map((price) => `NOT PRICED: ${price}`),
-        ...estimate.assumptions.map((assumption) => `assumes ${assumption}`),
+        ...estimate.assumptions,
     ];
 }
