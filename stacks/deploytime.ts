@@ -6,7 +6,7 @@
 // The durations are typical creation times on AWS, rounded, for a first deployment; they are
 // estimates to compare program structures by, not promises. Calibrate them from a real run:
 // `pulumi up --json` (or the Pulumi Cloud timeline) gives each resource's start and end.
-import { type RecordedResource, shortType, waitsFor } from "./offline";
+import { type RecordedResource, childrenByParent, shortType, waitsFor } from "./offline";
 
 /**
  * Seconds to create one resource, by type. Sources: the Amazon EKS user guide (a cluster takes
@@ -97,8 +97,7 @@ export interface Schedule {
  */
 export function schedule(resources: readonly RecordedResource[]): Schedule {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const children = new Map<string, RecordedResource[]>();
-    for (const r of resources) children.set(r.parent, [...(children.get(r.parent) ?? []), r]);
+    const children = childrenByParent(resources);
     const steps = new Map<string, Step>();
     /** The step that finishes last among `urn`'s own resource or, for a component, its contents. */
     const latest = new Map<string, Step | undefined>();
@@ -174,17 +173,18 @@ export function estimateRegion(region: string, resources: readonly RecordedResou
 
 /** URNs of every resource that waits, directly or not, for `urn`. */
 function dependentsOf(urn: string, resources: readonly RecordedResource[]): Set<string> {
-    const found = new Set<string>([urn]);
-    for (let grew = true; grew; ) {
-        grew = false;
-        for (const r of resources) {
-            if (!found.has(r.urn) && waitsFor(r).some((dep) => found.has(dep))) {
-                found.add(r.urn);
-                grew = true;
+    const waiters = new Map<string, string[]>();
+    for (const r of resources) for (const dep of waitsFor(r)) waiters.set(dep, [...(waiters.get(dep) ?? []), r.urn]);
+    const found = new Set<string>();
+    const pending = [urn];
+    while (pending.length > 0) {
+        for (const next of waiters.get(pending.pop() as string) ?? []) {
+            if (!found.has(next)) {
+                found.add(next);
+                pending.push(next);
             }
         }
     }
-    found.delete(urn);
     return found;
 }
 

@@ -4,7 +4,7 @@
 // backups between regions.
 import type { StackConfig } from "./config";
 import type { Evaluation, RecordedResource } from "./offline";
-import { resourcesByRegion, waitsFor } from "./offline";
+import { childrenByParent, resourcesByRegion, waitsFor } from "./offline";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
 type Inputs = Record<string, any>;
@@ -28,8 +28,7 @@ function detail(resources: readonly RecordedResource[]): string {
 }
 
 function boxes(region: string, platform: string, resources: readonly RecordedResource[]): Box[] {
-    const byParent = new Map<string, RecordedResource[]>();
-    for (const r of resources) byParent.set(r.parent, [...(byParent.get(r.parent) ?? []), r]);
+    const byParent = childrenByParent(resources);
     const within = (urn: string): RecordedResource[] => (byParent.get(urn) ?? []).flatMap((child) => [child, ...within(child.urn)]);
     const result: Box[] = [];
     for (const component of byParent.get(platform) ?? []) {

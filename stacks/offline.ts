@@ -98,7 +98,7 @@ export const stackFile = (root: string, stack: string): string => path.join(root
 /** As readStackConfig, for a stack file's text. */
 export function stackInput(root: string, text: string, overrides: Record<string, unknown> = {}): StackInput {
     const project = parse(readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) as { name: string; config?: Record<string, unknown> };
-    const stackFile = (parse(text) ?? {}) as { config?: Record<string, unknown> };
+    const file = (parse(text) ?? {}) as { config?: Record<string, unknown> };
     const qualify = (key: string) => (key.includes(":") ? key : `${project.name}:${key}`);
 
     const values: Record<string, unknown> = {};
@@ -109,7 +109,7 @@ export function stackInput(root: string, text: string, overrides: Record<string,
         } else values[qualify(key)] = declared;
     }
     const secretKeys: string[] = [];
-    for (const [key, raw] of Object.entries({ ...stackFile.config, ...overrides })) {
+    for (const [key, raw] of Object.entries({ ...file.config, ...overrides })) {
         const { value, secret } = desecure(raw);
         if (secret) secretKeys.push(qualify(key));
         if (value === undefined || value === null) delete values[qualify(key)];
@@ -317,9 +317,21 @@ export function resourcesByRegion(resources: readonly RecordedResource[]): Map<s
     const regions = new Map<string, RecordedResource[]>();
     for (const resource of resources) {
         const region = find(resource);
-        if (region !== undefined && resource.type !== "platform:index:Platform") regions.set(region, [...(regions.get(region) ?? []), resource]);
+        if (region === undefined || resource.type === "platform:index:Platform") continue;
+        if (!regions.has(region)) regions.set(region, []);
+        regions.get(region)?.push(resource);
     }
     return regions;
+}
+
+/** Each component's direct children, by the parent's URN, in registration order. */
+export function childrenByParent(resources: readonly RecordedResource[]): Map<string, RecordedResource[]> {
+    const children = new Map<string, RecordedResource[]>();
+    for (const resource of resources) {
+        if (!children.has(resource.parent)) children.set(resource.parent, []);
+        children.get(resource.parent)?.push(resource);
+    }
+    return children;
 }
 
 /** A program that failed, with what it registered before it did. */
