@@ -77,30 +77,47 @@ export class CoreAddons extends pulumi.ComponentResource {
     constructor(name: string, args: CoreAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:addons:CoreAddons", name, {}, opts);
         const cluster = args.cluster;
-        const addon = { clusterName: cluster.createdName, resolveConflictsOnCreate: "OVERWRITE", resolveConflictsOnUpdate: "OVERWRITE", tags: cluster.tags };
-
-        this.coredns = new aws.eks.Addon(`${name}-coredns`, {
-            addonName: "coredns",
-            addonVersion: args.versions.coredns,
-            configurationValues: JSON.stringify(corednsConfiguration()),
-            ...addon,
-        }, { parent: this, dependsOn: args.dependsOn });
-
-        const ebs = createRole(`${name}-ebs-csi`, {
-            roleName: args.ebsCsiRoleName,
-            description: `EBS CSI driver controller of ${cluster.name}`,
-            trust: cluster.scope.apply((s) => podIdentityTrustPolicy(s, cluster.name)),
-            managedPolicies: ["service-role/AmazonEBSCSIDriverPolicy"],
-            partition: PARTITION,
+        const addon = {
+            clusterName: cluster.createdName,
+            resolveConflictsOnCreate: "OVERWRITE",
+            resolveConflictsOnUpdate: "OVERWRITE",
             tags: cluster.tags,
-        }, this);
-        this.ebsCsi = new aws.eks.Addon(`${name}-ebs-csi`, {
-            addonName: "aws-ebs-csi-driver",
-            addonVersion: args.versions["aws-ebs-csi-driver"],
-            configurationValues: JSON.stringify(ebsCsiConfiguration()),
-            podIdentityAssociations: [{ roleArn: ebs.role.arn, serviceAccount: DEFAULTS.ebsCsiServiceAccount }],
-            ...addon,
-        }, { parent: this, dependsOn: [...args.dependsOn, ...ebs.grants] });
+        };
+
+        this.coredns = new aws.eks.Addon(
+            `${name}-coredns`,
+            {
+                addonName: "coredns",
+                addonVersion: args.versions.coredns,
+                configurationValues: JSON.stringify(corednsConfiguration()),
+                ...addon,
+            },
+            { parent: this, dependsOn: args.dependsOn },
+        );
+
+        const ebs = createRole(
+            `${name}-ebs-csi`,
+            {
+                roleName: args.ebsCsiRoleName,
+                description: `EBS CSI driver controller of ${cluster.name}`,
+                trust: cluster.scope.apply((s) => podIdentityTrustPolicy(s, cluster.name)),
+                managedPolicies: ["service-role/AmazonEBSCSIDriverPolicy"],
+                partition: PARTITION,
+                tags: cluster.tags,
+            },
+            this,
+        );
+        this.ebsCsi = new aws.eks.Addon(
+            `${name}-ebs-csi`,
+            {
+                addonName: "aws-ebs-csi-driver",
+                addonVersion: args.versions["aws-ebs-csi-driver"],
+                configurationValues: JSON.stringify(ebsCsiConfiguration()),
+                podIdentityAssociations: [{ roleArn: ebs.role.arn, serviceAccount: DEFAULTS.ebsCsiServiceAccount }],
+                ...addon,
+            },
+            { parent: this, dependsOn: [...args.dependsOn, ...ebs.grants] },
+        );
 
         new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassSpec(), { parent: this, provider: cluster.provider });
 

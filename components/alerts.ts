@@ -48,7 +48,10 @@ function apiServerAvailability(objective: number, runbook: (alert: string) => st
         return {
             alert: name,
             expr: pairs
-                .map((rate) => `(${errorRatio(rate.long)} > (${rate.factor} * ${budget.toFixed(6)}) and ${errorRatio(rate.short)} > (${rate.factor} * ${budget.toFixed(6)}))`)
+                .map(
+                    (rate) =>
+                        `(${errorRatio(rate.long)} > (${rate.factor} * ${budget.toFixed(6)}) and ${errorRatio(rate.short)} > (${rate.factor} * ${budget.toFixed(6)}))`,
+                )
                 .join(" or "),
             ...(severity === "critical" ? { for: "2m" } : { for: "15m" }),
             labels: { severity },
@@ -137,14 +140,16 @@ const ADDON_ALERTS: ReadonlyArray<{ group: string; alerts: AlertSpec[] }> = [
     },
     {
         group: "platform-external-secrets",
-        alerts: [{
-            alert: "ExternalSecretSyncFailing",
-            expr: 'max by (namespace, name) (externalsecret_status_condition{condition="Ready", status="False"}) == 1',
-            for: "15m",
-            severity: "warning",
-            summary: "ExternalSecret {{ $labels.namespace }}/{{ $labels.name }} cannot sync",
-            description: "The secret is missing or stale in Kubernetes: check the Secrets Manager name and the store's namespaces.",
-        }],
+        alerts: [
+            {
+                alert: "ExternalSecretSyncFailing",
+                expr: 'max by (namespace, name) (externalsecret_status_condition{condition="Ready", status="False"}) == 1',
+                for: "15m",
+                severity: "warning",
+                summary: "ExternalSecret {{ $labels.namespace }}/{{ $labels.name }} cannot sync",
+                description: "The secret is missing or stale in Kubernetes: check the Secrets Manager name and the store's namespaces.",
+            },
+        ],
     },
 ];
 
@@ -193,11 +198,23 @@ const toRule = (spec: AlertSpec, runbook: (alert: string) => string): AlertRule 
 });
 
 /** Every rule group of the platform: the API server SLO and each add-on's failure modes. */
-export function platformRuleGroups(args: { objective: number; runbookUrl: string; drill: { cronjob: string; namespace: string; periodHours: number } }): RuleGroup[] {
-    const runbook = (alert: string) => `${args.runbookUrl.replace(/\/$/, "")}/${alert.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase()}`;
+export function platformRuleGroups(args: {
+    objective: number;
+    runbookUrl: string;
+    drill: { cronjob: string; namespace: string; periodHours: number };
+}): RuleGroup[] {
+    const runbook = (alert: string) =>
+        `${args.runbookUrl.replace(/\/$/, "")}/${alert.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase()}`;
     return [
         apiServerAvailability(args.objective, runbook),
         ...ADDON_ALERTS.map(({ group, alerts }) => ({ name: group, rules: alerts.map((spec) => toRule(spec, runbook)) })),
-        { name: "platform-backups", rules: backupAlerts({ drillCronJob: args.drill.cronjob, namespace: args.drill.namespace, drillPeriodHours: args.drill.periodHours }).map((spec) => toRule(spec, runbook)) },
+        {
+            name: "platform-backups",
+            rules: backupAlerts({
+                drillCronJob: args.drill.cronjob,
+                namespace: args.drill.namespace,
+                drillPeriodHours: args.drill.periodHours,
+            }).map((spec) => toRule(spec, runbook)),
+        },
     ];
 }

@@ -55,7 +55,10 @@ const replicated = (ha: boolean, resources: ReturnType<typeof requests>) => ({
  */
 export function argocdValues(args: { url: string; sso?: GitOpsSettings["sso"]; highAvailability: boolean }) {
     const ha = args.highAvailability;
-    const placement = { nodeSelector: { "kubernetes.io/os": "linux", [NODE_GROUP_LABEL]: "system" }, tolerations: [...SYSTEM_PLACEMENT.tolerations] };
+    const placement = {
+        nodeSelector: { "kubernetes.io/os": "linux", [NODE_GROUP_LABEL]: "system" },
+        tolerations: [...SYSTEM_PLACEMENT.tolerations],
+    };
     const sso = args.sso;
     return {
         global: { domain: new URL(args.url).host, ...placement },
@@ -151,7 +154,12 @@ export function applicationSetSpec(args: { repository: string; revision: string;
  * applications read who and where this cluster is, and each add-on's namespace, service account
  * and role ARN (ARNs are not valid label values, so they are annotations).
  */
-export function clusterMetadata(args: { cluster: string; environment: string; region: string; addons: Readonly<Record<string, { namespace: string; serviceAccount?: string; roleArn?: string }>> }) {
+export function clusterMetadata(args: {
+    cluster: string;
+    environment: string;
+    region: string;
+    addons: Readonly<Record<string, { namespace: string; serviceAccount?: string; roleArn?: string }>>;
+}) {
     const annotations: Record<string, string> = {};
     for (const [name, addon] of Object.entries(args.addons)) {
         annotations[`platform/${name}.namespace`] = addon.namespace;
@@ -159,7 +167,12 @@ export function clusterMetadata(args: { cluster: string; environment: string; re
         if (addon.roleArn) annotations[`platform/${name}.role-arn`] = addon.roleArn;
     }
     return {
-        labels: { "argocd.argoproj.io/secret-type": "cluster", "platform/environment": args.environment, "platform/region": args.region, "platform/cluster": args.cluster },
+        labels: {
+            "argocd.argoproj.io/secret-type": "cluster",
+            "platform/environment": args.environment,
+            "platform/region": args.region,
+            "platform/cluster": args.cluster,
+        },
         annotations,
     };
 }
@@ -180,13 +193,15 @@ export class ArgoCD extends pulumi.ComponentResource {
 
         const namespace = platformNamespace(`${name}-namespace`, DEFAULTS.namespace, "baseline", k8sOpts);
 
-        const secrets: ExternalSecretSpec[] = [{
-            name: DEFAULTS.repositorySecret,
-            namespace: DEFAULTS.namespace,
-            extract: settings.repository.credentialsSecretName,
-            labels: { "argocd.argoproj.io/secret-type": "repo-creds" },
-            literals: { type: "git", url: settings.repository.url },
-        }];
+        const secrets: ExternalSecretSpec[] = [
+            {
+                name: DEFAULTS.repositorySecret,
+                namespace: DEFAULTS.namespace,
+                extract: settings.repository.credentialsSecretName,
+                labels: { "argocd.argoproj.io/secret-type": "repo-creds" },
+                literals: { type: "git", url: settings.repository.url },
+            },
+        ];
         if (settings.sso) {
             secrets.push({
                 name: DEFAULTS.oidcSecret,
@@ -195,41 +210,68 @@ export class ArgoCD extends pulumi.ComponentResource {
                 labels: { "app.kubernetes.io/part-of": "argocd" },
             });
         }
-        const synced = secrets.map((secret) => externalSecret(`${name}-secret-${secret.name}`, secret, { ...k8sOpts, dependsOn: [namespace, ...args.secretStore] }));
+        const synced = secrets.map((secret) =>
+            externalSecret(`${name}-secret-${secret.name}`, secret, { ...k8sOpts, dependsOn: [namespace, ...args.secretStore] }),
+        );
 
-        const metadata = pulumi.output(args.addons).apply((addons) => clusterMetadata({ cluster: cluster.name, environment: args.environment, region: cluster.region, addons }));
-        new k8s.core.v1.Secret(`${name}-in-cluster`, {
-            metadata: { name: "in-cluster", namespace: DEFAULTS.namespace, labels: metadata.labels, annotations: metadata.annotations },
-            stringData: { name: "in-cluster", server: DEFAULTS.inCluster, config: JSON.stringify({ tlsClientConfig: { insecure: false } }) },
-        }, { ...k8sOpts, dependsOn: [namespace] });
+        const metadata = pulumi
+            .output(args.addons)
+            .apply((addons) => clusterMetadata({ cluster: cluster.name, environment: args.environment, region: cluster.region, addons }));
+        new k8s.core.v1.Secret(
+            `${name}-in-cluster`,
+            {
+                metadata: { name: "in-cluster", namespace: DEFAULTS.namespace, labels: metadata.labels, annotations: metadata.annotations },
+                stringData: {
+                    name: "in-cluster",
+                    server: DEFAULTS.inCluster,
+                    config: JSON.stringify({ tlsClientConfig: { insecure: false } }),
+                },
+            },
+            { ...k8sOpts, dependsOn: [namespace] },
+        );
 
         // Not waiting for the synced secrets: Argo CD reads repository credentials and the OIDC
         // client secret when it needs them, not at start-up.
-        const release = platformRelease(`${name}-release`, {
-            source: "argo-cd",
-            chart: "argo-cd",
-            release: "argo-cd",
-            namespace: DEFAULTS.namespace,
-            version: args.chartVersion,
-            values: argocdValues({ url: settings.url, sso: settings.sso, highAvailability: args.highAvailability }),
-            timeout: 900,
-        }, { ...k8sOpts, dependsOn: [...args.dependsOn, namespace] });
+        const release = platformRelease(
+            `${name}-release`,
+            {
+                source: "argo-cd",
+                chart: "argo-cd",
+                release: "argo-cd",
+                namespace: DEFAULTS.namespace,
+                version: args.chartVersion,
+                values: argocdValues({ url: settings.url, sso: settings.sso, highAvailability: args.highAvailability }),
+                timeout: 900,
+            },
+            { ...k8sOpts, dependsOn: [...args.dependsOn, namespace] },
+        );
 
         const projects = appProjectSpecs({ repository: settings.repository.url, teams: settings.teams });
         const bootstrap = { ...k8sOpts, dependsOn: [release] };
-        const projectResources = Object.entries(projects).map(([project, spec]) => new k8s.apiextensions.CustomResource(`${name}-project-${project}`, {
-            apiVersion: "argoproj.io/v1alpha1",
-            kind: "AppProject",
-            metadata: { name: project, namespace: DEFAULTS.namespace },
-            spec,
-        }, bootstrap));
+        const projectResources = Object.entries(projects).map(
+            ([project, spec]) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-project-${project}`,
+                    {
+                        apiVersion: "argoproj.io/v1alpha1",
+                        kind: "AppProject",
+                        metadata: { name: project, namespace: DEFAULTS.namespace },
+                        spec,
+                    },
+                    bootstrap,
+                ),
+        );
         // Its generator lists the repository: it waits for the credentials the store syncs.
-        new k8s.apiextensions.CustomResource(`${name}-applications`, {
-            apiVersion: "argoproj.io/v1alpha1",
-            kind: "ApplicationSet",
-            metadata: { name: "cluster-applications", namespace: DEFAULTS.namespace },
-            spec: applicationSetSpec({ repository: settings.repository.url, revision: settings.repository.revision, path: args.path }),
-        }, { ...bootstrap, dependsOn: [release, ...projectResources, ...synced] });
+        new k8s.apiextensions.CustomResource(
+            `${name}-applications`,
+            {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "ApplicationSet",
+                metadata: { name: "cluster-applications", namespace: DEFAULTS.namespace },
+                spec: applicationSetSpec({ repository: settings.repository.url, revision: settings.repository.revision, path: args.path }),
+            },
+            { ...bootstrap, dependsOn: [release, ...projectResources, ...synced] },
+        );
 
         this.registerOutputs({});
     }

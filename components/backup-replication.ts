@@ -30,35 +30,54 @@ export class BackupReplication extends pulumi.ComponentResource {
     constructor(name: string, args: BackupReplicationArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:backups:BackupReplication", name, {}, opts);
         const { source, destination } = args;
-        const role = createRole(`${name}-role`, {
-            roleName: args.roleName,
-            description: `Replicates backups from ${source.region} to ${destination.region}`,
-            trust: pulumi.output(args.accountId).apply((accountId) => serviceTrustPolicy("s3.amazonaws.com", { partition: PARTITION, region: source.region, accountId }, {
-                sourceArn: `arn:${PARTITION}:s3:::*`,
-            })),
-            policies: {
-                replicate: pulumi.all([source.bucketName, source.keyArn, destination.bucketName, destination.keyArn]).apply(([sourceBucket, sourceKey, destinationBucket, destinationKey]) =>
-                    replicationPolicy({
-                        partition: PARTITION,
-                        source: { bucket: sourceBucket, keyArn: sourceKey, region: source.region },
-                        destination: { bucket: destinationBucket, keyArn: destinationKey, region: destination.region },
-                    })),
+        const role = createRole(
+            `${name}-role`,
+            {
+                roleName: args.roleName,
+                description: `Replicates backups from ${source.region} to ${destination.region}`,
+                trust: pulumi.output(args.accountId).apply((accountId) =>
+                    serviceTrustPolicy(
+                        "s3.amazonaws.com",
+                        { partition: PARTITION, region: source.region, accountId },
+                        {
+                            sourceArn: `arn:${PARTITION}:s3:::*`,
+                        },
+                    ),
+                ),
+                policies: {
+                    replicate: pulumi
+                        .all([source.bucketName, source.keyArn, destination.bucketName, destination.keyArn])
+                        .apply(([sourceBucket, sourceKey, destinationBucket, destinationKey]) =>
+                            replicationPolicy({
+                                partition: PARTITION,
+                                source: { bucket: sourceBucket, keyArn: sourceKey, region: source.region },
+                                destination: { bucket: destinationBucket, keyArn: destinationKey, region: destination.region },
+                            }),
+                        ),
+                },
+                partition: PARTITION,
+                tags: args.tags,
             },
-            partition: PARTITION,
-            tags: args.tags,
-        }, this);
-        new aws.s3.BucketReplicationConfig(`${name}-rule`, {
-            bucket: source.bucketName,
-            role: role.role.arn,
-            rules: [{
-                id: `to-${destination.region}`,
-                status: "Enabled",
-                filter: {},
-                deleteMarkerReplication: { status: "Enabled" },
-                sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-                destination: { bucket: destination.bucketArn, encryptionConfiguration: { replicaKmsKeyId: destination.keyArn } },
-            }],
-        }, { parent: this, dependsOn: [source.versioning, destination.versioning, ...role.grants] });
+            this,
+        );
+        new aws.s3.BucketReplicationConfig(
+            `${name}-rule`,
+            {
+                bucket: source.bucketName,
+                role: role.role.arn,
+                rules: [
+                    {
+                        id: `to-${destination.region}`,
+                        status: "Enabled",
+                        filter: {},
+                        deleteMarkerReplication: { status: "Enabled" },
+                        sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+                        destination: { bucket: destination.bucketArn, encryptionConfiguration: { replicaKmsKeyId: destination.keyArn } },
+                    },
+                ],
+            },
+            { parent: this, dependsOn: [source.versioning, destination.versioning, ...role.grants] },
+        );
         this.registerOutputs({});
     }
 }

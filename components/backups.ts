@@ -40,8 +40,18 @@ export const DEFAULTS = {
 export function lifecycleRules(schedules: BackupSettings["schedules"]) {
     const longest = Math.max(...Object.values(schedules).map((schedule) => hours(schedule.ttl)));
     return [
-        { id: "abort-incomplete-uploads", status: "Enabled", filter: {}, abortIncompleteMultipartUpload: { daysAfterInitiation: DEFAULTS.abortUploadsAfterDays } },
-        { id: "expire-noncurrent-versions", status: "Enabled", filter: {}, noncurrentVersionExpiration: { noncurrentDays: Math.ceil(longest / 24) } },
+        {
+            id: "abort-incomplete-uploads",
+            status: "Enabled",
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: DEFAULTS.abortUploadsAfterDays },
+        },
+        {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: Math.ceil(longest / 24) },
+        },
     ];
 }
 
@@ -53,7 +63,14 @@ export function lifecycleRules(schedules: BackupSettings["schedules"]) {
 export function veleroValues(args: { pluginImage: string; volumes: BackupSettings["volumes"] }) {
     const fileSystem = args.volumes === "fileSystem";
     return {
-        initContainers: [{ name: "velero-plugin-for-aws", image: args.pluginImage, imagePullPolicy: "IfNotPresent", volumeMounts: [{ mountPath: "/target", name: "plugins" }] }],
+        initContainers: [
+            {
+                name: "velero-plugin-for-aws",
+                image: args.pluginImage,
+                imagePullPolicy: "IfNotPresent",
+                volumeMounts: [{ mountPath: "/target", name: "plugins" }],
+            },
+        ],
         credentials: { useSecret: false },
         serviceAccount: { server: { name: DEFAULTS.serviceAccount } },
         backupsEnabled: false,
@@ -115,78 +132,141 @@ export class Backups extends pulumi.ComponentResource {
         const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
         const tags = cluster.tags;
 
-        const key = new aws.kms.Key(`${name}-key`, {
-            description: `Backups of ${cluster.name}`,
-            enableKeyRotation: true,
-            deletionWindowInDays: 30,
-            policy: cluster.scope.apply((s) => JSON.stringify(secretsKeyPolicy(s))),
-            tags: { ...tags, Name: args.keyAlias.replace(/^alias\//, "") },
-        }, stateful);
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `Backups of ${cluster.name}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: cluster.scope.apply((s) => JSON.stringify(secretsKeyPolicy(s))),
+                tags: { ...tags, Name: args.keyAlias.replace(/^alias\//, "") },
+            },
+            stateful,
+        );
         new aws.kms.Alias(`${name}-key`, { name: args.keyAlias, targetKeyId: key.keyId }, parent);
 
-        const bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucket, forceDestroy: false, tags: { ...tags, Name: pulumi.output(args.bucket) } }, stateful);
-        new aws.s3.BucketPublicAccessBlock(`${name}-bucket`, {
-            bucket: bucket.id,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        }, parent);
-        new aws.s3.BucketOwnershipControls(`${name}-bucket`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, parent);
-        this.versioning = new aws.s3.BucketVersioning(`${name}-bucket`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, stateful);
-        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-bucket`, {
-            bucket: bucket.id,
-            rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true }],
-        }, parent);
-        new aws.s3.BucketPolicy(`${name}-bucket`, { bucket: bucket.id, policy: bucket.bucket.apply((b) => JSON.stringify(tlsOnlyBucketPolicy(b))) }, parent);
-        new aws.s3.BucketLifecycleConfiguration(`${name}-bucket`, { bucket: bucket.id, rules: lifecycleRules(settings.schedules) }, { parent: this, dependsOn: [this.versioning] });
-
-        const role = createWorkloadRole(`${name}-velero`, {
-            cluster,
-            roleName: args.roleName,
-            description: `Velero of ${cluster.name}: its bucket, its key, EBS snapshots`,
-            namespace: DEFAULTS.namespace,
-            serviceAccount: DEFAULTS.serviceAccount,
-            policies: {
-                backups: pulumi.all([cluster.scope, bucket.bucket, key.arn]).apply(([s, b, keyArn]) => veleroPolicy(s, { bucket: b, keyArn, snapshots: settings.volumes === "snapshots" })),
+        const bucket = new aws.s3.Bucket(
+            `${name}-bucket`,
+            { bucket: args.bucket, forceDestroy: false, tags: { ...tags, Name: pulumi.output(args.bucket) } },
+            stateful,
+        );
+        new aws.s3.BucketPublicAccessBlock(
+            `${name}-bucket`,
+            {
+                bucket: bucket.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
             },
-        }, this);
+            parent,
+        );
+        new aws.s3.BucketOwnershipControls(
+            `${name}-bucket`,
+            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            parent,
+        );
+        this.versioning = new aws.s3.BucketVersioning(
+            `${name}-bucket`,
+            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+            stateful,
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-bucket`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true },
+                ],
+            },
+            parent,
+        );
+        new aws.s3.BucketPolicy(
+            `${name}-bucket`,
+            { bucket: bucket.id, policy: bucket.bucket.apply((b) => JSON.stringify(tlsOnlyBucketPolicy(b))) },
+            parent,
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-bucket`,
+            { bucket: bucket.id, rules: lifecycleRules(settings.schedules) },
+            { parent: this, dependsOn: [this.versioning] },
+        );
+
+        const role = createWorkloadRole(
+            `${name}-velero`,
+            {
+                cluster,
+                roleName: args.roleName,
+                description: `Velero of ${cluster.name}: its bucket, its key, EBS snapshots`,
+                namespace: DEFAULTS.namespace,
+                serviceAccount: DEFAULTS.serviceAccount,
+                policies: {
+                    backups: pulumi
+                        .all([cluster.scope, bucket.bucket, key.arn])
+                        .apply(([s, b, keyArn]) => veleroPolicy(s, { bucket: b, keyArn, snapshots: settings.volumes === "snapshots" })),
+                },
+            },
+            this,
+        );
 
         const k8sOpts = { parent: this, provider: cluster.provider };
         // The node agent reads pod volumes from the host.
-        const namespace = platformNamespace(`${name}-namespace`, DEFAULTS.namespace, settings.volumes === "fileSystem" ? "privileged" : "baseline", { ...k8sOpts, deletedWith: cluster.eks });
-        const release = platformRelease(`${name}-release`, {
-            source: "velero",
-            chart: "velero",
-            release: "velero",
-            namespace: DEFAULTS.namespace,
-            version: args.chartVersion,
-            values: veleroValues({ pluginImage: args.pluginImage, volumes: settings.volumes }),
-        }, { ...k8sOpts, dependsOn: [...args.dependsOn, namespace, role.association, ...role.grants] });
+        const namespace = platformNamespace(
+            `${name}-namespace`,
+            DEFAULTS.namespace,
+            settings.volumes === "fileSystem" ? "privileged" : "baseline",
+            { ...k8sOpts, deletedWith: cluster.eks },
+        );
+        const release = platformRelease(
+            `${name}-release`,
+            {
+                source: "velero",
+                chart: "velero",
+                release: "velero",
+                namespace: DEFAULTS.namespace,
+                version: args.chartVersion,
+                values: veleroValues({ pluginImage: args.pluginImage, volumes: settings.volumes }),
+            },
+            { ...k8sOpts, dependsOn: [...args.dependsOn, namespace, role.association, ...role.grants] },
+        );
 
         const veleroOpts = { ...k8sOpts, dependsOn: [release] };
-        const location = new k8s.apiextensions.CustomResource(`${name}-location`, {
-            apiVersion: "velero.io/v1",
-            kind: "BackupStorageLocation",
-            metadata: { name: DEFAULTS.location, namespace: DEFAULTS.namespace },
-            spec: storageLocationSpec({ bucket: bucket.bucket, region: cluster.region, keyArn: key.arn }),
-        }, veleroOpts);
+        const location = new k8s.apiextensions.CustomResource(
+            `${name}-location`,
+            {
+                apiVersion: "velero.io/v1",
+                kind: "BackupStorageLocation",
+                metadata: { name: DEFAULTS.location, namespace: DEFAULTS.namespace },
+                spec: storageLocationSpec({ bucket: bucket.bucket, region: cluster.region, keyArn: key.arn }),
+            },
+            veleroOpts,
+        );
         const locations: pulumi.Resource[] = [location];
         if (settings.volumes === "snapshots") {
-            locations.push(new k8s.apiextensions.CustomResource(`${name}-snapshots`, {
-                apiVersion: "velero.io/v1",
-                kind: "VolumeSnapshotLocation",
-                metadata: { name: DEFAULTS.location, namespace: DEFAULTS.namespace },
-                spec: { provider: "aws", config: { region: cluster.region } },
-            }, veleroOpts));
+            locations.push(
+                new k8s.apiextensions.CustomResource(
+                    `${name}-snapshots`,
+                    {
+                        apiVersion: "velero.io/v1",
+                        kind: "VolumeSnapshotLocation",
+                        metadata: { name: DEFAULTS.location, namespace: DEFAULTS.namespace },
+                        spec: { provider: "aws", config: { region: cluster.region } },
+                    },
+                    veleroOpts,
+                ),
+            );
         }
         for (const [scheduleName, schedule] of Object.entries(settings.schedules)) {
-            new k8s.apiextensions.CustomResource(`${name}-schedule-${scheduleName}`, {
-                apiVersion: "velero.io/v1",
-                kind: "Schedule",
-                metadata: { name: scheduleName, namespace: DEFAULTS.namespace },
-                spec: scheduleSpec({ cron: schedule.cron, ttl: schedule.ttl, volumes: settings.volumes }),
-            }, { ...k8sOpts, dependsOn: [release, ...locations] });
+            new k8s.apiextensions.CustomResource(
+                `${name}-schedule-${scheduleName}`,
+                {
+                    apiVersion: "velero.io/v1",
+                    kind: "Schedule",
+                    metadata: { name: scheduleName, namespace: DEFAULTS.namespace },
+                    spec: scheduleSpec({ cron: schedule.cron, ttl: schedule.ttl, volumes: settings.volumes }),
+                },
+                { ...k8sOpts, dependsOn: [release, ...locations] },
+            );
         }
 
         this.bucketName = bucket.bucket;

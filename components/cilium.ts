@@ -32,8 +32,11 @@ export interface CiliumValuesArgs<Host> {
 }
 
 /** The chart's default operator tolerations, which a values list replaces rather than extends. */
-const OPERATOR_DEFAULT_TOLERATIONS = ["node-role.kubernetes.io/control-plane", "node.kubernetes.io/not-ready", "node.cloudprovider.kubernetes.io/uninitialized"]
-    .map((key) => ({ key, operator: "Exists" as const }));
+const OPERATOR_DEFAULT_TOLERATIONS = [
+    "node-role.kubernetes.io/control-plane",
+    "node.kubernetes.io/not-ready",
+    "node.cloudprovider.kubernetes.io/uninitialized",
+].map((key) => ({ key, operator: "Exists" as const }));
 
 /**
  * Helm values for Cilium 1.20 on EKS: ENI IPAM (pods get VPC addresses), native routing,
@@ -63,8 +66,7 @@ export function ciliumValues<Host>(args: CiliumValuesArgs<Host>) {
             tolerations: [...OPERATOR_DEFAULT_TOLERATIONS, tolerate(SYSTEM_TAINT)],
             topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }],
             podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
-            // ServiceMonitors need the Prometheus Operator CRDs, installed before Cilium.
-        prometheus: { enabled: true, serviceMonitor: { enabled: true } },
+            prometheus: { enabled: true, serviceMonitor: { enabled: true } },
             resources: { requests: { cpu: "50m", memory: "128Mi" } },
         },
         hubble: {
@@ -98,25 +100,37 @@ export class Cilium extends pulumi.ComponentResource {
         const cluster = args.cluster;
         // The Pod Identity webhook injects credentials only into pods created after the
         // association exists, so the release waits for it.
-        const { role, grants, association } = createWorkloadRole(`${name}-operator`, {
-            cluster,
-            roleName: args.operatorRoleName,
-            description: `Cilium operator (ENI IPAM) of ${cluster.name}`,
-            namespace: DEFAULTS.namespace,
-            serviceAccount: DEFAULTS.operatorServiceAccount,
-            policies: { "eni-ipam": pulumi.all([cluster.scope, args.vpcId]).apply(([s, vpcId]) => ciliumOperatorPolicy(s, { vpcId, cluster: cluster.name })) },
-        }, this);
+        const { role, grants, association } = createWorkloadRole(
+            `${name}-operator`,
+            {
+                cluster,
+                roleName: args.operatorRoleName,
+                description: `Cilium operator (ENI IPAM) of ${cluster.name}`,
+                namespace: DEFAULTS.namespace,
+                serviceAccount: DEFAULTS.operatorServiceAccount,
+                policies: {
+                    "eni-ipam": pulumi
+                        .all([cluster.scope, args.vpcId])
+                        .apply(([s, vpcId]) => ciliumOperatorPolicy(s, { vpcId, cluster: cluster.name })),
+                },
+            },
+            this,
+        );
 
         const apiServerHost = cluster.endpoint.apply((url) => url.replace(/^https:\/\//, ""));
-        this.release = platformRelease(`${name}-release`, {
-            source: "cilium",
-            chart: "cilium",
-            release: DEFAULTS.release,
-            namespace: DEFAULTS.namespace,
-            version: args.chartVersion,
-            values: ciliumValues({ cluster: cluster.name, clusterId: args.clusterId, apiServerHost }),
-            wait: false,
-        }, { parent: this, provider: cluster.provider, dependsOn: [...args.dependsOn, association, ...grants] });
+        this.release = platformRelease(
+            `${name}-release`,
+            {
+                source: "cilium",
+                chart: "cilium",
+                release: DEFAULTS.release,
+                namespace: DEFAULTS.namespace,
+                version: args.chartVersion,
+                values: ciliumValues({ cluster: cluster.name, clusterId: args.clusterId, apiServerHost }),
+                wait: false,
+            },
+            { parent: this, provider: cluster.provider, dependsOn: [...args.dependsOn, association, ...grants] },
+        );
 
         this.operatorRoleArn = role.arn;
         this.registerOutputs({ operatorRoleArn: this.operatorRoleArn });

@@ -70,7 +70,10 @@ export function accessEntries(access: ClusterSettings["access"], partition: stri
                 principalArn: arn,
                 type: "STANDARD",
                 accessPolicies: {
-                    [kind]: { policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${ACCESS_POLICIES[kind]}`, accessScope: { type: "cluster" } },
+                    [kind]: {
+                        policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${ACCESS_POLICIES[kind]}`,
+                        accessScope: { type: "cluster" },
+                    },
                 },
             },
         ];
@@ -98,53 +101,65 @@ export class Cluster extends pulumi.ComponentResource {
         const scope = pulumi.output(args.scope);
         const tags = { ...args.tags, Name: args.name };
 
-        const { role, grants } = createRole(`${name}-role`, {
-            roleName: args.roleName,
-            description: `EKS control plane of ${args.name}`,
-            trust: scope.apply((s) => serviceTrustPolicy("eks.amazonaws.com", s, { tagSession: true })),
-            managedPolicies: ["AmazonEKSClusterPolicy"],
-            policies: { "secrets-encryption": pulumi.output(args.secretsKeyArn).apply(clusterEncryptionPolicy) },
-            partition: PARTITION,
-            tags,
-        }, this);
+        const { role, grants } = createRole(
+            `${name}-role`,
+            {
+                roleName: args.roleName,
+                description: `EKS control plane of ${args.name}`,
+                trust: scope.apply((s) => serviceTrustPolicy("eks.amazonaws.com", s, { tagSession: true })),
+                managedPolicies: ["AmazonEKSClusterPolicy"],
+                policies: { "secrets-encryption": pulumi.output(args.secretsKeyArn).apply(clusterEncryptionPolicy) },
+                partition: PARTITION,
+                tags,
+            },
+            this,
+        );
 
         // EKS writes to this exact name; created first, the group gets our retention and key
         // instead of the never-expiring, unencrypted group EKS would create.
-        const logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-            name: args.controlPlaneLogGroup,
-            retentionInDays: args.settings.logRetentionDays,
-            kmsKeyId: args.logsKeyArn,
-            tags,
-        }, { parent: this, protect: args.protect });
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            {
+                name: args.controlPlaneLogGroup,
+                retentionInDays: args.settings.logRetentionDays,
+                kmsKeyId: args.logsKeyArn,
+                tags,
+            },
+            { parent: this, protect: args.protect },
+        );
 
         const endpoint = args.settings.endpoint;
-        const cluster = new eks.Cluster(`${name}-eks`, {
-            name: args.name,
-            version: args.version,
-            vpcId: args.vpcId,
-            privateSubnetIds: args.privateSubnetIds,
-            endpointPrivateAccess: true,
-            endpointPublicAccess: endpoint.public,
-            ...(endpoint.public ? { publicAccessCidrs: [...endpoint.allowedCidrs] } : {}),
-            authenticationMode: eks.AuthenticationMode.Api,
-            accessEntries: accessEntries(args.settings.access, PARTITION),
-            serviceRole: role,
-            encryptionConfigKeyArn: args.secretsKeyArn,
-            enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
-            kubernetesServiceIpAddressRange: args.serviceCidr,
-            deletionProtection: args.settings.deletionProtection,
-            upgradePolicy: { supportType: args.settings.supportType },
-            // Nodes come from managed node groups; Cilium replaces aws-node and kube-proxy.
-            skipDefaultNodeGroup: true,
-            skipDefaultSecurityGroups: true,
-            bootstrapSelfManagedAddons: false,
-            useDefaultVpcCni: true,
-            corednsAddonOptions: { enabled: false },
-            kubeProxyAddonOptions: { enabled: false },
-            createOidcProvider: false,
-            tags: args.tags,
-            clusterTags: tags,
-        }, { parent: this, protect: args.protect, dependsOn: [...grants, logGroup] });
+        const cluster = new eks.Cluster(
+            `${name}-eks`,
+            {
+                name: args.name,
+                version: args.version,
+                vpcId: args.vpcId,
+                privateSubnetIds: args.privateSubnetIds,
+                endpointPrivateAccess: true,
+                endpointPublicAccess: endpoint.public,
+                ...(endpoint.public ? { publicAccessCidrs: [...endpoint.allowedCidrs] } : {}),
+                authenticationMode: eks.AuthenticationMode.Api,
+                accessEntries: accessEntries(args.settings.access, PARTITION),
+                serviceRole: role,
+                encryptionConfigKeyArn: args.secretsKeyArn,
+                enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+                kubernetesServiceIpAddressRange: args.serviceCidr,
+                deletionProtection: args.settings.deletionProtection,
+                upgradePolicy: { supportType: args.settings.supportType },
+                // Nodes come from managed node groups; Cilium replaces aws-node and kube-proxy.
+                skipDefaultNodeGroup: true,
+                skipDefaultSecurityGroups: true,
+                bootstrapSelfManagedAddons: false,
+                useDefaultVpcCni: true,
+                corednsAddonOptions: { enabled: false },
+                kubeProxyAddonOptions: { enabled: false },
+                createOidcProvider: false,
+                tags: args.tags,
+                clusterTags: tags,
+            },
+            { parent: this, protect: args.protect, dependsOn: [...grants, logGroup] },
+        );
 
         this.oidcIssuer = cluster.eksCluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? "");
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
@@ -162,15 +177,24 @@ export class Cluster extends pulumi.ComponentResource {
 
         // A DaemonSet on the host network that tolerates every taint: it runs on a node before
         // the node is Ready, which is what lets the Cilium operator obtain credentials.
-        this.podIdentityAgent = new aws.eks.Addon(`${name}-pod-identity-agent`, {
-            clusterName: this.handle.createdName,
-            addonName: "eks-pod-identity-agent",
-            addonVersion: args.podIdentityAgentVersion,
-            resolveConflictsOnCreate: "OVERWRITE",
-            resolveConflictsOnUpdate: "OVERWRITE",
-            tags,
-        }, parent);
+        this.podIdentityAgent = new aws.eks.Addon(
+            `${name}-pod-identity-agent`,
+            {
+                clusterName: this.handle.createdName,
+                addonName: "eks-pod-identity-agent",
+                addonVersion: args.podIdentityAgentVersion,
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+                tags,
+            },
+            parent,
+        );
 
-        this.registerOutputs({ name: this.handle.createdName, endpoint: this.handle.endpoint, oidcIssuer: this.oidcIssuer, kubeconfig: this.kubeconfig });
+        this.registerOutputs({
+            name: this.handle.createdName,
+            endpoint: this.handle.endpoint,
+            oidcIssuer: this.oidcIssuer,
+            kubeconfig: this.kubeconfig,
+        });
     }
 }

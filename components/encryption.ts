@@ -30,22 +30,30 @@ export class Encryption extends pulumi.ComponentResource {
         const keyOpts = { parent: this, protect: args.protect };
         const scope = pulumi.output(args.scope);
 
-        const secretsKey = new aws.kms.Key(`${name}-secrets`, {
-            description: `Envelope encryption of Kubernetes secrets (${args.secretsKeyAlias})`,
-            enableKeyRotation: true,
-            deletionWindowInDays: DELETION_WINDOW_DAYS,
-            policy: scope.apply((s) => JSON.stringify(secretsKeyPolicy(s))),
-            tags: { ...args.tags, Name: args.secretsKeyAlias.replace(/^alias\//, "") },
-        }, keyOpts);
+        const secretsKey = new aws.kms.Key(
+            `${name}-secrets`,
+            {
+                description: `Envelope encryption of Kubernetes secrets (${args.secretsKeyAlias})`,
+                enableKeyRotation: true,
+                deletionWindowInDays: DELETION_WINDOW_DAYS,
+                policy: scope.apply((s) => JSON.stringify(secretsKeyPolicy(s))),
+                tags: { ...args.tags, Name: args.secretsKeyAlias.replace(/^alias\//, "") },
+            },
+            keyOpts,
+        );
         new aws.kms.Alias(`${name}-secrets`, { name: args.secretsKeyAlias, targetKeyId: secretsKey.keyId }, { parent: this });
 
-        const logsKey = new aws.kms.Key(`${name}-logs`, {
-            description: `Encryption of the cluster's CloudWatch log groups (${args.logsKeyAlias})`,
-            enableKeyRotation: true,
-            deletionWindowInDays: DELETION_WINDOW_DAYS,
-            policy: scope.apply((s) => JSON.stringify(logsKeyPolicy(s, args.logGroups))),
-            tags: { ...args.tags, Name: args.logsKeyAlias.replace(/^alias\//, "") },
-        }, keyOpts);
+        const logsKey = new aws.kms.Key(
+            `${name}-logs`,
+            {
+                description: `Encryption of the cluster's CloudWatch log groups (${args.logsKeyAlias})`,
+                enableKeyRotation: true,
+                deletionWindowInDays: DELETION_WINDOW_DAYS,
+                policy: scope.apply((s) => JSON.stringify(logsKeyPolicy(s, args.logGroups))),
+                tags: { ...args.tags, Name: args.logsKeyAlias.replace(/^alias\//, "") },
+            },
+            keyOpts,
+        );
         new aws.kms.Alias(`${name}-logs`, { name: args.logsKeyAlias, targetKeyId: logsKey.keyId }, { parent: this });
 
         this.secretsKeyArn = secretsKey.arn;

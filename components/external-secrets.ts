@@ -68,10 +68,12 @@ export function externalSecretsValues(args: { highAvailability: boolean }) {
 export function clusterSecretStoreSpec(args: { region: string; namespaces: readonly string[]; namespacePatterns: readonly string[] }) {
     return {
         provider: { aws: { service: "SecretsManager", region: args.region } },
-        conditions: [{
-            namespaces: [...args.namespaces],
-            ...(args.namespacePatterns.length > 0 ? { namespaceRegexes: [...args.namespacePatterns] } : {}),
-        }],
+        conditions: [
+            {
+                namespaces: [...args.namespaces],
+                ...(args.namespacePatterns.length > 0 ? { namespaceRegexes: [...args.namespacePatterns] } : {}),
+            },
+        ],
     };
 }
 
@@ -96,22 +98,44 @@ export function externalSecretSpec(secret: ExternalSecretSpec) {
             name: secret.name,
             creationPolicy: "Owner",
             ...(secret.labels || secret.literals
-                ? { template: { engineVersion: "v2", mergePolicy: "Merge", metadata: { labels: { ...secret.labels } }, data: { ...secret.literals } } }
+                ? {
+                      template: {
+                          engineVersion: "v2",
+                          mergePolicy: "Merge",
+                          metadata: { labels: { ...secret.labels } },
+                          data: { ...secret.literals },
+                      },
+                  }
                 : {}),
         },
-        ...(secret.entries ? { data: secret.entries.map((entry) => ({ secretKey: entry.secretKey, remoteRef: { key: entry.key, property: entry.property } })) } : {}),
+        ...(secret.entries
+            ? {
+                  data: secret.entries.map((entry) => ({
+                      secretKey: entry.secretKey,
+                      remoteRef: { key: entry.key, property: entry.property },
+                  })),
+              }
+            : {}),
         ...(secret.extract ? { dataFrom: [{ extract: { key: secret.extract } }] } : {}),
     };
 }
 
 /** The ExternalSecret resource for a spec. */
-export function externalSecret(name: string, secret: ExternalSecretSpec, opts: pulumi.CustomResourceOptions): k8s.apiextensions.CustomResource {
-    return new k8s.apiextensions.CustomResource(name, {
-        apiVersion: "external-secrets.io/v1",
-        kind: "ExternalSecret",
-        metadata: { name: secret.name, namespace: secret.namespace },
-        spec: externalSecretSpec(secret),
-    }, opts);
+export function externalSecret(
+    name: string,
+    secret: ExternalSecretSpec,
+    opts: pulumi.CustomResourceOptions,
+): k8s.apiextensions.CustomResource {
+    return new k8s.apiextensions.CustomResource(
+        name,
+        {
+            apiVersion: "external-secrets.io/v1",
+            kind: "ExternalSecret",
+            metadata: { name: secret.name, namespace: secret.namespace },
+            spec: externalSecretSpec(secret),
+        },
+        opts,
+    );
 }
 
 /**
@@ -129,35 +153,51 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         const cluster = args.cluster;
         const k8sOpts = { parent: this, provider: cluster.provider, deletedWith: cluster.eks };
 
-        const role = createWorkloadRole(`${name}-controller`, {
-            cluster,
-            roleName: args.roleName,
-            description: `External Secrets of ${cluster.name}: reads ${args.prefix}* in Secrets Manager`,
-            namespace: DEFAULTS.namespace,
-            serviceAccount: DEFAULTS.serviceAccount,
-            policies: { "read-environment-secrets": cluster.scope.apply((s) => externalSecretsPolicy(s, { prefix: args.prefix, kmsKeyArn: args.kmsKeyArn })) },
-        }, this);
+        const role = createWorkloadRole(
+            `${name}-controller`,
+            {
+                cluster,
+                roleName: args.roleName,
+                description: `External Secrets of ${cluster.name}: reads ${args.prefix}* in Secrets Manager`,
+                namespace: DEFAULTS.namespace,
+                serviceAccount: DEFAULTS.serviceAccount,
+                policies: {
+                    "read-environment-secrets": cluster.scope.apply((s) =>
+                        externalSecretsPolicy(s, { prefix: args.prefix, kmsKeyArn: args.kmsKeyArn }),
+                    ),
+                },
+            },
+            this,
+        );
 
         const namespace = platformNamespace(`${name}-namespace`, DEFAULTS.namespace, "restricted", k8sOpts);
-        const release = platformRelease(`${name}-release`, {
-            source: "external-secrets",
-            chart: "external-secrets",
-            release: "external-secrets",
-            namespace: DEFAULTS.namespace,
-            version: args.chartVersion,
-            values: externalSecretsValues({ highAvailability: args.highAvailability }),
-        }, { ...k8sOpts, dependsOn: [...args.dependsOn, namespace, role.association, ...role.grants] });
+        const release = platformRelease(
+            `${name}-release`,
+            {
+                source: "external-secrets",
+                chart: "external-secrets",
+                release: "external-secrets",
+                namespace: DEFAULTS.namespace,
+                version: args.chartVersion,
+                values: externalSecretsValues({ highAvailability: args.highAvailability }),
+            },
+            { ...k8sOpts, dependsOn: [...args.dependsOn, namespace, role.association, ...role.grants] },
+        );
 
-        const store = new k8s.apiextensions.CustomResource(`${name}-store`, {
-            apiVersion: "external-secrets.io/v1",
-            kind: "ClusterSecretStore",
-            metadata: { name: DEFAULTS.store },
-            spec: clusterSecretStoreSpec({
-                region: cluster.region,
-                namespaces: [...PLATFORM_NAMESPACES, ...args.allowedNamespaces],
-                namespacePatterns: args.allowedNamespacePatterns,
-            }),
-        }, { ...k8sOpts, dependsOn: [release] });
+        const store = new k8s.apiextensions.CustomResource(
+            `${name}-store`,
+            {
+                apiVersion: "external-secrets.io/v1",
+                kind: "ClusterSecretStore",
+                metadata: { name: DEFAULTS.store },
+                spec: clusterSecretStoreSpec({
+                    region: cluster.region,
+                    namespaces: [...PLATFORM_NAMESPACES, ...args.allowedNamespaces],
+                    namespacePatterns: args.allowedNamespacePatterns,
+                }),
+            },
+            { ...k8sOpts, dependsOn: [release] },
+        );
 
         this.roleArn = role.role.arn;
         this.ready = [store];

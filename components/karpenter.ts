@@ -33,7 +33,10 @@ export const DEFAULTS = {
 export const DISCOVERY_TAG = "karpenter.sh/discovery";
 
 /** EventBridge pattern of one interruption event. */
-export const eventPattern = (event: (typeof INTERRUPTION_EVENTS)[number]) => ({ source: [event.source], "detail-type": [event.detailType] });
+export const eventPattern = (event: (typeof INTERRUPTION_EVENTS)[number]) => ({
+    source: [event.source],
+    "detail-type": [event.detailType],
+});
 
 /**
  * Helm values of the karpenter chart: two replicas on the system nodes, never on nodes Karpenter
@@ -48,12 +51,14 @@ export function karpenterValues(args: { cluster: string; queueName: string }) {
         affinity: {
             nodeAffinity: {
                 requiredDuringSchedulingIgnoredDuringExecution: {
-                    nodeSelectorTerms: [{
-                        matchExpressions: [
-                            { key: "karpenter.sh/nodepool", operator: "DoesNotExist" },
-                            { key: NODE_GROUP_LABEL, operator: "In", values: ["system"] },
-                        ],
-                    }],
+                    nodeSelectorTerms: [
+                        {
+                            matchExpressions: [
+                                { key: "karpenter.sh/nodepool", operator: "DoesNotExist" },
+                                { key: NODE_GROUP_LABEL, operator: "In", values: ["system"] },
+                            ],
+                        },
+                    ],
                 },
             },
         },
@@ -86,72 +91,125 @@ export class Karpenter extends pulumi.ComponentResource {
         const cluster = args.cluster;
         const tags = cluster.tags;
 
-        const nodeRole = createRole(`${name}-node`, {
-            roleName: args.nodeRoleName,
-            description: `Nodes Karpenter launches for ${cluster.name}`,
-            trust: cluster.scope.apply((s) => serviceTrustPolicy("ec2.amazonaws.com", s)),
-            managedPolicies: ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"],
-            partition: PARTITION,
-            tags,
-        }, this);
-        const accessEntry = new aws.eks.AccessEntry(`${name}-node`, {
-            clusterName: cluster.createdName,
-            principalArn: nodeRole.role.arn,
-            type: "EC2_LINUX",
-            tags,
-        }, parent);
-
-        const queue = new aws.sqs.Queue(`${name}-interruptions`, {
-            name: args.queueName,
-            messageRetentionSeconds: DEFAULTS.messageRetentionSeconds,
-            sqsManagedSseEnabled: true,
-            tags,
-        }, parent);
-        const ruleArns = cluster.scope.apply((s) => INTERRUPTION_EVENTS.map(({ key }) => `arn:${s.partition}:events:${s.region}:${s.accountId}:rule/${args.ruleNames[key]}`));
-        const queuePolicy = new aws.sqs.QueuePolicy(`${name}-interruptions`, {
-            queueUrl: queue.url,
-            policy: pulumi.all([queue.arn, ruleArns]).apply(([arn, rules]) => JSON.stringify(interruptionQueuePolicy(arn, rules))),
-        }, parent);
-        const targets = INTERRUPTION_EVENTS.map((event) => {
-            const rule = new aws.cloudwatch.EventRule(`${name}-${event.key}`, {
-                name: args.ruleNames[event.key],
-                description: `${event.detailType} -> Karpenter of ${cluster.name}`,
-                eventPattern: JSON.stringify(eventPattern(event)),
+        const nodeRole = createRole(
+            `${name}-node`,
+            {
+                roleName: args.nodeRoleName,
+                description: `Nodes Karpenter launches for ${cluster.name}`,
+                trust: cluster.scope.apply((s) => serviceTrustPolicy("ec2.amazonaws.com", s)),
+                managedPolicies: ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"],
+                partition: PARTITION,
                 tags,
-            }, parent);
-            return new aws.cloudwatch.EventTarget(`${name}-${event.key}`, { rule: rule.name, arn: queue.arn, targetId: "karpenter-interruption-queue" }, parent);
+            },
+            this,
+        );
+        const accessEntry = new aws.eks.AccessEntry(
+            `${name}-node`,
+            {
+                clusterName: cluster.createdName,
+                principalArn: nodeRole.role.arn,
+                type: "EC2_LINUX",
+                tags,
+            },
+            parent,
+        );
+
+        const queue = new aws.sqs.Queue(
+            `${name}-interruptions`,
+            {
+                name: args.queueName,
+                messageRetentionSeconds: DEFAULTS.messageRetentionSeconds,
+                sqsManagedSseEnabled: true,
+                tags,
+            },
+            parent,
+        );
+        const ruleArns = cluster.scope.apply((s) =>
+            INTERRUPTION_EVENTS.map(({ key }) => `arn:${s.partition}:events:${s.region}:${s.accountId}:rule/${args.ruleNames[key]}`),
+        );
+        const queuePolicy = new aws.sqs.QueuePolicy(
+            `${name}-interruptions`,
+            {
+                queueUrl: queue.url,
+                policy: pulumi.all([queue.arn, ruleArns]).apply(([arn, rules]) => JSON.stringify(interruptionQueuePolicy(arn, rules))),
+            },
+            parent,
+        );
+        const targets = INTERRUPTION_EVENTS.map((event) => {
+            const rule = new aws.cloudwatch.EventRule(
+                `${name}-${event.key}`,
+                {
+                    name: args.ruleNames[event.key],
+                    description: `${event.detailType} -> Karpenter of ${cluster.name}`,
+                    eventPattern: JSON.stringify(eventPattern(event)),
+                    tags,
+                },
+                parent,
+            );
+            return new aws.cloudwatch.EventTarget(
+                `${name}-${event.key}`,
+                { rule: rule.name, arn: queue.arn, targetId: "karpenter-interruption-queue" },
+                parent,
+            );
         });
 
-        const documents = pulumi.all([cluster.scope, nodeRole.role.arn, queue.arn]).apply(([s, nodeRoleArn, queueArn]) =>
-            karpenterControllerPolicies(s, { cluster: cluster.name, nodeRoleArn, queueArn }));
-        const controllerRole = createWorkloadRole(`${name}-controller`, {
-            cluster,
-            roleName: args.controllerRoleName,
-            description: `Karpenter controller of ${cluster.name}`,
-            namespace: DEFAULTS.namespace,
-            serviceAccount: DEFAULTS.serviceAccount,
-            policies: Object.fromEntries(KARPENTER_POLICIES.map((key) => [key, documents.apply((all) => all[key])])),
-        }, this);
+        const documents = pulumi
+            .all([cluster.scope, nodeRole.role.arn, queue.arn])
+            .apply(([s, nodeRoleArn, queueArn]) => karpenterControllerPolicies(s, { cluster: cluster.name, nodeRoleArn, queueArn }));
+        const controllerRole = createWorkloadRole(
+            `${name}-controller`,
+            {
+                cluster,
+                roleName: args.controllerRoleName,
+                description: `Karpenter controller of ${cluster.name}`,
+                namespace: DEFAULTS.namespace,
+                serviceAccount: DEFAULTS.serviceAccount,
+                policies: Object.fromEntries(KARPENTER_POLICIES.map((key) => [key, documents.apply((all) => all[key])])),
+            },
+            this,
+        );
 
         // Nodes Karpenter launches find the cluster security group (and, in an existing VPC, the
         // private subnets) by this tag.
         const discovery = [
-            new aws.ec2.Tag(`${name}-discovery-sg`, { resourceId: cluster.securityGroupId, key: DISCOVERY_TAG, value: cluster.name }, parent),
-            ...(args.untaggedSubnetIds ?? []).map((subnetId, i) => new aws.ec2.Tag(`${name}-discovery-subnet-${i}`, { resourceId: subnetId, key: DISCOVERY_TAG, value: cluster.name }, parent)),
+            new aws.ec2.Tag(
+                `${name}-discovery-sg`,
+                { resourceId: cluster.securityGroupId, key: DISCOVERY_TAG, value: cluster.name },
+                parent,
+            ),
+            ...(args.untaggedSubnetIds ?? []).map(
+                (subnetId, i) =>
+                    new aws.ec2.Tag(
+                        `${name}-discovery-subnet-${i}`,
+                        { resourceId: subnetId, key: DISCOVERY_TAG, value: cluster.name },
+                        parent,
+                    ),
+            ),
         ];
 
         const k8sOpts = { parent: this, provider: cluster.provider };
         const namespace = platformNamespace(`${name}-namespace`, DEFAULTS.namespace, "baseline", k8sOpts);
         const release = { source: "karpenter", namespace: DEFAULTS.namespace, version: args.chartVersion } as const;
         // The CRD chart runs nothing; it only has to be applied.
-        const crds = platformRelease(`${name}-crds`, { ...release, chart: "karpenter-crd", release: "karpenter-crd", wait: false }, { ...k8sOpts, dependsOn: [namespace] });
-        const controller = platformRelease(`${name}-controller`, {
-            ...release,
-            chart: "karpenter",
-            release: "karpenter",
-            skipCrds: true,
-            values: karpenterValues({ cluster: cluster.name, queueName: args.queueName }),
-        }, { ...k8sOpts, dependsOn: [...args.dependsOn, crds, controllerRole.association, ...controllerRole.grants, queuePolicy, ...targets] });
+        const crds = platformRelease(
+            `${name}-crds`,
+            { ...release, chart: "karpenter-crd", release: "karpenter-crd", wait: false },
+            { ...k8sOpts, dependsOn: [namespace] },
+        );
+        const controller = platformRelease(
+            `${name}-controller`,
+            {
+                ...release,
+                chart: "karpenter",
+                release: "karpenter",
+                skipCrds: true,
+                values: karpenterValues({ cluster: cluster.name, queueName: args.queueName }),
+            },
+            {
+                ...k8sOpts,
+                dependsOn: [...args.dependsOn, crds, controllerRole.association, ...controllerRole.grants, queuePolicy, ...targets],
+            },
+        );
 
         this.nodeRoleName = nodeRole.role.name;
         this.controllerRoleArn = controllerRole.role.arn;

@@ -8,7 +8,12 @@ import { type ChartName, chartSource } from "../stacks/catalog";
  * fit the restricted profile get it enforced; the others baseline, with restricted warnings;
  * only host agents (node-exporter) get privileged.
  */
-export function platformNamespace(name: string, namespace: string, podSecurity: "restricted" | "baseline" | "privileged", opts: pulumi.CustomResourceOptions): k8s.core.v1.Namespace {
+export function platformNamespace(
+    name: string,
+    namespace: string,
+    podSecurity: "restricted" | "baseline" | "privileged",
+    opts: pulumi.CustomResourceOptions,
+): k8s.core.v1.Namespace {
     const labels: Record<string, string> = { "pod-security.kubernetes.io/enforce": podSecurity };
     if (podSecurity !== "restricted") labels["pod-security.kubernetes.io/warn"] = "restricted";
     return new k8s.core.v1.Namespace(name, { metadata: { name: namespace, labels } }, opts);
@@ -36,15 +41,19 @@ export interface ReleaseArgs {
 /** A Helm release of a catalogued chart, pinned to the locked version, ten revisions of history. */
 export function platformRelease(name: string, args: ReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
     const wait = args.wait ?? true;
-    return new k8s.helm.v3.Release(name, {
-        name: args.release,
-        namespace: args.namespace,
-        ...chartSource(args.source, args.chart),
-        version: args.version,
-        ...(args.values !== undefined ? { values: args.values } : {}),
-        ...(wait ? { atomic: true } : { skipAwait: true }),
-        ...(args.skipCrds ? { skipCrds: true } : {}),
-        ...(args.timeout !== undefined ? { timeout: args.timeout } : {}),
-        maxHistory: 10,
-    }, opts);
+    return new k8s.helm.v3.Release(
+        name,
+        {
+            name: args.release,
+            namespace: args.namespace,
+            ...chartSource(args.source, args.chart),
+            version: args.version,
+            ...(args.values !== undefined ? { values: args.values } : {}),
+            ...(wait ? { atomic: true } : { skipAwait: true }),
+            ...(args.skipCrds ? { skipCrds: true } : {}),
+            ...(args.timeout !== undefined ? { timeout: args.timeout } : {}),
+            maxHistory: 10,
+        },
+        opts,
+    );
 }

@@ -22,7 +22,9 @@ export const DEFAULTS = { namespace: "kyverno" } as const;
 /** Kubernetes' own label with a namespace's name, set on every namespace. */
 const NAMESPACE_NAME = "kubernetes.io/metadata.name";
 
-const notIn = (namespaces: readonly string[]) => ({ matchExpressions: [{ key: NAMESPACE_NAME, operator: "NotIn", values: [...namespaces] }] });
+const notIn = (namespaces: readonly string[]) => ({
+    matchExpressions: [{ key: NAMESPACE_NAME, operator: "NotIn", values: [...namespaces] }],
+});
 
 /**
  * Helm values of the kyverno chart: three admission replicas and two of each other controller
@@ -70,7 +72,10 @@ export function podSecurityValues(args: { action: PolicyAction; excludedNamespac
 const POD_CONTROLLERS = ["deployments", "statefulsets", "daemonsets", "replicasets", "jobs", "cronjobs"];
 
 /** Containers and init containers of a pod, in CEL. */
-const ALL_CONTAINERS = { name: "containers", expression: "object.spec.containers + (has(object.spec.initContainers) ? object.spec.initContainers : [])" };
+const ALL_CONTAINERS = {
+    name: "containers",
+    expression: "object.spec.containers + (has(object.spec.initContainers) ? object.spec.initContainers : [])",
+};
 
 interface Validation {
     readonly expression: string;
@@ -81,7 +86,13 @@ interface Validation {
  * A ValidatingPolicy on pods (and, through autogen, their controllers) outside the platform's
  * namespaces. Enforce denies and fails closed; Audit only reports.
  */
-export function podPolicy(args: { description: string; action: PolicyAction; excludedNamespaces: readonly string[]; variables?: Array<{ name: string; expression: string }>; validations: Validation[] }) {
+export function podPolicy(args: {
+    description: string;
+    action: PolicyAction;
+    excludedNamespaces: readonly string[];
+    variables?: Array<{ name: string; expression: string }>;
+    validations: Validation[];
+}) {
     return {
         metadata: { annotations: { "policies.kyverno.io/description": args.description } },
         spec: {
@@ -108,9 +119,13 @@ export function platformPolicies(settings: PolicySettings, excludedNamespaces: r
             action: settings.disallowLatestTag,
             variables: [ALL_CONTAINERS],
             validations: [
-                { expression: "variables.containers.all(c, !c.image.endsWith(':latest'))", message: "The :latest tag is not allowed; pin a version." },
                 {
-                    expression: "variables.containers.all(c, c.image.contains('@') || c.image.split('/')[size(c.image.split('/')) - 1].contains(':'))",
+                    expression: "variables.containers.all(c, !c.image.endsWith(':latest'))",
+                    message: "The :latest tag is not allowed; pin a version.",
+                },
+                {
+                    expression:
+                        "variables.containers.all(c, c.image.contains('@') || c.image.split('/')[size(c.image.split('/')) - 1].contains(':'))",
                     message: "Images must carry a tag or digest.",
                 },
             ],
@@ -120,29 +135,36 @@ export function platformPolicies(settings: PolicySettings, excludedNamespaces: r
             description: "Every container requests CPU and memory and has a memory limit.",
             action: settings.requireResources,
             variables: [ALL_CONTAINERS],
-            validations: [{
-                expression: "variables.containers.all(c, has(c.resources) && has(c.resources.requests) && 'cpu' in c.resources.requests && 'memory' in c.resources.requests && has(c.resources.limits) && 'memory' in c.resources.limits)",
-                message: "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory on every container.",
-            }],
+            validations: [
+                {
+                    expression:
+                        "variables.containers.all(c, has(c.resources) && has(c.resources.requests) && 'cpu' in c.resources.requests && 'memory' in c.resources.requests && has(c.resources.limits) && 'memory' in c.resources.limits)",
+                    message: "Set resources.requests.cpu, resources.requests.memory and resources.limits.memory on every container.",
+                },
+            ],
         }),
         "require-probes": podPolicy({
             ...common,
             description: "Every container has readiness and liveness probes.",
             action: settings.requireProbes,
-            validations: [{
-                expression: "object.spec.containers.all(c, has(c.readinessProbe) && has(c.livenessProbe))",
-                message: "Set readinessProbe and livenessProbe on every container.",
-            }],
+            validations: [
+                {
+                    expression: "object.spec.containers.all(c, has(c.readinessProbe) && has(c.livenessProbe))",
+                    message: "Set readinessProbe and livenessProbe on every container.",
+                },
+            ],
         }),
         "restrict-image-registries": podPolicy({
             ...common,
             description: "Images come only from the approved registries.",
             action: settings.allowedRegistries.action,
             variables: [ALL_CONTAINERS, { name: "registries", expression: JSON.stringify(settings.allowedRegistries.registries) }],
-            validations: [{
-                expression: "variables.containers.all(c, variables.registries.exists(r, c.image.startsWith(r + '/')))",
-                message: `Images must come from ${settings.allowedRegistries.registries.join(", ")}.`,
-            }],
+            validations: [
+                {
+                    expression: "variables.containers.all(c, variables.registries.exists(r, c.image.startsWith(r + '/')))",
+                    message: `Images must come from ${settings.allowedRegistries.registries.join(", ")}.`,
+                },
+            ],
         }),
     };
 }
@@ -156,7 +178,14 @@ export function defaultDenyPolicy(excludedNamespaces: readonly string[]) {
         name,
         match: { any: [{ resources: { kinds: ["Namespace"] } }] },
         exclude: { any: [{ resources: { names: [...excludedNamespaces] } }] },
-        generate: { apiVersion: "networking.k8s.io/v1", kind: "NetworkPolicy", name, namespace: "{{request.object.metadata.name}}", synchronize: true, data },
+        generate: {
+            apiVersion: "networking.k8s.io/v1",
+            kind: "NetworkPolicy",
+            name,
+            namespace: "{{request.object.metadata.name}}",
+            synchronize: true,
+            data,
+        },
     });
     return {
         metadata: { annotations: { "policies.kyverno.io/description": "New namespaces start closed: no traffic in or out but DNS." } },
@@ -167,10 +196,20 @@ export function defaultDenyPolicy(excludedNamespaces: readonly string[]) {
                     spec: {
                         podSelector: {},
                         policyTypes: ["Egress"],
-                        egress: [{
-                            to: [{ namespaceSelector: { matchLabels: { [NAMESPACE_NAME]: "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
-                            ports: [{ protocol: "UDP", port: 53 }, { protocol: "TCP", port: 53 }],
-                        }],
+                        egress: [
+                            {
+                                to: [
+                                    {
+                                        namespaceSelector: { matchLabels: { [NAMESPACE_NAME]: "kube-system" } },
+                                        podSelector: { matchLabels: { "k8s-app": "kube-dns" } },
+                                    },
+                                ],
+                                ports: [
+                                    { protocol: "UDP", port: 53 },
+                                    { protocol: "TCP", port: 53 },
+                                ],
+                            },
+                        ],
                     },
                 }),
             ],
@@ -190,36 +229,52 @@ export class Kyverno extends pulumi.ComponentResource {
 
         const namespace = platformNamespace(`${name}-namespace`, DEFAULTS.namespace, "baseline", k8sOpts);
         const chart = { source: "kyverno", namespace: DEFAULTS.namespace, version: args.chartVersion } as const;
-        const release = platformRelease(`${name}-release`, {
-            ...chart,
-            chart: "kyverno",
-            release: "kyverno",
-            values: kyvernoValues({ highAvailability: args.highAvailability, excludedNamespaces: args.excludedNamespaces }),
-            timeout: 900,
-        }, { ...k8sOpts, dependsOn: [...args.dependsOn, namespace] });
-        platformRelease(`${name}-pod-security`, {
-            ...chart,
-            chart: "kyverno-policies",
-            release: "kyverno-policies",
-            values: podSecurityValues({ action: settings.podSecurity, excludedNamespaces: args.excludedNamespaces }),
-        }, { ...k8sOpts, dependsOn: [release] });
+        const release = platformRelease(
+            `${name}-release`,
+            {
+                ...chart,
+                chart: "kyverno",
+                release: "kyverno",
+                values: kyvernoValues({ highAvailability: args.highAvailability, excludedNamespaces: args.excludedNamespaces }),
+                timeout: 900,
+            },
+            { ...k8sOpts, dependsOn: [...args.dependsOn, namespace] },
+        );
+        platformRelease(
+            `${name}-pod-security`,
+            {
+                ...chart,
+                chart: "kyverno-policies",
+                release: "kyverno-policies",
+                values: podSecurityValues({ action: settings.podSecurity, excludedNamespaces: args.excludedNamespaces }),
+            },
+            { ...k8sOpts, dependsOn: [release] },
+        );
 
         for (const [policy, body] of Object.entries(platformPolicies(settings, args.excludedNamespaces))) {
-            new k8s.apiextensions.CustomResource(`${name}-${policy}`, {
-                apiVersion: "policies.kyverno.io/v1",
-                kind: "ValidatingPolicy",
-                metadata: { name: policy, ...body.metadata },
-                spec: body.spec,
-            }, { ...k8sOpts, dependsOn: [release] });
+            new k8s.apiextensions.CustomResource(
+                `${name}-${policy}`,
+                {
+                    apiVersion: "policies.kyverno.io/v1",
+                    kind: "ValidatingPolicy",
+                    metadata: { name: policy, ...body.metadata },
+                    spec: body.spec,
+                },
+                { ...k8sOpts, dependsOn: [release] },
+            );
         }
         if (settings.defaultDenyNetworkPolicy) {
             const body = defaultDenyPolicy(args.excludedNamespaces);
-            new k8s.apiextensions.CustomResource(`${name}-default-deny`, {
-                apiVersion: "kyverno.io/v1",
-                kind: "ClusterPolicy",
-                metadata: { name: "generate-default-deny", ...body.metadata },
-                spec: body.spec,
-            }, { ...k8sOpts, dependsOn: [release] });
+            new k8s.apiextensions.CustomResource(
+                `${name}-default-deny`,
+                {
+                    apiVersion: "kyverno.io/v1",
+                    kind: "ClusterPolicy",
+                    metadata: { name: "generate-default-deny", ...body.metadata },
+                    spec: body.spec,
+                },
+                { ...k8sOpts, dependsOn: [release] },
+            );
         }
         this.registerOutputs({});
     }

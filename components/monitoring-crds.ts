@@ -25,15 +25,22 @@ export class MonitoringCrds extends pulumi.ComponentResource {
         super("platform:observability:MonitoringCrds", name, {}, opts);
         const k8sOpts = { parent: this, provider: args.cluster.provider };
         // node-exporter reads the host's metrics from the host network and process namespace.
-        this.namespace = platformNamespace(`${name}-namespace`, MONITORING_NAMESPACE, "privileged", { ...k8sOpts, deletedWith: args.cluster.eks });
-        this.release = platformRelease(`${name}-release`, {
-            source: "prometheus-operator-crds",
-            chart: "prometheus-operator-crds",
-            release: "prometheus-operator-crds",
-            namespace: MONITORING_NAMESPACE,
-            version: args.chartVersion,
-            values: { crds: { annotations: { "helm.sh/resource-policy": "keep" } } },
-        }, { ...k8sOpts, dependsOn: [this.namespace] });
+        this.namespace = platformNamespace(`${name}-namespace`, MONITORING_NAMESPACE, "privileged", {
+            ...k8sOpts,
+            deletedWith: args.cluster.eks,
+        });
+        this.release = platformRelease(
+            `${name}-release`,
+            {
+                source: "prometheus-operator-crds",
+                chart: "prometheus-operator-crds",
+                release: "prometheus-operator-crds",
+                namespace: MONITORING_NAMESPACE,
+                version: args.chartVersion,
+                values: { crds: { annotations: { "helm.sh/resource-policy": "keep" } } },
+            },
+            { ...k8sOpts, dependsOn: [this.namespace] },
+        );
         this.registerOutputs({});
     }
 }

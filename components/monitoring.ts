@@ -48,7 +48,9 @@ export function alertmanagerConfig() {
                 { matchers: ['alertname = "Watchdog"'], receiver: "null" },
             ],
         },
-        inhibit_rules: [{ source_matchers: ['severity = "critical"'], target_matchers: ['severity = "warning"'], equal: ["alertname", "namespace"] }],
+        inhibit_rules: [
+            { source_matchers: ['severity = "critical"'], target_matchers: ['severity = "warning"'], equal: ["alertname", "namespace"] },
+        ],
         receivers: [
             { name: "null" },
             { name: "paging", webhook_configs: [{ url_file: secretFile("paging-url"), send_resolved: true }] },
@@ -87,7 +89,15 @@ export function monitoringValues(args: { settings: MonitoringSettings; highAvail
         kubeScheduler: { enabled: false },
         kubeEtcd: { enabled: false },
         coreDns: { enabled: true },
-        defaultRules: { rules: { kubeProxy: false, kubeControllerManager: false, kubeSchedulerAlerting: false, kubeSchedulerRecording: false, etcd: false } },
+        defaultRules: {
+            rules: {
+                kubeProxy: false,
+                kubeControllerManager: false,
+                kubeSchedulerAlerting: false,
+                kubeSchedulerRecording: false,
+                etcd: false,
+            },
+        },
         prometheusOperator: { ...placement, resources: requests("100m", "128Mi", "512Mi"), admissionWebhooks: { patch: placement } },
         prometheus: {
             prometheusSpec: {
@@ -99,7 +109,11 @@ export function monitoringValues(args: { settings: MonitoringSettings; highAvail
                 retentionSize: args.settings.retentionSize,
                 storageSpec: {
                     volumeClaimTemplate: {
-                        spec: { storageClassName: STORAGE.storageClass, accessModes: ["ReadWriteOnce"], resources: { requests: { storage: `${args.settings.volumeSizeGiB}Gi` } } },
+                        spec: {
+                            storageClassName: STORAGE.storageClass,
+                            accessModes: ["ReadWriteOnce"],
+                            resources: { requests: { storage: `${args.settings.volumeSizeGiB}Gi` } },
+                        },
                     },
                 },
                 resources: requests("500m", "2Gi", "6Gi"),
@@ -137,7 +151,11 @@ export class Monitoring extends pulumi.ComponentResource {
             {
                 name: DEFAULTS.grafanaSecret,
                 namespace: DEFAULTS.namespace,
-                entries: ["admin-user", "admin-password"].map((key) => ({ secretKey: key, key: settings.grafanaAdminSecretName, property: key })),
+                entries: ["admin-user", "admin-password"].map((key) => ({
+                    secretKey: key,
+                    key: settings.grafanaAdminSecretName,
+                    property: key,
+                })),
             },
             {
                 // Alertmanager reads the webhook URLs from this Secret's files.
@@ -149,25 +167,35 @@ export class Monitoring extends pulumi.ComponentResource {
                 ],
             },
         ];
-        secrets.forEach((secret) => externalSecret(`${name}-secret-${secret.name}`, secret, { ...k8sOpts, dependsOn: [...args.dependsOn, ...args.secretStore] }));
+        secrets.forEach((secret) =>
+            externalSecret(`${name}-secret-${secret.name}`, secret, { ...k8sOpts, dependsOn: [...args.dependsOn, ...args.secretStore] }),
+        );
 
         // The release does not wait for External Secrets: Grafana and Alertmanager start as soon
         // as their Secrets are written (the kubelet retries), well within the release's timeout.
         // Waiting would put the External Secrets install on the path of every first deployment,
         // and a created ExternalSecret object never guaranteed a synced Secret anyway.
-        platformRelease(`${name}-release`, {
-            source: "kube-prometheus-stack",
-            chart: "kube-prometheus-stack",
-            release: "kube-prometheus-stack",
-            namespace: DEFAULTS.namespace,
-            version: args.chartVersion,
-            values: monitoringValues({
-                settings,
-                highAvailability: args.highAvailability,
-                rules: platformRuleGroups({ objective: settings.apiServerAvailability, runbookUrl: settings.runbookUrl, drill: args.drill }),
-            }),
-            timeout: 900,
-        }, { ...k8sOpts, dependsOn: args.dependsOn });
+        platformRelease(
+            `${name}-release`,
+            {
+                source: "kube-prometheus-stack",
+                chart: "kube-prometheus-stack",
+                release: "kube-prometheus-stack",
+                namespace: DEFAULTS.namespace,
+                version: args.chartVersion,
+                values: monitoringValues({
+                    settings,
+                    highAvailability: args.highAvailability,
+                    rules: platformRuleGroups({
+                        objective: settings.apiServerAvailability,
+                        runbookUrl: settings.runbookUrl,
+                        drill: args.drill,
+                    }),
+                }),
+                timeout: 900,
+            },
+            { ...k8sOpts, dependsOn: args.dependsOn },
+        );
 
         this.registerOutputs({});
     }

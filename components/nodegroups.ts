@@ -62,7 +62,10 @@ export function launchTemplateData(settings: NodeGroupSettings, tags: Readonly<R
                 ebs: { volumeSize: settings.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
             },
         ],
-        tagSpecifications: (["instance", "volume", "network-interface"] as const).map((resourceType) => ({ resourceType, tags: { ...tags } })),
+        tagSpecifications: (["instance", "volume", "network-interface"] as const).map((resourceType) => ({
+            resourceType,
+            tags: { ...tags },
+        })),
     };
 }
 
@@ -85,43 +88,55 @@ export class NodeGroups extends pulumi.ComponentResource {
         super("platform:eks:NodeGroups", name, {}, opts);
         const parent = { parent: this };
         const cluster = args.cluster;
-        const { role, grants } = createRole(`${name}-role`, {
-            roleName: args.nodeRoleName,
-            description: `Managed node groups of ${cluster.name}`,
-            trust: cluster.scope.apply((s) => serviceTrustPolicy("ec2.amazonaws.com", s)),
-            managedPolicies: [...NODE_POLICIES],
-            partition: PARTITION,
-            tags: cluster.tags,
-        }, this);
+        const { role, grants } = createRole(
+            `${name}-role`,
+            {
+                roleName: args.nodeRoleName,
+                description: `Managed node groups of ${cluster.name}`,
+                trust: cluster.scope.apply((s) => serviceTrustPolicy("ec2.amazonaws.com", s)),
+                managedPolicies: [...NODE_POLICIES],
+                partition: PARTITION,
+                tags: cluster.tags,
+            },
+            this,
+        );
 
         this.groups = NODE_GROUP_ROLES.map((groupRole) => {
             const settings = args.groups[groupRole];
             const groupTags = { ...cluster.tags, Name: args.groupNames[groupRole], [NODE_GROUP_LABEL]: groupRole };
-            const template = new aws.ec2.LaunchTemplate(`${name}-${groupRole}`, {
-                name: args.launchTemplateNames[groupRole],
-                description: `Nodes of ${args.groupNames[groupRole]}`,
-                updateDefaultVersion: true,
-                ...launchTemplateData(settings, groupTags),
-                tags: groupTags,
-            }, parent);
+            const template = new aws.ec2.LaunchTemplate(
+                `${name}-${groupRole}`,
+                {
+                    name: args.launchTemplateNames[groupRole],
+                    description: `Nodes of ${args.groupNames[groupRole]}`,
+                    updateDefaultVersion: true,
+                    ...launchTemplateData(settings, groupTags),
+                    tags: groupTags,
+                },
+                parent,
+            );
             const placement = nodePlacement(groupRole, settings);
-            return new eks.ManagedNodeGroup(`${name}-${groupRole}`, {
-                cluster: cluster.eks,
-                nodeGroupName: args.groupNames[groupRole],
-                nodeRole: role,
-                subnetIds: args.subnetIds,
-                amiType: AMI_TYPES[settings.architecture],
-                version: args.kubernetesVersion,
-                releaseVersion: args.amiRelease,
-                instanceTypes: [...settings.instanceTypes],
-                capacityType: settings.capacityType,
-                scalingConfig: { minSize: settings.minSize, desiredSize: settings.desiredSize, maxSize: settings.maxSize },
-                ignoreScalingChanges: true,
-                labels: placement.labels,
-                taints: placement.taints.map((taint) => ({ ...taint })),
-                launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
-                tags: groupTags,
-            }, { parent: this, dependsOn: [...args.dependsOn, ...grants] });
+            return new eks.ManagedNodeGroup(
+                `${name}-${groupRole}`,
+                {
+                    cluster: cluster.eks,
+                    nodeGroupName: args.groupNames[groupRole],
+                    nodeRole: role,
+                    subnetIds: args.subnetIds,
+                    amiType: AMI_TYPES[settings.architecture],
+                    version: args.kubernetesVersion,
+                    releaseVersion: args.amiRelease,
+                    instanceTypes: [...settings.instanceTypes],
+                    capacityType: settings.capacityType,
+                    scalingConfig: { minSize: settings.minSize, desiredSize: settings.desiredSize, maxSize: settings.maxSize },
+                    ignoreScalingChanges: true,
+                    labels: placement.labels,
+                    taints: placement.taints.map((taint) => ({ ...taint })),
+                    launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
+                    tags: groupTags,
+                },
+                { parent: this, dependsOn: [...args.dependsOn, ...grants] },
+            );
         });
 
         this.system = this.groups[NODE_GROUP_ROLES.indexOf("system")];

@@ -22,7 +22,10 @@ export interface NodePoolsArgs {
 export const POOL_LABEL = "platform/pool";
 
 /** AMI alias of a node class: AL2023 by the date of the locked EKS AMI release, Bottlerocket by its release. */
-export function amiAliases(versions: { nodeAmiRelease: string; bottlerocketRelease?: string }): Partial<Record<NodeClassSettings["os"], string>> {
+export function amiAliases(versions: {
+    nodeAmiRelease: string;
+    bottlerocketRelease?: string;
+}): Partial<Record<NodeClassSettings["os"], string>> {
     const date = versions.nodeAmiRelease.split("-").pop();
     return {
         al2023: `al2023@v${date}`,
@@ -37,7 +40,14 @@ const encryptedGp3 = (size: string) => ({ volumeSize: size, volumeType: "gp3", e
  * encrypted gp3 volumes, subnets and security groups found by the cluster's discovery tag, and
  * the platform's cost-attribution tags.
  */
-export function ec2NodeClassSpec<Role>(args: { name: string; settings: NodeClassSettings; cluster: string; role: Role; alias: string; tags: Readonly<Record<string, string>> }) {
+export function ec2NodeClassSpec<Role>(args: {
+    name: string;
+    settings: NodeClassSettings;
+    cluster: string;
+    role: Role;
+    alias: string;
+    tags: Readonly<Record<string, string>>;
+}) {
     const selector = [{ tags: { [DISCOVERY_TAG]: args.cluster } }];
     return {
         role: args.role,
@@ -46,9 +56,13 @@ export function ec2NodeClassSpec<Role>(args: { name: string; settings: NodeClass
         securityGroupSelectorTerms: selector,
         metadataOptions: { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" },
         // Bottlerocket keeps its OS on a small volume and containers on the second one.
-        blockDeviceMappings: args.settings.os === "bottlerocket"
-            ? [{ deviceName: "/dev/xvda", ebs: encryptedGp3("4Gi") }, { deviceName: "/dev/xvdb", ebs: encryptedGp3(`${args.settings.diskSizeGiB}Gi`) }]
-            : [{ deviceName: "/dev/xvda", ebs: encryptedGp3(`${args.settings.diskSizeGiB}Gi`) }],
+        blockDeviceMappings:
+            args.settings.os === "bottlerocket"
+                ? [
+                      { deviceName: "/dev/xvda", ebs: encryptedGp3("4Gi") },
+                      { deviceName: "/dev/xvdb", ebs: encryptedGp3(`${args.settings.diskSizeGiB}Gi`) },
+                  ]
+                : [{ deviceName: "/dev/xvda", ebs: encryptedGp3(`${args.settings.diskSizeGiB}Gi`) }],
         tags: { ...args.tags, "platform/node-class": args.name } as Record<string, string>,
     };
 }
@@ -67,7 +81,13 @@ const EFFECT = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute", PREFER_NO_S
  * taint so Karpenter neither schedules onto the node nor launches another while the datapath
  * comes up. Spot pools spread every launch over `minFamilies` instance families.
  */
-export function nodePoolSpec<Zones = string[]>(args: { name: string; pool: PoolSettings; expireAfter: string; quietHours?: KarpenterSettings["quietHours"]; zones?: Zones }) {
+export function nodePoolSpec<Zones = string[]>(args: {
+    name: string;
+    pool: PoolSettings;
+    expireAfter: string;
+    quietHours?: KarpenterSettings["quietHours"];
+    zones?: Zones;
+}) {
     const { pool } = args;
     const family: Requirement = pool.families
         ? { key: "karpenter.k8s.aws/instance-family", operator: "In", values: [...pool.families], minValues: pool.minFamilies }
@@ -89,7 +109,9 @@ export function nodePoolSpec<Zones = string[]>(args: { name: string; pool: PoolS
                 nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: pool.nodeClass },
                 requirements,
                 taints: pool.taints.map((taint) => ({ ...taint })),
-                startupTaints: [{ key: CILIUM_STARTUP_TAINT.key, value: CILIUM_STARTUP_TAINT.value, effect: EFFECT[CILIUM_STARTUP_TAINT.effect] }],
+                startupTaints: [
+                    { key: CILIUM_STARTUP_TAINT.key, value: CILIUM_STARTUP_TAINT.value, effect: EFFECT[CILIUM_STARTUP_TAINT.effect] },
+                ],
                 expireAfter: pool.expireAfter ?? args.expireAfter,
                 terminationGracePeriod: pool.terminationGracePeriod,
             },
@@ -120,23 +142,52 @@ export class NodePools extends pulumi.ComponentResource {
         const { cluster, settings } = args;
         const resourceOpts = { parent: this, provider: cluster.provider, customTimeouts: { delete: DRAIN_TIMEOUT } };
 
-        const classes = new Map(Object.entries(settings.nodeClasses).map(([className, nodeClass]) => {
-            const alias = args.amiAliases[nodeClass.os];
-            if (!alias) throw new Error(`${name}: no AMI release pinned for ${nodeClass.os}`);
-            return [className, new k8s.apiextensions.CustomResource(`${name}-class-${className}`, {
-                apiVersion: "karpenter.k8s.aws/v1",
-                kind: "EC2NodeClass",
-                metadata: { name: className },
-                spec: ec2NodeClassSpec({ name: className, settings: nodeClass, cluster: cluster.name, role: args.nodeRoleName, alias, tags: cluster.tags }),
-            }, { ...resourceOpts, dependsOn: args.dependsOn })];
-        }));
+        const classes = new Map(
+            Object.entries(settings.nodeClasses).map(([className, nodeClass]) => {
+                const alias = args.amiAliases[nodeClass.os];
+                if (!alias) throw new Error(`${name}: no AMI release pinned for ${nodeClass.os}`);
+                return [
+                    className,
+                    new k8s.apiextensions.CustomResource(
+                        `${name}-class-${className}`,
+                        {
+                            apiVersion: "karpenter.k8s.aws/v1",
+                            kind: "EC2NodeClass",
+                            metadata: { name: className },
+                            spec: ec2NodeClassSpec({
+                                name: className,
+                                settings: nodeClass,
+                                cluster: cluster.name,
+                                role: args.nodeRoleName,
+                                alias,
+                                tags: cluster.tags,
+                            }),
+                        },
+                        { ...resourceOpts, dependsOn: args.dependsOn },
+                    ),
+                ];
+            }),
+        );
 
-        this.pools = Object.entries(settings.pools).map(([poolName, pool]) => new k8s.apiextensions.CustomResource(`${name}-pool-${poolName}`, {
-            apiVersion: "karpenter.sh/v1",
-            kind: "NodePool",
-            metadata: { name: poolName },
-            spec: nodePoolSpec({ name: poolName, pool, expireAfter: settings.expireAfter, quietHours: settings.quietHours, zones: args.zones }),
-        }, { ...resourceOpts, dependsOn: [...args.dependsOn, classes.get(pool.nodeClass) as pulumi.Resource] }));
+        this.pools = Object.entries(settings.pools).map(
+            ([poolName, pool]) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-pool-${poolName}`,
+                    {
+                        apiVersion: "karpenter.sh/v1",
+                        kind: "NodePool",
+                        metadata: { name: poolName },
+                        spec: nodePoolSpec({
+                            name: poolName,
+                            pool,
+                            expireAfter: settings.expireAfter,
+                            quietHours: settings.quietHours,
+                            zones: args.zones,
+                        }),
+                    },
+                    { ...resourceOpts, dependsOn: [...args.dependsOn, classes.get(pool.nodeClass) as pulumi.Resource] },
+                ),
+        );
 
         this.registerOutputs({});
     }

@@ -33,7 +33,11 @@ export const logGroupArn = (scope: Scope, logGroup: string): string =>
 export const managedPolicyArn = (partition: string, name: string): string => `arn:${partition}:iam::aws:policy/${name}`;
 
 /** Trust policy for a role assumed by an AWS service (EKS control plane, EC2 nodes). */
-export function serviceTrustPolicy(service: string, scope: Scope, options: { tagSession?: boolean; sourceArn?: string } = {}): PolicyDocument {
+export function serviceTrustPolicy(
+    service: string,
+    scope: Scope,
+    options: { tagSession?: boolean; sourceArn?: string } = {},
+): PolicyDocument {
     const condition: Statement["Condition"] = options.sourceArn
         ? { StringEquals: { "aws:SourceAccount": scope.accountId }, ArnLike: { "aws:SourceArn": options.sourceArn } }
         : undefined;
@@ -211,12 +215,18 @@ export interface KarpenterScope {
  */
 export const KARPENTER_POLICIES = ["node-lifecycle", "iam-integration", "eks-integration", "interruption", "resource-discovery"] as const;
 
-export function karpenterControllerPolicies(scope: Scope, args: KarpenterScope): Record<(typeof KARPENTER_POLICIES)[number], PolicyDocument> {
+export function karpenterControllerPolicies(
+    scope: Scope,
+    args: KarpenterScope,
+): Record<(typeof KARPENTER_POLICIES)[number], PolicyDocument> {
     const { partition, region, accountId } = scope;
     const ec2 = (resource: string) => `arn:${partition}:ec2:${region}:${accountId}:${resource}`;
     const instanceProfiles = `arn:${partition}:iam::${accountId}:instance-profile/*`;
     const owned = { [`aws:ResourceTag/kubernetes.io/cluster/${args.cluster}`]: "owned" };
-    const requestOwned = { [`aws:RequestTag/kubernetes.io/cluster/${args.cluster}`]: "owned", "aws:RequestTag/eks:eks-cluster-name": args.cluster };
+    const requestOwned = {
+        [`aws:RequestTag/kubernetes.io/cluster/${args.cluster}`]: "owned",
+        "aws:RequestTag/eks:eks-cluster-name": args.cluster,
+    };
     const created = ["fleet/*", "instance/*", "volume/*", "network-interface/*", "launch-template/*", "spot-instances-request/*"].map(ec2);
     return {
         "node-lifecycle": document(
@@ -298,8 +308,16 @@ export function karpenterControllerPolicies(scope: Scope, args: KarpenterScope):
                 Action: "iam:TagInstanceProfile",
                 Resource: instanceProfiles,
                 Condition: {
-                    StringEquals: { ...owned, "aws:ResourceTag/topology.kubernetes.io/region": region, ...requestOwned, "aws:RequestTag/topology.kubernetes.io/region": region },
-                    StringLike: { "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*", "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*" },
+                    StringEquals: {
+                        ...owned,
+                        "aws:ResourceTag/topology.kubernetes.io/region": region,
+                        ...requestOwned,
+                        "aws:RequestTag/topology.kubernetes.io/region": region,
+                    },
+                    StringLike: {
+                        "aws:ResourceTag/karpenter.k8s.aws/ec2nodeclass": "*",
+                        "aws:RequestTag/karpenter.k8s.aws/ec2nodeclass": "*",
+                    },
                 },
             },
             {
@@ -316,7 +334,12 @@ export function karpenterControllerPolicies(scope: Scope, args: KarpenterScope):
             // IAM has no resource-level permission for listing.
             { Sid: "AllowUnscopedInstanceProfileListAction", Effect: "Allow", Action: "iam:ListInstanceProfiles", Resource: "*" },
         ),
-        "eks-integration": document({ Sid: "AllowAPIServerEndpointDiscovery", Effect: "Allow", Action: "eks:DescribeCluster", Resource: clusterArn(scope, args.cluster) }),
+        "eks-integration": document({
+            Sid: "AllowAPIServerEndpointDiscovery",
+            Effect: "Allow",
+            Action: "eks:DescribeCluster",
+            Resource: clusterArn(scope, args.cluster),
+        }),
         interruption: document({
             Sid: "AllowInterruptionQueueActions",
             Effect: "Allow",
@@ -328,14 +351,27 @@ export function karpenterControllerPolicies(scope: Scope, args: KarpenterScope):
                 Sid: "AllowRegionalReadActions",
                 Effect: "Allow",
                 Action: [
-                    "ec2:DescribeCapacityReservations", "ec2:DescribeImages", "ec2:DescribeInstances", "ec2:DescribeInstanceStatus",
-                    "ec2:DescribeInstanceTypeOfferings", "ec2:DescribeInstanceTypes", "ec2:DescribeLaunchTemplates",
-                    "ec2:DescribePlacementGroups", "ec2:DescribeSecurityGroups", "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets",
+                    "ec2:DescribeCapacityReservations",
+                    "ec2:DescribeImages",
+                    "ec2:DescribeInstances",
+                    "ec2:DescribeInstanceStatus",
+                    "ec2:DescribeInstanceTypeOfferings",
+                    "ec2:DescribeInstanceTypes",
+                    "ec2:DescribeLaunchTemplates",
+                    "ec2:DescribePlacementGroups",
+                    "ec2:DescribeSecurityGroups",
+                    "ec2:DescribeSpotPriceHistory",
+                    "ec2:DescribeSubnets",
                 ],
                 Resource: "*",
                 Condition: { StringEquals: { "aws:RequestedRegion": region } },
             },
-            { Sid: "AllowSSMReadActions", Effect: "Allow", Action: "ssm:GetParameter", Resource: `arn:${partition}:ssm:${region}::parameter/aws/service/*` },
+            {
+                Sid: "AllowSSMReadActions",
+                Effect: "Allow",
+                Action: "ssm:GetParameter",
+                Resource: `arn:${partition}:ssm:${region}::parameter/aws/service/*`,
+            },
             { Sid: "AllowPricingReadActions", Effect: "Allow", Action: "pricing:GetProducts", Resource: "*" },
         ),
     };
@@ -378,7 +414,12 @@ export function externalSecretsPolicy(scope: Scope, args: { prefix: string; kmsK
         {
             Sid: "ReadEnvironmentSecrets",
             Effect: "Allow",
-            Action: ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret", "secretsmanager:ListSecretVersionIds", "secretsmanager:GetResourcePolicy"],
+            Action: [
+                "secretsmanager:GetSecretValue",
+                "secretsmanager:DescribeSecret",
+                "secretsmanager:ListSecretVersionIds",
+                "secretsmanager:GetResourcePolicy",
+            ],
             Resource: `arn:${scope.partition}:secretsmanager:${scope.region}:${scope.accountId}:secret:${args.prefix}*`,
         },
     ];
@@ -486,7 +527,12 @@ export function replicationPolicy(args: {
 }): PolicyDocument {
     const s3 = (bucket: string) => `arn:${args.partition}:s3:::${bucket}`;
     return document(
-        { Sid: "ReadReplicationConfiguration", Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: s3(args.source.bucket) },
+        {
+            Sid: "ReadReplicationConfiguration",
+            Effect: "Allow",
+            Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            Resource: s3(args.source.bucket),
+        },
         {
             Sid: "ReadSourceVersions",
             Effect: "Allow",

@@ -112,73 +112,119 @@ export class RestoreDrill extends pulumi.ComponentResource {
         const labels = { "app.kubernetes.io/name": DRILL.name, "app.kubernetes.io/part-of": "platform" };
 
         const source = new k8s.core.v1.Namespace(`${name}-canary`, { metadata: { name: DRILL.source, labels } }, k8sOpts);
-        new k8s.core.v1.ConfigMap(`${name}-canary`, {
-            metadata: { name: DRILL.canary, namespace: DRILL.source, labels },
-            data: { marker: `${cluster.name} restore drill canary`, purpose: "Restored from every backup by the restore drill; do not delete." },
-        }, { ...k8sOpts, dependsOn: [source] });
+        new k8s.core.v1.ConfigMap(
+            `${name}-canary`,
+            {
+                metadata: { name: DRILL.canary, namespace: DRILL.source, labels },
+                data: {
+                    marker: `${cluster.name} restore drill canary`,
+                    purpose: "Restored from every backup by the restore drill; do not delete.",
+                },
+            },
+            { ...k8sOpts, dependsOn: [source] },
+        );
 
-        const account = new k8s.core.v1.ServiceAccount(`${name}-account`, { metadata: { name: DRILL.name, namespace: args.namespace, labels } }, k8sOpts);
+        const account = new k8s.core.v1.ServiceAccount(
+            `${name}-account`,
+            { metadata: { name: DRILL.name, namespace: args.namespace, labels } },
+            k8sOpts,
+        );
         const subject = [{ kind: "ServiceAccount", name: DRILL.name, namespace: args.namespace }];
         const rules = drillRules();
-        const role = new k8s.rbac.v1.Role(`${name}-role`, { metadata: { name: DRILL.name, namespace: args.namespace, labels }, rules: rules.namespaced }, k8sOpts);
-        const roleBinding = new k8s.rbac.v1.RoleBinding(`${name}-role`, {
-            metadata: { name: DRILL.name, namespace: args.namespace, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: DRILL.name },
-            subjects: subject,
-        }, { ...k8sOpts, dependsOn: [role] });
-        const clusterRole = new k8s.rbac.v1.ClusterRole(`${name}-cluster-role`, { metadata: { name: DRILL.name, labels }, rules: rules.cluster }, k8sOpts);
-        const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(`${name}-cluster-role`, {
-            metadata: { name: DRILL.name, labels },
-            roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: DRILL.name },
-            subjects: subject,
-        }, { ...k8sOpts, dependsOn: [clusterRole] });
-        const script = new k8s.core.v1.ConfigMap(`${name}-script`, {
-            metadata: { name: DRILL.name, namespace: args.namespace, labels },
-            data: { "drill.sh": drillScript() },
-        }, k8sOpts);
+        const role = new k8s.rbac.v1.Role(
+            `${name}-role`,
+            { metadata: { name: DRILL.name, namespace: args.namespace, labels }, rules: rules.namespaced },
+            k8sOpts,
+        );
+        const roleBinding = new k8s.rbac.v1.RoleBinding(
+            `${name}-role`,
+            {
+                metadata: { name: DRILL.name, namespace: args.namespace, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "Role", name: DRILL.name },
+                subjects: subject,
+            },
+            { ...k8sOpts, dependsOn: [role] },
+        );
+        const clusterRole = new k8s.rbac.v1.ClusterRole(
+            `${name}-cluster-role`,
+            { metadata: { name: DRILL.name, labels }, rules: rules.cluster },
+            k8sOpts,
+        );
+        const clusterRoleBinding = new k8s.rbac.v1.ClusterRoleBinding(
+            `${name}-cluster-role`,
+            {
+                metadata: { name: DRILL.name, labels },
+                roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: DRILL.name },
+                subjects: subject,
+            },
+            { ...k8sOpts, dependsOn: [clusterRole] },
+        );
+        const script = new k8s.core.v1.ConfigMap(
+            `${name}-script`,
+            {
+                metadata: { name: DRILL.name, namespace: args.namespace, labels },
+                data: { "drill.sh": drillScript() },
+            },
+            k8sOpts,
+        );
 
-        new k8s.batch.v1.CronJob(`${name}-job`, {
-            metadata: { name: DRILL.name, namespace: args.namespace, labels },
-            spec: {
-                schedule: args.cron,
-                concurrencyPolicy: "Forbid",
-                successfulJobsHistoryLimit: 3,
-                failedJobsHistoryLimit: 3,
-                jobTemplate: {
-                    spec: {
-                        backoffLimit: 0,
-                        activeDeadlineSeconds: DRILL.deadlineSeconds,
-                        template: {
-                            metadata: { labels },
-                            spec: {
-                                serviceAccountName: DRILL.name,
-                                restartPolicy: "Never",
-                                nodeSelector: { ...SYSTEM_PLACEMENT.nodeSelector },
-                                tolerations: [...SYSTEM_PLACEMENT.tolerations],
-                                securityContext: { runAsNonRoot: true, runAsUser: 65534, runAsGroup: 65534, seccompProfile: { type: "RuntimeDefault" } },
-                                containers: [{
-                                    name: "drill",
-                                    image: args.image,
-                                    command: ["/bin/sh", "/drill/drill.sh"],
-                                    env: [
-                                        { name: "VELERO_NAMESPACE", value: args.namespace },
-                                        { name: "SCHEDULE", value: args.schedule },
-                                        { name: "SOURCE", value: DRILL.source },
-                                        { name: "SCRATCH", value: DRILL.scratch },
-                                        { name: "CANARY", value: DRILL.canary },
-                                        { name: "DRILL", value: DRILL.name },
+        new k8s.batch.v1.CronJob(
+            `${name}-job`,
+            {
+                metadata: { name: DRILL.name, namespace: args.namespace, labels },
+                spec: {
+                    schedule: args.cron,
+                    concurrencyPolicy: "Forbid",
+                    successfulJobsHistoryLimit: 3,
+                    failedJobsHistoryLimit: 3,
+                    jobTemplate: {
+                        spec: {
+                            backoffLimit: 0,
+                            activeDeadlineSeconds: DRILL.deadlineSeconds,
+                            template: {
+                                metadata: { labels },
+                                spec: {
+                                    serviceAccountName: DRILL.name,
+                                    restartPolicy: "Never",
+                                    nodeSelector: { ...SYSTEM_PLACEMENT.nodeSelector },
+                                    tolerations: [...SYSTEM_PLACEMENT.tolerations],
+                                    securityContext: {
+                                        runAsNonRoot: true,
+                                        runAsUser: 65534,
+                                        runAsGroup: 65534,
+                                        seccompProfile: { type: "RuntimeDefault" },
+                                    },
+                                    containers: [
+                                        {
+                                            name: "drill",
+                                            image: args.image,
+                                            command: ["/bin/sh", "/drill/drill.sh"],
+                                            env: [
+                                                { name: "VELERO_NAMESPACE", value: args.namespace },
+                                                { name: "SCHEDULE", value: args.schedule },
+                                                { name: "SOURCE", value: DRILL.source },
+                                                { name: "SCRATCH", value: DRILL.scratch },
+                                                { name: "CANARY", value: DRILL.canary },
+                                                { name: "DRILL", value: DRILL.name },
+                                            ],
+                                            resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
+                                            securityContext: {
+                                                allowPrivilegeEscalation: false,
+                                                readOnlyRootFilesystem: true,
+                                                capabilities: { drop: ["ALL"] },
+                                            },
+                                            volumeMounts: [{ name: "script", mountPath: "/drill", readOnly: true }],
+                                        },
                                     ],
-                                    resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "256Mi" } },
-                                    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } },
-                                    volumeMounts: [{ name: "script", mountPath: "/drill", readOnly: true }],
-                                }],
-                                volumes: [{ name: "script", configMap: { name: DRILL.name } }],
+                                    volumes: [{ name: "script", configMap: { name: DRILL.name } }],
+                                },
                             },
                         },
                     },
                 },
             },
-        }, { ...k8sOpts, dependsOn: [...args.dependsOn, account, roleBinding, clusterRoleBinding, script] });
+            { ...k8sOpts, dependsOn: [...args.dependsOn, account, roleBinding, clusterRoleBinding, script] },
+        );
 
         this.registerOutputs({});
     }

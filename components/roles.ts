@@ -25,22 +25,39 @@ export interface Role {
 
 /** An IAM role with its trust policy, an optional inline policy and managed policy attachments. */
 export function createRole(name: string, args: RoleArgs, parent: pulumi.Resource): Role {
-    const role = new aws.iam.Role(name, {
-        name: args.roleName,
-        description: args.description,
-        assumeRolePolicy: pulumi.output(args.trust).apply((doc) => JSON.stringify(doc)),
-        tags: args.tags,
-    }, { parent });
-    const grants: pulumi.Resource[] = (args.managedPolicies ?? []).map((policy) => new aws.iam.RolePolicyAttachment(`${name}-${policy.split("/").pop()}`, {
-        role: role.name,
-        policyArn: managedPolicyArn(args.partition, policy),
-    }, { parent }));
+    const role = new aws.iam.Role(
+        name,
+        {
+            name: args.roleName,
+            description: args.description,
+            assumeRolePolicy: pulumi.output(args.trust).apply((doc) => JSON.stringify(doc)),
+            tags: args.tags,
+        },
+        { parent },
+    );
+    const grants: pulumi.Resource[] = (args.managedPolicies ?? []).map(
+        (policy) =>
+            new aws.iam.RolePolicyAttachment(
+                `${name}-${policy.split("/").pop()}`,
+                {
+                    role: role.name,
+                    policyArn: managedPolicyArn(args.partition, policy),
+                },
+                { parent },
+            ),
+    );
     for (const [policyName, policy] of Object.entries(args.policies ?? {})) {
-        grants.push(new aws.iam.RolePolicy(`${name}-${policyName}`, {
-            role: role.id,
-            name: policyName,
-            policy: pulumi.output(policy).apply((doc) => JSON.stringify(doc)),
-        }, { parent }));
+        grants.push(
+            new aws.iam.RolePolicy(
+                `${name}-${policyName}`,
+                {
+                    role: role.id,
+                    name: policyName,
+                    policy: pulumi.output(policy).apply((doc) => JSON.stringify(doc)),
+                },
+                { parent },
+            ),
+        );
     }
     return { role, grants };
 }
@@ -67,21 +84,29 @@ export interface WorkloadRole extends Role {
  */
 export function createWorkloadRole(name: string, args: WorkloadRoleArgs, parent: pulumi.Resource): WorkloadRole {
     const { cluster } = args;
-    const role = createRole(name, {
-        roleName: args.roleName,
-        description: args.description,
-        trust: cluster.scope.apply((s) => podIdentityTrustPolicy(s, cluster.name)),
-        policies: args.policies,
-        managedPolicies: args.managedPolicies,
-        partition: PARTITION,
-        tags: cluster.tags,
-    }, parent);
-    const association = new aws.eks.PodIdentityAssociation(name, {
-        clusterName: cluster.createdName,
-        namespace: args.namespace,
-        serviceAccount: args.serviceAccount,
-        roleArn: role.role.arn,
-        tags: cluster.tags,
-    }, { parent });
+    const role = createRole(
+        name,
+        {
+            roleName: args.roleName,
+            description: args.description,
+            trust: cluster.scope.apply((s) => podIdentityTrustPolicy(s, cluster.name)),
+            policies: args.policies,
+            managedPolicies: args.managedPolicies,
+            partition: PARTITION,
+            tags: cluster.tags,
+        },
+        parent,
+    );
+    const association = new aws.eks.PodIdentityAssociation(
+        name,
+        {
+            clusterName: cluster.createdName,
+            namespace: args.namespace,
+            serviceAccount: args.serviceAccount,
+            roleArn: role.role.arn,
+            tags: cluster.tags,
+        },
+        { parent },
+    );
     return { ...role, association };
 }

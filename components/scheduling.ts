@@ -46,5 +46,7 @@ export const SYSTEM_PLACEMENT = {
 
 /** Spreads a workload's replicas across zones (best effort, so a zone outage never blocks scheduling). */
 export function zoneSpread(matchLabels: Record<string, string>) {
-    return [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } }];
+    return [
+        { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels } },
+    ];
 }

@@ -22,7 +22,9 @@ const FLEET_SIZES = [2, 10, 20] as const;
 
 /** Regions for a synthetic fleet: prod's settings, N regions with three usable zones, distinct ranges. */
 export function syntheticRegions(count: number): Array<Record<string, unknown>> {
-    const regions = Object.entries(REGIONS).filter(([, zones]) => zones >= 3).map(([name]) => name);
+    const regions = Object.entries(REGIONS)
+        .filter(([, zones]) => zones >= 3)
+        .map(([name]) => name);
     if (count > regions.length) throw new RangeError(`only ${regions.length} regions have three zones`);
     return regions.slice(0, count).map((region, i) => ({
         region,
@@ -89,25 +91,48 @@ function main(argv: string[]): number {
     console.log("case          resources   median wall   peak RSS");
     for (const spec of cases) {
         const samples = Array.from({ length: runs }, () => sample(spec));
-        const result = { millis: median(samples.map((s) => s.millis)), maxRssMiB: median(samples.map((s) => s.maxRssMiB)), resources: samples[0].resources };
+        const result = {
+            millis: median(samples.map((s) => s.millis)),
+            maxRssMiB: median(samples.map((s) => s.maxRssMiB)),
+            resources: samples[0].resources,
+        };
         results.set(spec, result);
-        console.log(`${spec.padEnd(14)}${String(result.resources).padStart(9)}   ${(result.millis / 1000).toFixed(2).padStart(9)} s   ${result.maxRssMiB.toFixed(0).padStart(5)} MiB`);
+        console.log(
+            `${spec.padEnd(14)}${String(result.resources).padStart(9)}   ${(result.millis / 1000).toFixed(2).padStart(9)} s   ${result.maxRssMiB.toFixed(0).padStart(5)} MiB`,
+        );
     }
     const [small, middle, large] = FLEET_SIZES.map((n) => results.get(`fleet-${n}`));
     const prod = results.get("prod");
     if (!small || !middle || !large) return 1;
-    const slope = (a: { millis: number; maxRssMiB: number }, b: { millis: number; maxRssMiB: number }, regions: number) =>
-        ({ seconds: (b.millis - a.millis) / 1000 / regions, mib: (b.maxRssMiB - a.maxRssMiB) / regions });
+    const slope = (a: { millis: number; maxRssMiB: number }, b: { millis: number; maxRssMiB: number }, regions: number) => ({
+        seconds: (b.millis - a.millis) / 1000 / regions,
+        mib: (b.maxRssMiB - a.maxRssMiB) / regions,
+    });
     const perRegion = slope(small, large, FLEET_SIZES[2] - FLEET_SIZES[0]);
     const [lower, upper] = [slope(small, middle, FLEET_SIZES[1] - FLEET_SIZES[0]), slope(middle, large, FLEET_SIZES[2] - FLEET_SIZES[1])];
     const growth = upper.seconds / lower.seconds;
-    console.log(`marginal cost per region (fleet-${FLEET_SIZES[0]} -> fleet-${FLEET_SIZES[2]}): ${perRegion.seconds.toFixed(3)} s, ${perRegion.mib.toFixed(1)} MiB`);
-    console.log(`  fleet-${FLEET_SIZES[0]} -> fleet-${FLEET_SIZES[1]}: ${lower.seconds.toFixed(3)} s, ${lower.mib.toFixed(1)} MiB per region; fleet-${FLEET_SIZES[1]} -> fleet-${FLEET_SIZES[2]}: ${upper.seconds.toFixed(3)} s, ${upper.mib.toFixed(1)} MiB per region`);
+    console.log(
+        `marginal cost per region (fleet-${FLEET_SIZES[0]} -> fleet-${FLEET_SIZES[2]}): ${perRegion.seconds.toFixed(3)} s, ${perRegion.mib.toFixed(1)} MiB`,
+    );
+    console.log(
+        `  fleet-${FLEET_SIZES[0]} -> fleet-${FLEET_SIZES[1]}: ${lower.seconds.toFixed(3)} s, ${lower.mib.toFixed(1)} MiB per region; fleet-${FLEET_SIZES[1]} -> fleet-${FLEET_SIZES[2]}: ${upper.seconds.toFixed(3)} s, ${upper.mib.toFixed(1)} MiB per region`,
+    );
     const verdicts = [
-        prod ? [`prod plan ${(prod.millis / 1000).toFixed(2)} s <= ${BUDGET.prodSeconds} s`, prod.millis / 1000 <= BUDGET.prodSeconds] as const : undefined,
-        [`per region ${perRegion.seconds.toFixed(3)} s <= ${BUDGET.perRegionSeconds} s`, perRegion.seconds <= BUDGET.perRegionSeconds] as const,
+        prod
+            ? ([
+                  `prod plan ${(prod.millis / 1000).toFixed(2)} s <= ${BUDGET.prodSeconds} s`,
+                  prod.millis / 1000 <= BUDGET.prodSeconds,
+              ] as const)
+            : undefined,
+        [
+            `per region ${perRegion.seconds.toFixed(3)} s <= ${BUDGET.perRegionSeconds} s`,
+            perRegion.seconds <= BUDGET.perRegionSeconds,
+        ] as const,
         [`per region ${perRegion.mib.toFixed(1)} MiB <= ${BUDGET.perRegionMiB} MiB`, perRegion.mib <= BUDGET.perRegionMiB] as const,
-        [`growth: a region costs ${growth.toFixed(2)}x as much time in the larger half of the fleet (<= ${BUDGET.growthRatio})`, growth <= BUDGET.growthRatio] as const,
+        [
+            `growth: a region costs ${growth.toFixed(2)}x as much time in the larger half of the fleet (<= ${BUDGET.growthRatio})`,
+            growth <= BUDGET.growthRatio,
+        ] as const,
     ].filter((v) => v !== undefined);
     for (const [text, ok] of verdicts) console.log(`budget: ${ok ? "ok  " : "OVER"} ${text}`);
     return verdicts.every(([, ok]) => ok) ? 0 : 1;
@@ -116,9 +141,12 @@ function main(argv: string[]): number {
 if (require.main === module) {
     const childArg = process.argv.indexOf("--child");
     if (childArg >= 0) {
-        child(process.argv[childArg + 1]).then(() => process.exit(0), (error: unknown) => {
-            console.error(error instanceof Error ? error.message : error);
-            process.exit(1);
-        });
+        child(process.argv[childArg + 1]).then(
+            () => process.exit(0),
+            (error: unknown) => {
+                console.error(error instanceof Error ? error.message : error);
+                process.exit(1);
+            },
+        );
     } else process.exit(main(process.argv.slice(2)));
 }

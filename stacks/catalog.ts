@@ -19,13 +19,40 @@ export const KUBERNETES_WINDOW = { oldest: "1.33", newest: "1.36" } as const;
  * (https://docs.aws.amazon.com/eks/latest/userguide/network-reqs.html).
  */
 export const REGIONS: Readonly<Record<string, number>> = {
-    "af-south-1": 3, "ap-east-1": 3, "ap-east-2": 3, "ap-northeast-1": 4, "ap-northeast-2": 4,
-    "ap-northeast-3": 3, "ap-south-1": 3, "ap-south-2": 3, "ap-southeast-1": 3, "ap-southeast-2": 3,
-    "ap-southeast-3": 3, "ap-southeast-4": 3, "ap-southeast-5": 3, "ap-southeast-6": 3,
-    "ap-southeast-7": 3, "ca-central-1": 3, "ca-west-1": 3, "eu-central-1": 3, "eu-central-2": 3,
-    "eu-north-1": 3, "eu-south-1": 3, "eu-south-2": 3, "eu-west-1": 3, "eu-west-2": 3, "eu-west-3": 3,
-    "il-central-1": 3, "me-central-1": 3, "me-south-1": 3, "mx-central-1": 3, "sa-east-1": 3,
-    "us-east-1": 5, "us-east-2": 3, "us-west-1": 2, "us-west-2": 4,
+    "af-south-1": 3,
+    "ap-east-1": 3,
+    "ap-east-2": 3,
+    "ap-northeast-1": 4,
+    "ap-northeast-2": 4,
+    "ap-northeast-3": 3,
+    "ap-south-1": 3,
+    "ap-south-2": 3,
+    "ap-southeast-1": 3,
+    "ap-southeast-2": 3,
+    "ap-southeast-3": 3,
+    "ap-southeast-4": 3,
+    "ap-southeast-5": 3,
+    "ap-southeast-6": 3,
+    "ap-southeast-7": 3,
+    "ca-central-1": 3,
+    "ca-west-1": 3,
+    "eu-central-1": 3,
+    "eu-central-2": 3,
+    "eu-north-1": 3,
+    "eu-south-1": 3,
+    "eu-south-2": 3,
+    "eu-west-1": 3,
+    "eu-west-2": 3,
+    "eu-west-3": 3,
+    "il-central-1": 3,
+    "me-central-1": 3,
+    "me-south-1": 3,
+    "mx-central-1": 3,
+    "sa-east-1": 3,
+    "us-east-1": 5,
+    "us-east-2": 3,
+    "us-west-1": 2,
+    "us-west-2": 4,
 };
 
 /** The partition of every region above. */
@@ -61,7 +88,12 @@ export function chartSource(name: ChartName, chart: string): { chart: string; re
  * support range: a lock pairing Kubernetes with a release outside its range is refused. A release
  * line missing here is refused too, until its row is added from the source.
  */
-export const KUBERNETES_SUPPORT: Partial<Record<ChartName, { readonly source: string; readonly releases: Readonly<Record<string, { readonly min: string; readonly max: string }>> }>> = {
+export const KUBERNETES_SUPPORT: Partial<
+    Record<
+        ChartName,
+        { readonly source: string; readonly releases: Readonly<Record<string, { readonly min: string; readonly max: string }>> }
+    >
+> = {
     // https://karpenter.sh/docs/upgrading/compatibility/, generated from
     // hack/docs/compatibilitymatrix_gen/compatibility.yaml in aws/karpenter-provider-aws (v1.14.1).
     karpenter: {
@@ -95,7 +127,17 @@ export const LOG_RETENTION_DAYS = [
  * (GiB): c 2, m 4, r 8. Used to check that a pool's limits admit at least one node.
  */
 export const INSTANCE_SIZES: Readonly<Record<string, number>> = {
-    medium: 1, large: 2, xlarge: 4, "2xlarge": 8, "4xlarge": 16, "8xlarge": 32, "12xlarge": 48, "16xlarge": 64, "24xlarge": 96, "32xlarge": 128, "48xlarge": 192,
+    medium: 1,
+    large: 2,
+    xlarge: 4,
+    "2xlarge": 8,
+    "4xlarge": 16,
+    "8xlarge": 32,
+    "12xlarge": 48,
+    "16xlarge": 64,
+    "24xlarge": 96,
+    "32xlarge": 128,
+    "48xlarge": 192,
 };
 export const MEMORY_PER_VCPU_GIB: Readonly<Record<string, number>> = { c: 2, m: 4, r: 8 };
 
@@ -113,8 +155,17 @@ export const ACCESS_POLICIES = {
  * outage or a strict policy cannot block node rotation or the platform's own add-ons.
  */
 export const PLATFORM_NAMESPACES = [
-    "kube-system", "kube-public", "kube-node-lease", "karpenter", "external-secrets", "argocd", "kyverno", "monitoring", "velero",
-    "restore-drill-canary", "restore-drill-scratch",
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "karpenter",
+    "external-secrets",
+    "argocd",
+    "kyverno",
+    "monitoring",
+    "velero",
+    "restore-drill-canary",
+    "restore-drill-scratch",
 ] as const;
 
 /** Label every managed node group's nodes carry, with the group's role (system, general, memory) as value. */

@@ -13,8 +13,7 @@ export interface Cidr {
     readonly prefix: number;
 }
 
-const toInt = (address: ipaddr.IPv4): number =>
-    address.toByteArray().reduce((acc, octet) => acc * 256 + octet, 0);
+const toInt = (address: ipaddr.IPv4): number => address.toByteArray().reduce((acc, octet) => acc * 256 + octet, 0);
 
 const fromInt = (value: number): string =>
     ipaddr.fromByteArray([value >>> 24, (value >>> 16) & 255, (value >>> 8) & 255, value & 255]).toString();

@@ -78,7 +78,9 @@ export class StackConfigError extends Error {
         readonly stackName: string,
         readonly problems: readonly Problem[],
     ) {
-        super(`stack ${stackName}: ${problems.length} problem(s) in the stack file:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+        super(
+            `stack ${stackName}: ${problems.length} problem(s) in the stack file:\n${problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`,
+        );
         this.name = "StackConfigError";
     }
 }
@@ -110,7 +112,8 @@ export function resolveStackConfig(raw: RawStackConfig): StackConfig {
     }
     const secrets = plaintextSecrets(raw.config, raw.isSecret, raw.project);
     const { settings, problems } = validateSettings(values);
-    if (settings?.promotion.from === raw.stack) problems.push({ path: "promotion.from", message: `"${raw.stack}" is this stack; a stack cannot promote to itself` });
+    if (settings?.promotion.from === raw.stack)
+        problems.push({ path: "promotion.from", message: `"${raw.stack}" is this stack; a stack cannot promote to itself` });
     if (!settings || secrets.length > 0 || problems.length > 0) throw new StackConfigError(raw.stack, [...secrets, ...problems]);
     return resolve(raw.project, raw.stack, settings);
 }
@@ -154,7 +157,9 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
                 serviceCidr: region.serviceCidr,
                 ciliumClusterId: region.ciliumClusterId,
                 network,
-                gitopsPath: settings.gitops.repository.path.replace(/\{environment\}/g, settings.environment).replace(/\{region\}/g, region.region),
+                gitopsPath: settings.gitops.repository.path
+                    .replace(/\{environment\}/g, settings.environment)
+                    .replace(/\{region\}/g, region.region),
             };
         }),
     };

@@ -2,7 +2,15 @@
 // price table in prices.ts. Every line carries the arithmetic and assumptions behind it, and the
 // same stack is priced all on-demand so that what Spot saves is visible.
 import type { RecordedResource } from "./offline";
-import { CATEGORY_REFERENCE, EKS_CLUSTER_HOUR, HOURS_PER_MONTH, KMS_KEY_MONTH, PRICES_AS_OF, REGION_PRICES, type RegionPrices } from "./prices";
+import {
+    CATEGORY_REFERENCE,
+    EKS_CLUSTER_HOUR,
+    HOURS_PER_MONTH,
+    KMS_KEY_MONTH,
+    PRICES_AS_OF,
+    REGION_PRICES,
+    type RegionPrices,
+} from "./prices";
 
 /** Share of each Karpenter pool's CPU limit assumed in use, averaged over the month. */
 export const KARPENTER_UTILISATION = 0.2;
@@ -42,7 +50,11 @@ function regionLines(region: string, resources: readonly RecordedResource[], pri
 
     for (const cluster of ofType(resources, "eks:index:Cluster")) {
         const support = (inputs(cluster).upgradePolicy?.supportType ?? "STANDARD") as keyof typeof EKS_CLUSTER_HOUR;
-        fixed(`control plane ${inputs(cluster).name}`, EKS_CLUSTER_HOUR[support] * HOURS_PER_MONTH, `${HOURS_PER_MONTH} h x ${unit(EKS_CLUSTER_HOUR[support])} (${support.toLowerCase()} support)`);
+        fixed(
+            `control plane ${inputs(cluster).name}`,
+            EKS_CLUSTER_HOUR[support] * HOURS_PER_MONTH,
+            `${HOURS_PER_MONTH} h x ${unit(EKS_CLUSTER_HOUR[support])} (${support.toLowerCase()} support)`,
+        );
     }
 
     const templates = new Map(ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate").map((t) => [t.urn, t]));
@@ -52,26 +64,34 @@ function regionLines(region: string, resources: readonly RecordedResource[], pri
         const type = String(instanceTypes[0]);
         const price = prices.instances[type];
         const template = group.dependencies.map((urn) => templates.get(urn)).find((t) => t !== undefined);
-        rootGiB += scalingConfig.desiredSize * Number(template ? inputs(template).blockDeviceMappings?.[0]?.ebs?.volumeSize ?? 0 : 0);
+        rootGiB += scalingConfig.desiredSize * Number(template ? (inputs(template).blockDeviceMappings?.[0]?.ebs?.volumeSize ?? 0) : 0);
         if (price === undefined) {
             missing.push(`${region} ${type}`);
             continue;
         }
         // Managed node groups launch on-demand capacity in the order the types are listed.
-        fixed(`node group ${nodeGroupName}`, scalingConfig.desiredSize * price * HOURS_PER_MONTH,
-            `${scalingConfig.desiredSize} x ${type} (desired size; first listed type) x ${HOURS_PER_MONTH} h x ${unit(price)}`);
+        fixed(
+            `node group ${nodeGroupName}`,
+            scalingConfig.desiredSize * price * HOURS_PER_MONTH,
+            `${scalingConfig.desiredSize} x ${type} (desired size; first listed type) x ${HOURS_PER_MONTH} h x ${unit(price)}`,
+        );
     }
-    if (rootGiB > 0) fixed("node group root volumes", rootGiB * prices.ebsGp3GbMonth, `${rootGiB} GiB gp3 x ${unit(prices.ebsGp3GbMonth)}/GiB-month`);
+    if (rootGiB > 0)
+        fixed("node group root volumes", rootGiB * prices.ebsGp3GbMonth, `${rootGiB} GiB gp3 x ${unit(prices.ebsGp3GbMonth)}/GiB-month`);
 
     const nats = ofType(resources, "aws:ec2/natGateway:NatGateway").length;
     if (nats > 0) {
-        fixed("NAT gateways", nats * prices.natGatewayHour * HOURS_PER_MONTH,
-            `${nats} x ${HOURS_PER_MONTH} h x ${unit(prices.natGatewayHour)}; data processed (${unit(prices.natGatewayGb)}/GB) not included`);
+        fixed(
+            "NAT gateways",
+            nats * prices.natGatewayHour * HOURS_PER_MONTH,
+            `${nats} x ${HOURS_PER_MONTH} h x ${unit(prices.natGatewayHour)}; data processed (${unit(prices.natGatewayGb)}/GB) not included`,
+        );
     }
 
     for (const pool of ofType(resources, "kubernetes:karpenter.sh/v1:NodePool")) {
         const spec = inputs(pool).spec;
-        const requirement = (key: string) => (spec.template.spec.requirements as Inputs[]).find((r) => r.key === key)?.values as string[] | undefined;
+        const requirement = (key: string) =>
+            (spec.template.spec.requirements as Inputs[]).find((r) => r.key === key)?.values as string[] | undefined;
         const categories = requirement("karpenter.k8s.aws/instance-category") ?? ["m"];
         const perVcpu = categories.map((c) => {
             const reference = CATEGORY_REFERENCE[c];
@@ -89,7 +109,8 @@ function regionLines(region: string, resources: readonly RecordedResource[], pri
             item: `Karpenter pool ${inputs(pool).metadata.name}`,
             monthly: spot ? onDemand * (1 - prices.spotDiscount) : onDemand,
             onDemandMonthly: onDemand,
-            basis: `${(KARPENTER_UTILISATION * 100).toFixed(0)}% of ${spec.limits.cpu} vCPU limit = ${vcpus} vCPU x ${HOURS_PER_MONTH} h x ${unit(vcpuHour)}/vCPU-h (${categories.join("/")} average)` +
+            basis:
+                `${(KARPENTER_UTILISATION * 100).toFixed(0)}% of ${spec.limits.cpu} vCPU limit = ${vcpus} vCPU x ${HOURS_PER_MONTH} h x ${unit(vcpuHour)}/vCPU-h (${categories.join("/")} average)` +
                 (spot ? `, Spot at ${(prices.spotDiscount * 100).toFixed(0)}% off` : ", on-demand"),
         });
     }
@@ -98,7 +119,11 @@ function regionLines(region: string, resources: readonly RecordedResource[], pri
     const prometheus = monitoring && inputs(monitoring).values?.prometheus?.prometheusSpec;
     if (prometheus) {
         const size = gib(prometheus.storageSpec.volumeClaimTemplate.spec.resources.requests.storage);
-        fixed("Prometheus volumes", prometheus.replicas * size * prices.ebsGp3GbMonth, `${prometheus.replicas} x ${size} GiB gp3 x ${unit(prices.ebsGp3GbMonth)}/GiB-month`);
+        fixed(
+            "Prometheus volumes",
+            prometheus.replicas * size * prices.ebsGp3GbMonth,
+            `${prometheus.replicas} x ${size} GiB gp3 x ${unit(prices.ebsGp3GbMonth)}/GiB-month`,
+        );
     }
 
     const keys = ofType(resources, "aws:kms/key:Key").length;
@@ -141,7 +166,12 @@ export function renderCost(estimate: CostEstimate): string[] {
     const widths = rows.reduce<number[]>((acc, row) => row.map((cell, i) => Math.max(acc[i] ?? 0, cell.length)), []);
     const saving = estimate.allOnDemand - estimate.total;
     return [
-        ...rows.map((row) => row.map((cell, i) => (i === 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i]))).join("  ").trimEnd()),
+        ...rows.map((row) =>
+            row
+                .map((cell, i) => (i === 2 ? cell.padStart(widths[i]) : cell.padEnd(widths[i])))
+                .join("  ")
+                .trimEnd(),
+        ),
         `total ${usd(estimate.total)}/month; all on-demand ${usd(estimate.allOnDemand)}/month (Spot saves ${usd(saving)}, ${estimate.allOnDemand > 0 ? ((saving / estimate.allOnDemand) * 100).toFixed(0) : 0}%)`,
         ...estimate.missing.map((price) => `NOT PRICED: ${price}`),
         ...estimate.assumptions,

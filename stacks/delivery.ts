@@ -51,7 +51,10 @@ export function fleetProblems(configs: readonly StackConfig[]): string[] {
         if (!first) firstOf.set(config.environment, config);
         else {
             const changes = lockChanges(first.versions, config.versions);
-            if (changes.length > 0) problems.push(`${config.stack}: its lock differs from ${first.stack}'s, a stack of the same environment ${config.environment} (${changes.map(formatChange).join("; ")})`);
+            if (changes.length > 0)
+                problems.push(
+                    `${config.stack}: its lock differs from ${first.stack}'s, a stack of the same environment ${config.environment} (${changes.map(formatChange).join("; ")})`,
+                );
         }
     }
     const regions = configs.flatMap((config) => config.regions.map((region) => ({ config, region })));
@@ -60,9 +63,14 @@ export function fleetProblems(configs: readonly StackConfig[]): string[] {
             const where = `${config.stack} ${region.region}`;
             const there = `${other.config.stack} ${other.region.region}`;
             if (other.config === config) continue;
-            if (other.region.names.cluster === region.names.cluster) problems.push(`${where}: cluster ${region.names.cluster} is also ${there}'s`);
-            if (other.region.ciliumClusterId === region.ciliumClusterId) problems.push(`${where}: ciliumClusterId ${region.ciliumClusterId} is also ${there}'s`);
-            if (other.config.environment === config.environment && overlaps(parseCidr(region.vpcCidr) as Cidr, parseCidr(other.region.vpcCidr) as Cidr)) {
+            if (other.region.names.cluster === region.names.cluster)
+                problems.push(`${where}: cluster ${region.names.cluster} is also ${there}'s`);
+            if (other.region.ciliumClusterId === region.ciliumClusterId)
+                problems.push(`${where}: ciliumClusterId ${region.ciliumClusterId} is also ${there}'s`);
+            if (
+                other.config.environment === config.environment &&
+                overlaps(parseCidr(region.vpcCidr) as Cidr, parseCidr(other.region.vpcCidr) as Cidr)
+            ) {
                 problems.push(`${where}: vpcCidr ${region.vpcCidr} overlaps ${there}'s ${other.region.vpcCidr}`);
             }
         }
@@ -76,7 +84,15 @@ export function deliveryPlan(root: string): DeliveryPlan {
     for (const stack of stackNames(root)) {
         const input = readStackConfig(root, stack);
         try {
-            configs.set(stack, resolveStackConfig({ project: input.project, stack, config: input.config, isSecret: (key) => input.secretKeys.includes(key) }));
+            configs.set(
+                stack,
+                resolveStackConfig({
+                    project: input.project,
+                    stack,
+                    config: input.config,
+                    isSecret: (key) => input.secretKeys.includes(key),
+                }),
+            );
         } catch (error) {
             if (!(error instanceof StackConfigError)) throw error;
             invalid.push(error.message);
@@ -92,7 +108,10 @@ export function deliveryPlan(root: string): DeliveryPlan {
         const from = config.promotion.from as string;
         const source = configs.get(from);
         if (!source) problems.push(`${config.stack}: promotion.from names ${from}, which has no stack file`);
-        else if (source.promotion.from) problems.push(`${config.stack}: ${from} is itself promoted from ${source.promotion.from}; deploy.yml deploys in two stages, so promote from a first-stage stack`);
+        else if (source.promotion.from)
+            problems.push(
+                `${config.stack}: ${from} is itself promoted from ${source.promotion.from}; deploy.yml deploys in two stages, so promote from a first-stage stack`,
+            );
         else {
             const changes = lockChanges(config.versions, source.versions).map(formatChange);
             if (changes.length === 0) promoted.push(entry(config));
@@ -111,7 +130,9 @@ function main(argv: string[]): number {
         console.log(`first=${JSON.stringify(plan.first)}`);
         console.log(`promoted=${JSON.stringify(plan.promoted)}`);
         console.log(`any-promoted=${plan.promoted.length > 0}`);
-        console.log(`waiting=${JSON.stringify(plan.waiting.map((w) => `${w.stack} waits for \`npm run promote -- ${w.from} ${w.stack}\``))}`);
+        console.log(
+            `waiting=${JSON.stringify(plan.waiting.map((w) => `${w.stack} waits for \`npm run promote -- ${w.from} ${w.stack}\``))}`,
+        );
         return 0;
     }
     console.log(`preview on pull requests: ${plan.all.map((e) => e.stack).join(", ")}`);

@@ -109,10 +109,11 @@ export function schedule(resources: readonly RecordedResource[]): Schedule {
         if (!resource) return undefined;
         let last: Step | undefined;
         if (resource.custom || resource.remote) last = step(resource);
-        else for (const child of children.get(urn) ?? []) {
-            const done = doneBy(child.urn);
-            if (done && (!last || done.finish > last.finish)) last = done;
-        }
+        else
+            for (const child of children.get(urn) ?? []) {
+                const done = doneBy(child.urn);
+                if (done && (!last || done.finish > last.finish)) last = done;
+            }
         latest.set(urn, last);
         return last;
     };
@@ -135,7 +136,7 @@ export function schedule(resources: readonly RecordedResource[]): Schedule {
     for (const s of steps.values()) if (!last || s.finish > last.finish) last = s;
 
     const criticalPath: Step[] = [];
-    for (let current = last; current; ) {
+    for (let current = last; current;) {
         criticalPath.unshift(current);
         const { start } = current;
         const before: Step | undefined = waitsFor(current.resource)
@@ -197,6 +198,9 @@ export function renderEstimate(estimate: RegionEstimate): string[] {
     return [
         `${minutes(total)} (floor ${minutes(floor.seconds)}: control plane ${minutes(createSeconds(floor.controlPlane.resource))} + system nodes ${minutes(createSeconds(floor.systemNodes.resource))} + slowest add-on ${floor.slowestAddon.resource.name} ${minutes(createSeconds(floor.slowestAddon.resource))}; ${over}% above)`,
         "critical path:",
-        ...estimate.criticalPath.map((step) => `  ${minutes(step.start).padStart(6)} -> ${minutes(step.finish).padStart(6)}  ${shortType(step.resource.type)} ${step.resource.name}`),
+        ...estimate.criticalPath.map(
+            (step) =>
+                `  ${minutes(step.start).padStart(6)} -> ${minutes(step.finish).padStart(6)}  ${shortType(step.resource.type)} ${step.resource.name}`,
+        ),
     ];
 }

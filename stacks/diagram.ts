@@ -23,7 +23,13 @@ const quote = (text: string) => text.replace(/"/g, "#quot;");
 
 /** What a component box says beyond its type: the chart version of its Helm release, if one. */
 function detail(resources: readonly RecordedResource[]): string {
-    const versions = [...new Set(resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => `${String(inputs(r).chart).split("/").pop()} ${inputs(r).version}`))];
+    const versions = [
+        ...new Set(
+            resources
+                .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
+                .map((r) => `${String(inputs(r).chart).split("/").pop()} ${inputs(r).version}`),
+        ),
+    ];
     return versions.length > 0 ? `<br/>${versions.join("<br/>")}` : "";
 }
 
@@ -39,19 +45,41 @@ function boxes(region: string, platform: string, resources: readonly RecordedRes
         const groups = inside.filter((r) => r.type === "eks:index:ManagedNodeGroup");
         const pools = inside.filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool");
         if (eks) {
-            result.push({ id: idOf(`${region}_${type}`), label: `EKS ${inputs(eks).name}<br/>Kubernetes ${inputs(eks).version}`, shape: "box", urns: new Set(inside.map((r) => r.urn)) });
+            result.push({
+                id: idOf(`${region}_${type}`),
+                label: `EKS ${inputs(eks).name}<br/>Kubernetes ${inputs(eks).version}`,
+                shape: "box",
+                urns: new Set(inside.map((r) => r.urn)),
+            });
         } else if (groups.length > 0 || pools.length > 0) {
             // Node groups and pools get a box each; their launch templates, role and node classes none.
             for (const group of groups) {
                 const { nodeGroupName, scalingConfig, instanceTypes } = inputs(group);
-                result.push({ id: idOf(`${region}_${nodeGroupName}`), label: `node group ${String(nodeGroupName).split("-").pop()}<br/>${scalingConfig.desiredSize} x ${instanceTypes[0]}`, shape: "box", urns: new Set([group.urn]) });
+                result.push({
+                    id: idOf(`${region}_${nodeGroupName}`),
+                    label: `node group ${String(nodeGroupName).split("-").pop()}<br/>${scalingConfig.desiredSize} x ${instanceTypes[0]}`,
+                    shape: "box",
+                    urns: new Set([group.urn]),
+                });
             }
             for (const pool of pools) {
-                const capacity = (inputs(pool).spec.template.spec.requirements as Inputs[]).find((q) => q.key === "karpenter.sh/capacity-type")?.values.join(",");
-                result.push({ id: idOf(`${region}_pool_${inputs(pool).metadata.name}`), label: `pool ${inputs(pool).metadata.name}<br/>${capacity}`, shape: "round", urns: new Set([pool.urn]) });
+                const capacity = (inputs(pool).spec.template.spec.requirements as Inputs[])
+                    .find((q) => q.key === "karpenter.sh/capacity-type")
+                    ?.values.join(",");
+                result.push({
+                    id: idOf(`${region}_pool_${inputs(pool).metadata.name}`),
+                    label: `pool ${inputs(pool).metadata.name}<br/>${capacity}`,
+                    shape: "round",
+                    urns: new Set([pool.urn]),
+                });
             }
         } else {
-            result.push({ id: idOf(`${region}_${type}`), label: `${type}${detail(inside)}`, shape: "box", urns: new Set([component.urn, ...inside.map((r) => r.urn)]) });
+            result.push({
+                id: idOf(`${region}_${type}`),
+                label: `${type}${detail(inside)}`,
+                shape: "box",
+                urns: new Set([component.urn, ...inside.map((r) => r.urn)]),
+            });
         }
     }
     return result;
@@ -106,13 +134,18 @@ export function renderDiagram(config: StackConfig, evaluation: Evaluation): stri
         const platform = evaluation.resources.find((r) => r.type === "platform:index:Platform" && r.name === region.region);
         const list = platform ? boxes(region.region, platform.urn, resources) : [];
         lines.push(`    subgraph ${idOf(region.region)}["${region.region}: ${region.names.cluster}"]`);
-        for (const box of list) lines.push(`        ${box.id}${box.shape === "round" ? `(["${quote(box.label)}"])` : `["${quote(box.label)}"]`}`);
+        for (const box of list)
+            lines.push(`        ${box.id}${box.shape === "round" ? `(["${quote(box.label)}"])` : `["${quote(box.label)}"]`}`);
         for (const [from, to] of arrows(list, resources)) lines.push(`        ${from} --> ${to}`);
         lines.push("    end");
     }
-    const bucketRegion = new Map(evaluation.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").map((r) => [String(inputs(r).bucket), r]));
+    const bucketRegion = new Map(
+        evaluation.resources.filter((r) => r.type === "aws:s3/bucket:Bucket").map((r) => [String(inputs(r).bucket), r]),
+    );
     for (const replication of evaluation.resources.filter((r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig")) {
-        const source = [...regions].find(([, resources]) => resources.includes(bucketRegion.get(String(inputs(replication).bucket)) as RecordedResource))?.[0];
+        const source = [...regions].find(([, resources]) =>
+            resources.includes(bucketRegion.get(String(inputs(replication).bucket)) as RecordedResource),
+        )?.[0];
         const target = String(inputs(replication).rules[0].destination.bucket).split(":::")[1];
         const destination = [...regions].find(([, resources]) => resources.includes(bucketRegion.get(target) as RecordedResource))?.[0];
         if (source && destination) lines.push(`    ${idOf(`${source}_Backups`)} -. backups copied .-> ${idOf(`${destination}_Backups`)}`);

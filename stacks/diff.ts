@@ -93,7 +93,12 @@ export function settingsDiff(from: StackConfig, to: StackConfig): SettingsDiff {
 
     const { regions: regionsA, ...restA } = from.settings;
     const { regions: regionsB, ...restB } = to.settings;
-    compare("every region", (path) => COMPONENT_OF[path.split(/[.[]/)[0] as keyof Settings] ?? "stack", leaves(restA, [], new Map()), leaves(restB, [], new Map()));
+    compare(
+        "every region",
+        (path) => COMPONENT_OF[path.split(/[.[]/)[0] as keyof Settings] ?? "stack",
+        leaves(restA, [], new Map()),
+        leaves(restB, [], new Map()),
+    );
 
     // Regions are matched by code, which is their key rather than a setting.
     const byRegion = (regions: Settings["regions"]) => new Map(regions.map(({ region, ...rest }) => [region, leaves(rest, [], new Map())]));
@@ -101,29 +106,45 @@ export function settingsDiff(from: StackConfig, to: StackConfig): SettingsDiff {
     const onlyIn = new Map<string, "from" | "to">();
     for (const region of [...new Set([...a.keys(), ...b.keys()])]) {
         if (!a.has(region) || !b.has(region)) onlyIn.set(region, a.has(region) ? "from" : "to");
-        compare(region, (path) => REGION_COMPONENT[path.split(/[.[]/)[0]] ?? "Network", a.get(region) ?? new Map(), b.get(region) ?? new Map());
+        compare(
+            region,
+            (path) => REGION_COMPONENT[path.split(/[.[]/)[0]] ?? "Network",
+            a.get(region) ?? new Map(),
+            b.get(region) ?? new Map(),
+        );
     }
     return { differences, onlyIn, substitutions };
 }
 
 /** Per region, the resource types whose counts differ between the two plans. */
-export function resourceDiff(from: ReadonlyMap<string, readonly RecordedResource[]>, to: ReadonlyMap<string, readonly RecordedResource[]>): Array<{ region: string; changes: string[] }> {
+export function resourceDiff(
+    from: ReadonlyMap<string, readonly RecordedResource[]>,
+    to: ReadonlyMap<string, readonly RecordedResource[]>,
+): Array<{ region: string; changes: string[] }> {
     const count = (resources: readonly RecordedResource[] | undefined) =>
         (resources ?? []).reduce((acc, r) => acc.set(shortType(r.type), (acc.get(shortType(r.type)) ?? 0) + 1), new Map<string, number>());
-    return [...new Set([...from.keys(), ...to.keys()])].map((region) => {
-        const [a, b] = [count(from.get(region)), count(to.get(region))];
-        const changes = [...new Set([...a.keys(), ...b.keys()])].sort()
-            .filter((type) => (a.get(type) ?? 0) !== (b.get(type) ?? 0))
-            .map((type) => `${type} ${a.get(type) ?? 0} -> ${b.get(type) ?? 0}`);
-        return { region, changes };
-    }).filter((entry) => entry.changes.length > 0);
+    return [...new Set([...from.keys(), ...to.keys()])]
+        .map((region) => {
+            const [a, b] = [count(from.get(region)), count(to.get(region))];
+            const changes = [...new Set([...a.keys(), ...b.keys()])]
+                .sort()
+                .filter((type) => (a.get(type) ?? 0) !== (b.get(type) ?? 0))
+                .map((type) => `${type} ${a.get(type) ?? 0} -> ${b.get(type) ?? 0}`);
+            return { region, changes };
+        })
+        .filter((entry) => entry.changes.length > 0);
 }
 
 const show = (value: unknown): string => (value === undefined ? "(none)" : typeof value === "string" ? value : JSON.stringify(value));
 const money = (n: number) => `$${n.toFixed(2)}`;
 const signed = (n: number) => `${n >= 0 ? "+" : "-"}${money(Math.abs(n))}`;
 
-export function renderDiff(names: { from: string; to: string }, settings: SettingsDiff, resources: ReturnType<typeof resourceDiff>, cost: { from: CostEstimate; to: CostEstimate }): string {
+export function renderDiff(
+    names: { from: string; to: string },
+    settings: SettingsDiff,
+    resources: ReturnType<typeof resourceDiff>,
+    cost: { from: CostEstimate; to: CostEstimate },
+): string {
     const lines = [
         `== diff ${names.from} -> ${names.to}: ${settings.differences.length} setting(s) differ (defaults applied; ${settings.substitutions} value(s) differing only by environment name, account or region not shown)`,
     ];
@@ -132,14 +153,22 @@ export function renderDiff(names: { from: string; to: string }, settings: Settin
         const rows = settings.differences.filter((d) => d.scope === scope).sort((x, y) => x.component.localeCompare(y.component));
         const [c, p] = [Math.max(...rows.map((r) => r.component.length)), Math.max(...rows.map((r) => r.path.length))];
         const only = settings.onlyIn.get(scope);
-        lines.push(scope === "every region" ? "every region" : `region ${scope}${only ? ` (${only === "from" ? names.from : names.to} only)` : ""}`);
+        lines.push(
+            scope === "every region"
+                ? "every region"
+                : `region ${scope}${only ? ` (${only === "from" ? names.from : names.to} only)` : ""}`,
+        );
         for (const row of rows) lines.push(`  ${row.component.padEnd(c)}  ${row.path.padEnd(p)}  ${show(row.from)} -> ${show(row.to)}`);
     }
     if (resources.length > 0) {
         lines.push("resources whose count differs, per region");
         for (const { region, changes } of resources) {
             const only = settings.onlyIn.get(region);
-            lines.push(only ? `  ${region}: the whole region (${only === "from" ? names.from : names.to} only)` : `  ${region}: ${changes.join(", ")}`);
+            lines.push(
+                only
+                    ? `  ${region}: the whole region (${only === "from" ? names.from : names.to} only)`
+                    : `  ${region}: ${changes.join(", ")}`,
+            );
         }
     }
     lines.push(

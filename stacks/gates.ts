@@ -29,38 +29,55 @@ export interface DeployedState {
      * when it has none), with the stack's fully qualified name; or "unavailable" when no backend
      * can be asked (offline evaluation).
      */
-    deployedLock(promotion: { from: string; stackReference?: string }): Promise<{ reference: string; lock: VersionLock | undefined } | "unavailable">;
+    deployedLock(promotion: {
+        from: string;
+        stackReference?: string;
+    }): Promise<{ reference: string; lock: VersionLock | undefined } | "unavailable">;
 }
 
 /** Problems of the lock against the clusters it would upgrade. */
 export function upgradeProblems(lock: VersionLock, clusters: readonly DeployedCluster[]): Problem[] {
     return clusters.flatMap((cluster) => {
         const reason = kubernetesStep(cluster.version, lock.kubernetes);
-        return reason ? [{ path: "versions.kubernetes", message: `${reason} (cluster ${cluster.name} in ${cluster.region} runs ${cluster.version})` }] : [];
+        return reason
+            ? [{ path: "versions.kubernetes", message: `${reason} (cluster ${cluster.name} in ${cluster.region} runs ${cluster.version})` }]
+            : [];
     });
 }
 
 /** Problems of the lock against the lock the source stack has deployed. */
 export function promotionProblems(lock: VersionLock, source: { name: string; lock: VersionLock | undefined }): Problem[] {
     if (source.lock === undefined) {
-        return [{ path: "promotion.from", message: `stack ${source.name} has no deployed \`versions\` output: deploy it before this stack, which may only run a lock it has run` }];
+        return [
+            {
+                path: "promotion.from",
+                message: `stack ${source.name} has no deployed \`versions\` output: deploy it before this stack, which may only run a lock it has run`,
+            },
+        ];
     }
     const changes = lockChanges(source.lock, lock);
     if (changes.length === 0) return [];
-    return [{
-        path: "versions",
-        message: `differs from the lock stack ${source.name} has deployed (${changes.map(formatChange).join("; ")}); ` +
-            `deploy the lock there first, or promote what it runs (npm run promote)`,
-    }];
+    return [
+        {
+            path: "versions",
+            message:
+                `differs from the lock stack ${source.name} has deployed (${changes.map(formatChange).join("; ")}); ` +
+                `deploy the lock there first, or promote what it runs (npm run promote)`,
+        },
+    ];
 }
 
 /** Every deploy-time problem of the stack, or none. */
 export async function deploymentProblems(config: StackConfig, state: DeployedState): Promise<Problem[]> {
     const { from, stackReference, requireDeployedLock } = config.promotion;
-    const [clusters, source] = await Promise.all([state.clusters(), from && requireDeployedLock ? state.deployedLock({ from, stackReference }) : undefined]);
+    const [clusters, source] = await Promise.all([
+        state.clusters(),
+        from && requireDeployedLock ? state.deployedLock({ from, stackReference }) : undefined,
+    ]);
     const problems = upgradeProblems(config.versions, clusters);
     // Offline, the plan says the gate is unchecked; at deploy time there is always a backend.
-    if (source && source !== "unavailable") problems.push(...promotionProblems(config.versions, { name: source.reference, lock: source.lock }));
+    if (source && source !== "unavailable")
+        problems.push(...promotionProblems(config.versions, { name: source.reference, lock: source.lock }));
     return problems;
 }
 
@@ -71,13 +88,15 @@ export async function deploymentProblems(config: StackConfig, state: DeployedSta
 export function liveState(config: StackConfig, providers: ReadonlyMap<string, aws.Provider>): DeployedState {
     return {
         async clusters() {
-            const found = await Promise.all(config.regions.map(async ({ region, names }) => {
-                const provider = providers.get(region);
-                const { names: existing } = await aws.eks.getClusters({}, { provider });
-                if (!(existing ?? []).includes(names.cluster)) return [];
-                const cluster = await aws.eks.getCluster({ name: names.cluster }, { provider });
-                return [{ region, name: names.cluster, version: cluster.version }];
-            }));
+            const found = await Promise.all(
+                config.regions.map(async ({ region, names }) => {
+                    const provider = providers.get(region);
+                    const { names: existing } = await aws.eks.getClusters({}, { provider });
+                    if (!(existing ?? []).includes(names.cluster)) return [];
+                    const cluster = await aws.eks.getCluster({ name: names.cluster }, { provider });
+                    return [{ region, name: names.cluster, version: cluster.version }];
+                }),
+            );
             return found.flat();
         },
         async deployedLock({ from, stackReference }) {

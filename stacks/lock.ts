@@ -15,7 +15,8 @@ export function lockEntries(lock: VersionLock): LockEntry[] {
     for (const [key, value] of Object.entries(lock)) {
         if (typeof value === "string") entries.push({ path: key, version: value });
         else if (value && typeof value === "object") {
-            for (const [name, version] of Object.entries(value as Record<string, string>)) entries.push({ path: `${key}.${name}`, version });
+            for (const [name, version] of Object.entries(value as Record<string, string>))
+                entries.push({ path: `${key}.${name}`, version });
         }
     }
     return entries;
@@ -33,18 +34,21 @@ export function lockChanges(from: VersionLock, to: VersionLock): LockChange[] {
     const before = new Map(lockEntries(from).map((e) => [e.path, e.version]));
     const after = new Map(lockEntries(to).map((e) => [e.path, e.version]));
     const paths = [...new Set([...before.keys(), ...after.keys()])];
-    return paths.filter((path) => before.get(path) !== after.get(path)).map((path) => ({ path, from: before.get(path), to: after.get(path) }));
+    return paths
+        .filter((path) => before.get(path) !== after.get(path))
+        .map((path) => ({ path, from: before.get(path), to: after.get(path) }));
 }
 
-export const formatChange = (change: LockChange): string =>
-    `${change.path}: ${change.from ?? "(none)"} -> ${change.to ?? "(removed)"}`;
+export const formatChange = (change: LockChange): string => `${change.path}: ${change.from ?? "(none)"} -> ${change.to ?? "(removed)"}`;
 
 /** An image reference split into repository and tag (or digest). */
 function splitImage(reference: string): { repository: string; tag: string } {
     const at = reference.indexOf("@");
     if (at >= 0) return { repository: reference.slice(0, at), tag: reference.slice(at) };
     const colon = reference.lastIndexOf(":");
-    return colon > reference.lastIndexOf("/") ? { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) } : { repository: reference, tag: "" };
+    return colon > reference.lastIndexOf("/")
+        ? { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) }
+        : { repository: reference, tag: "" };
 }
 
 /**
@@ -80,10 +84,23 @@ export function aheadOf(source: { name: string; lock: VersionLock }, target: { n
     return lockEntries(target.lock).flatMap(({ path, version }): Problem[] => {
         const other = theirs.get(path);
         const where = `versions.${path}`;
-        if (other === undefined) return [{ path: where, message: `"${version}" is pinned in ${target.name} but ${source.name} pins nothing there` }];
+        if (other === undefined)
+            return [{ path: where, message: `"${version}" is pinned in ${target.name} but ${source.name} pins nothing there` }];
         const order = compareVersions(version, other);
-        if (order === undefined) return [{ path: where, message: `"${version}" in ${target.name} cannot be ordered against "${other}" in ${source.name}; promote ${source.name}'s lock` }];
-        if (order > 0) return [{ path: where, message: `"${version}" in ${target.name} is ahead of "${other}" in ${source.name}: ${target.name} may only run what ${source.name} has run` }];
+        if (order === undefined)
+            return [
+                {
+                    path: where,
+                    message: `"${version}" in ${target.name} cannot be ordered against "${other}" in ${source.name}; promote ${source.name}'s lock`,
+                },
+            ];
+        if (order > 0)
+            return [
+                {
+                    path: where,
+                    message: `"${version}" in ${target.name} is ahead of "${other}" in ${source.name}: ${target.name} may only run what ${source.name} has run`,
+                },
+            ];
         return [];
     });
 }
@@ -98,6 +115,7 @@ export const kubernetesMinor = (version: string): number => Number(version.split
 export function kubernetesStep(from: string, to: string): string | undefined {
     const step = kubernetesMinor(to) - kubernetesMinor(from);
     if (step < 0) return `"${to}" would downgrade Kubernetes from ${from}; EKS cannot downgrade a cluster`;
-    if (step > 1) return `"${to}" skips ${step - 1} minor(s) from ${from}; EKS upgrades one minor at a time (${from} -> 1.${kubernetesMinor(from) + 1} first)`;
+    if (step > 1)
+        return `"${to}" skips ${step - 1} minor(s) from ${from}; EKS upgrades one minor at a time (${from} -> 1.${kubernetesMinor(from) + 1} first)`;
     return undefined;
 }

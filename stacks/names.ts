@@ -46,7 +46,10 @@ export function physicalNames(cluster: string): PhysicalNames {
         Object.fromEntries(NODE_GROUP_ROLES.map((role) => [role, suffix(role)])) as Record<NodeGroupRole, string>;
     return {
         cluster,
-        roles: Object.fromEntries(Object.entries(ROLE_SUFFIXES).map(([key, suffix]) => [key, `${cluster}-${suffix}`])) as Record<RoleName, string>,
+        roles: Object.fromEntries(Object.entries(ROLE_SUFFIXES).map(([key, suffix]) => [key, `${cluster}-${suffix}`])) as Record<
+            RoleName,
+            string
+        >,
         nodeGroups: perRole((role) => `${cluster}-${role}`),
         launchTemplates: perRole((role) => `${cluster}-${role}`),
         controlPlaneLogGroup: `/aws/eks/${cluster}/cluster`,
@@ -56,9 +59,11 @@ export function physicalNames(cluster: string): PhysicalNames {
         backupKeyAlias: `alias/${cluster}-backups`,
         backupBucket: (accountId) => `${cluster}-backups-${accountId}`,
         interruptionQueue: `${cluster}-karpenter`,
-        interruptionRules: Object.fromEntries(INTERRUPTION_EVENTS.map(({ key }) => [key, `${cluster}-karpenter-${key}`])) as Record<InterruptionEvent, string>,
+        interruptionRules: Object.fromEntries(INTERRUPTION_EVENTS.map(({ key }) => [key, `${cluster}-karpenter-${key}`])) as Record<
+            InterruptionEvent,
+            string
+        >,
     };
 }
 
-export const defaultClusterName = (name: string, environment: string, region: string): string =>
-    `${name}-${environment}-${region}`;
+export const defaultClusterName = (name: string, environment: string, region: string): string => `${name}-${environment}-${region}`;

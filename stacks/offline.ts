@@ -115,7 +115,9 @@ export function stackInput(root: string, text: string, overrides: Record<string,
         if (value === undefined || value === null) delete values[qualify(key)];
         else values[qualify(key)] = value;
     }
-    const config = Object.fromEntries(Object.entries(values).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]));
+    const config = Object.fromEntries(
+        Object.entries(values).map(([key, value]) => [key, typeof value === "string" ? value : JSON.stringify(value)]),
+    );
     return { project: project.name, config, secretKeys };
 }
 
@@ -128,7 +130,11 @@ function disabledDefaultProviders(config: Record<string, string>): string[] {
 }
 
 /** Outputs the cloud would add to a resource's inputs. */
-function fakeState(args: MockResourceArgs, region: string, monitor: MockMonitor): { id: string | undefined; state: Record<string, unknown> } {
+function fakeState(
+    args: MockResourceArgs,
+    region: string,
+    monitor: MockMonitor,
+): { id: string | undefined; state: Record<string, unknown> } {
     const { type, name, inputs } = args;
     const state: Record<string, unknown> = { ...inputs };
     const physical = typeof inputs.name === "string" ? inputs.name : `${name}-${hex(name, 7)}`;
@@ -159,7 +165,11 @@ function fakeState(args: MockResourceArgs, region: string, monitor: MockMonitor)
             break;
         }
         case "aws:iam/role:Role":
-            Object.assign(state, { name: physical, arn: arn("iam", `role/${physical}`, false), uniqueId: `AROA${hex(name, 17).toUpperCase()}` });
+            Object.assign(state, {
+                name: physical,
+                arn: arn("iam", `role/${physical}`, false),
+                uniqueId: `AROA${hex(name, 17).toUpperCase()}`,
+            });
             id = physical;
             break;
         case "aws:s3/bucket:Bucket": {
@@ -201,7 +211,18 @@ function fakeState(args: MockResourceArgs, region: string, monitor: MockMonitor)
                 clusters: [{ name: cluster, cluster: { server: endpoint, "certificate-authority-data": "b2ZmbGluZQ==" } }],
                 contexts: [{ name: cluster, context: { cluster, user: cluster } }],
                 "current-context": cluster,
-                users: [{ name: cluster, user: { exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "aws", args: ["--region", region, "eks", "get-token", "--cluster-name", cluster] } } }],
+                users: [
+                    {
+                        name: cluster,
+                        user: {
+                            exec: {
+                                apiVersion: "client.authentication.k8s.io/v1beta1",
+                                command: "aws",
+                                args: ["--region", region, "eks", "get-token", "--cluster-name", cluster],
+                            },
+                        },
+                    },
+                ],
             };
             Object.assign(state, {
                 eksCluster: { [specialSigKey]: specialResourceSig, urn, id: cluster },
@@ -258,13 +279,25 @@ function fakeCall(args: MockCallArgs, regionOf: (provider: string | undefined) =
             return { id: name, name, version: clusters[name], arn: `arn:aws:eks:${region}:${OFFLINE_ACCOUNT}:cluster/${name}` };
         }
         case "aws:index/getCallerIdentity:getCallerIdentity":
-            return { accountId: OFFLINE_ACCOUNT, arn: `arn:aws:iam::${OFFLINE_ACCOUNT}:role/offline`, userId: "AROAOFFLINE", id: OFFLINE_ACCOUNT };
+            return {
+                accountId: OFFLINE_ACCOUNT,
+                arn: `arn:aws:iam::${OFFLINE_ACCOUNT}:role/offline`,
+                userId: "AROAOFFLINE",
+                id: OFFLINE_ACCOUNT,
+            };
         case "aws:index/getAvailabilityZones:getAvailabilityZones": {
             const letters = "abcdef".slice(0, REGIONS[region] ?? 3).split("");
-            return { id: region, names: letters.map((l) => `${region}${l}`), zoneIds: letters.map((_, i) => `${region}-az${i + 1}`), groupNames: [region] };
+            return {
+                id: region,
+                names: letters.map((l) => `${region}${l}`),
+                zoneIds: letters.map((_, i) => `${region}-az${i + 1}`),
+                groupNames: [region],
+            };
         }
         default:
-            throw new Error(`offline evaluation has no answer for invoke ${args.token}; add it to the offline mocks if the program needs it`);
+            throw new Error(
+                `offline evaluation has no answer for invoke ${args.token}; add it to the offline mocks if the program needs it`,
+            );
     }
 }
 
@@ -273,16 +306,21 @@ function fakeCall(args: MockCallArgs, regionOf: (provider: string | undefined) =
  * the program throws (a StackConfigError for an invalid stack file).
  */
 export function evaluate(entry: string, stack: string, input: StackInput, options: WorldOptions = {}): Promise<Evaluation> {
-    return run(stack, input, () => {
-        const resolved = require.resolve(entry);
-        // Each evaluation runs the program anew, with this stack's configuration; import() would
-        // hand back the module cached by the first evaluation.
-        delete require.cache[resolved];
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const program = require(resolved) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
-        // As Pulumi's Node.js host does: a function export is the program, its result the outputs.
-        return typeof program === "function" ? program() : { ...program };
-    }, options);
+    return run(
+        stack,
+        input,
+        () => {
+            const resolved = require.resolve(entry);
+            // Each evaluation runs the program anew, with this stack's configuration; import() would
+            // hand back the module cached by the first evaluation.
+            delete require.cache[resolved];
+            // eslint-disable-next-line @typescript-eslint/no-require-imports
+            const program = require(resolved) as Record<string, unknown> | (() => Promise<Record<string, unknown>>);
+            // As Pulumi's Node.js host does: a function export is the program, its result the outputs.
+            return typeof program === "function" ? program() : { ...program };
+        },
+        options,
+    );
 }
 
 /** `aws:ec2/subnet:Subnet` -> `aws.ec2.Subnet`, `kubernetes:helm.sh/v3:Release` -> `k8s.Release`. */
@@ -347,7 +385,12 @@ export class EvaluationError extends Error {
 }
 
 /** Runs `program` (which registers resources and returns the stack outputs) under the mocks. */
-export async function run(stack: string, input: StackInput, program: () => Record<string, unknown> | Promise<Record<string, unknown>>, options: WorldOptions = {}): Promise<Evaluation> {
+export async function run(
+    stack: string,
+    input: StackInput,
+    program: () => Record<string, unknown> | Promise<Record<string, unknown>>,
+    options: WorldOptions = {},
+): Promise<Evaluation> {
     const resources: RecordedResource[] = [];
     const invokes: string[] = [];
     const disabled = disabledDefaultProviders(input.config);
@@ -356,21 +399,27 @@ export async function run(stack: string, input: StackInput, program: () => Recor
     const regionOf = (provider: string | undefined): string => provider?.split("::").pop() ?? "";
     const byKey = new Map<string, RecordedResource>();
 
-    await pulumi.runtime.setMocks({
-        newResource: (args) => {
-            const record = byKey.get(`${args.type}::${args.name}`);
-            if (record) record.inputs = plainInputs(args.inputs, (type, name) => byKey.get(`${type}::${name}`)?.urn) as Record<string, unknown>;
-            const region = args.type === "pulumi:providers:aws" ? String(args.inputs.region) : regionOf(args.provider);
-            return fakeState(args, region || "us-east-1", monitor);
+    await pulumi.runtime.setMocks(
+        {
+            newResource: (args) => {
+                const record = byKey.get(`${args.type}::${args.name}`);
+                if (record)
+                    record.inputs = plainInputs(args.inputs, (type, name) => byKey.get(`${type}::${name}`)?.urn) as Record<string, unknown>;
+                const region = args.type === "pulumi:providers:aws" ? String(args.inputs.region) : regionOf(args.provider);
+                return fakeState(args, region || "us-east-1", monitor);
+            },
+            call: (args) => {
+                invokes.push(args.token);
+                if (!args.provider && disabled.some((pkg) => pkg === "*" || args.token.startsWith(`${pkg}:`))) {
+                    problems.push(`invoke ${args.token} has no explicit provider`);
+                }
+                return fakeCall(args, regionOf, options);
+            },
         },
-        call: (args) => {
-            invokes.push(args.token);
-            if (!args.provider && disabled.some((pkg) => pkg === "*" || args.token.startsWith(`${pkg}:`))) {
-                problems.push(`invoke ${args.token} has no explicit provider`);
-            }
-            return fakeCall(args, regionOf, options);
-        },
-    }, input.project, stack, true);
+        input.project,
+        stack,
+        true,
+    );
     pulumi.runtime.setAllConfig(input.config, input.secretKeys);
 
     const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;

@@ -16,7 +16,16 @@ import { estimateRegion, renderEstimate } from "./deploytime";
 import { renderDiagram } from "./diagram";
 import { renderDiff, resourceDiff, settingsDiff } from "./diff";
 import { type StackConfig, StackConfigError, resolveStackConfig } from "./config";
-import { type Evaluation, EvaluationError, type RecordedResource, evaluate, projectRoot, readStackConfig, resourcesByRegion, shortType } from "./offline";
+import {
+    type Evaluation,
+    EvaluationError,
+    type RecordedResource,
+    evaluate,
+    projectRoot,
+    readStackConfig,
+    resourcesByRegion,
+    shortType,
+} from "./offline";
 
 export const PLAN_DIR = ".plan";
 /** Where `--diagram` writes each stack's diagram; committed, linked from the README. */
@@ -53,8 +62,11 @@ const descendants = (node: Tree): RecordedResource[] => node.children.flatMap((c
 function ordered(children: readonly Tree[]): Tree[] {
     const firstOfType = new Map<string, number>();
     children.forEach((child, i) => firstOfType.has(child.resource.type) || firstOfType.set(child.resource.type, i));
-    return [...children].sort((a, b) =>
-        (firstOfType.get(a.resource.type) as number) - (firstOfType.get(b.resource.type) as number) || a.resource.name.localeCompare(b.resource.name));
+    return [...children].sort(
+        (a, b) =>
+            (firstOfType.get(a.resource.type) as number) - (firstOfType.get(b.resource.type) as number) ||
+            a.resource.name.localeCompare(b.resource.name),
+    );
 }
 
 function renderComponent(node: Tree, indent: string, lines: string[]): void {
@@ -62,7 +74,9 @@ function renderComponent(node: Tree, indent: string, lines: string[]): void {
     const components = ordered(node.children.filter((child) => !child.resource.custom || child.children.length > 0));
     const label = `${shortType(node.resource.type)} ${node.resource.name}`;
     // @pulumi/eks components are remote: their children are created by the eks provider at deploy time.
-    const content = node.resource.type.startsWith("eks:") ? "(@pulumi/eks component)" : countBy(own.map((child) => shortType(child.resource.type)));
+    const content = node.resource.type.startsWith("eks:")
+        ? "(@pulumi/eks component)"
+        : countBy(own.map((child) => shortType(child.resource.type)));
     lines.push(`${indent}${label.padEnd(Math.max(48 - indent.length, label.length + 1))} ${content}`.trimEnd());
     for (const child of components) renderComponent(child, `${indent}  `, lines);
 }
@@ -72,7 +86,10 @@ function versionLines(config: StackConfig): string[] {
     const rows: Array<[string, string]> = [
         ["kubernetes", v.kubernetes],
         ["node AMI release", v.nodeAmiRelease],
-        ...Object.entries(v.charts).map(([chart, version]): [string, string] => [`chart ${chart}`, `${version}  (${CHARTS[chart as keyof typeof CHARTS].charts.map((c) => `${CHARTS[chart as keyof typeof CHARTS].repository}/${c}`).join(", ")})`]),
+        ...Object.entries(v.charts).map(([chart, version]): [string, string] => [
+            `chart ${chart}`,
+            `${version}  (${CHARTS[chart as keyof typeof CHARTS].charts.map((c) => `${CHARTS[chart as keyof typeof CHARTS].repository}/${c}`).join(", ")})`,
+        ]),
         ...Object.entries(v.addons).map(([addon, version]): [string, string] => [`add-on ${addon}`, version]),
         ...Object.entries(v.images).map(([use, image]): [string, string] => [`image ${use}`, image]),
     ];
@@ -108,7 +125,9 @@ export function poolLines(resources: readonly RecordedResource[]): string[] {
             family?.values ? family.values.join(",") : undefined,
             `>=${family?.minValues ?? 1} families`,
             requirement("karpenter.k8s.aws/instance-size")?.values?.join(","),
-        ].filter(Boolean).join(" ");
+        ]
+            .filter(Boolean)
+            .join(" ");
         const taints = (spec.template.spec.taints ?? []).map((t) => `${t.key}=${t.value ?? ""}:${t.effect}`).join(",") || "none";
         const quiet = spec.disruption.budgets.find((b) => b.nodes === "0" && b.schedule);
         return [
@@ -122,7 +141,12 @@ export function poolLines(resources: readonly RecordedResource[]): string[] {
         ];
     });
     const widths = rows.reduce<number[]>((acc, row) => row.map((cell, i) => Math.max(acc[i] ?? 0, cell.length)), []);
-    return rows.map((row) => row.map((cell, i) => cell.padEnd(widths[i])).join("  ").trimEnd());
+    return rows.map((row) =>
+        row
+            .map((cell, i) => cell.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd(),
+    );
 }
 
 /** Each admission policy with what it does on a violation. */
@@ -138,7 +162,12 @@ export function policyLines(resources: readonly RecordedResource[]): string[] {
     }
     for (const policy of resources.filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy")) {
         const rules = (policy.inputs.spec as { rules: Array<{ name: string; generate?: unknown }> }).rules;
-        lines.push(`${(policy.inputs.metadata as { name: string }).name}  generates ${rules.filter((r) => r.generate).map((r) => r.name).join(", ")} in new namespaces`);
+        lines.push(
+            `${(policy.inputs.metadata as { name: string }).name}  generates ${rules
+                .filter((r) => r.generate)
+                .map((r) => r.name)
+                .join(", ")} in new namespaces`,
+        );
     }
     const width = Math.max(0, ...lines.map((line) => line.indexOf("  ")));
     return lines.map((line) => {
@@ -153,8 +182,12 @@ export function gitopsLines(resources: readonly RecordedResource[]): string[] {
     const appSet = resources.find((r) => r.type === "kubernetes:argoproj.io/v1alpha1:ApplicationSet");
     if (!release || !appSet) return [];
     const cm = (release.inputs.values as { configs: { cm: Record<string, unknown> } }).configs.cm;
-    const generator = (appSet.inputs.spec as { generators: Array<{ git: { repoURL: string; revision: string; directories: Array<{ path: string }> } }> }).generators[0].git;
-    const projects = resources.filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProject").map((r) => (r.inputs.metadata as { name: string }).name);
+    const generator = (
+        appSet.inputs.spec as { generators: Array<{ git: { repoURL: string; revision: string; directories: Array<{ path: string }> } }> }
+    ).generators[0].git;
+    const projects = resources
+        .filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProject")
+        .map((r) => (r.inputs.metadata as { name: string }).name);
     return [
         `applications from ${generator.repoURL} @ ${generator.revision}, one per folder of ${generator.directories[0].path}`,
         `projects ${projects.join(", ")}; SSO ${cm["oidc.config"] ? "on" : "OFF"}, local admin ${cm["admin.enabled"] ? "ON" : "off"}, exec ${cm["exec.enabled"] ? "ON" : "off"}`,
@@ -166,12 +199,28 @@ export function monitoringLines(resources: readonly RecordedResource[]): string[
     const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kube-prometheus-stack");
     if (!release) return [];
     const values = release.inputs.values as {
-        prometheus: { prometheusSpec: { retention: string; retentionSize: string; replicas: number; storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: string } } } } } } };
-        additionalPrometheusRulesMap: Record<string, { groups: Array<{ rules: Array<{ alert?: string; labels?: { severity: string } }> }> }>;
+        prometheus: {
+            prometheusSpec: {
+                retention: string;
+                retentionSize: string;
+                replicas: number;
+                storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: string } } } } };
+            };
+        };
+        additionalPrometheusRulesMap: Record<
+            string,
+            { groups: Array<{ rules: Array<{ alert?: string; labels?: { severity: string } }> }> }
+        >;
     };
     const spec = values.prometheus.prometheusSpec;
-    const alerts = Object.values(values.additionalPrometheusRulesMap).flatMap((rule) => rule.groups.flatMap((group) => group.rules)).filter((rule) => rule.alert);
-    const bySeverity = (severity: string) => alerts.filter((a) => a.labels?.severity === severity).map((a) => a.alert).join(", ");
+    const alerts = Object.values(values.additionalPrometheusRulesMap)
+        .flatMap((rule) => rule.groups.flatMap((group) => group.rules))
+        .filter((rule) => rule.alert);
+    const bySeverity = (severity: string) =>
+        alerts
+            .filter((a) => a.labels?.severity === severity)
+            .map((a) => a.alert)
+            .join(", ");
     return [
         `Prometheus x${spec.replicas}: retention ${spec.retention} or ${spec.retentionSize}, ${spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage} gp3 each`,
         `alerts paging (critical): ${bySeverity("critical")}`,
@@ -194,18 +243,26 @@ export function backupLines(resources: readonly RecordedResource[], allResources
         bucket.protect && "PROTECTED",
         bucket.retainOnDelete && "retained on delete",
     ].filter(Boolean);
-    const replication = allResources.find((r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" && r.inputs.bucket === name);
-    const destination = (replication?.inputs.rules as Array<{ destination: { bucket: string } }> | undefined)?.[0].destination.bucket.split(":::")[1];
-    const schedules = resources.filter((r) => r.type === "kubernetes:velero.io/v1:Schedule").map((r) => {
-        const spec = r.inputs.spec as { schedule: string; template: { ttl: string } };
-        return `${(r.inputs.metadata as { name: string }).name} "${spec.schedule}" kept ${spec.template.ttl}`;
-    });
+    const replication = allResources.find(
+        (r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" && r.inputs.bucket === name,
+    );
+    const destination = (replication?.inputs.rules as Array<{ destination: { bucket: string } }> | undefined)?.[0].destination.bucket.split(
+        ":::",
+    )[1];
+    const schedules = resources
+        .filter((r) => r.type === "kubernetes:velero.io/v1:Schedule")
+        .map((r) => {
+            const spec = r.inputs.spec as { schedule: string; template: { ttl: string } };
+            return `${(r.inputs.metadata as { name: string }).name} "${spec.schedule}" kept ${spec.template.ttl}`;
+        });
     const drill = resources.find((r) => r.type === "kubernetes:batch/v1:CronJob");
     return [
         `bucket ${name}: ${protections.join(", ")}`,
         destination ? `copied to ${destination}` : "NOT copied to another region",
         `schedules: ${schedules.join("; ")}`,
-        ...(drill ? [`restore drill "${(drill.inputs.spec as { schedule: string }).schedule}" (alerts RestoreDrillFailed, RestoreDrillMissing)`] : []),
+        ...(drill
+            ? [`restore drill "${(drill.inputs.spec as { schedule: string }).schedule}" (alerts RestoreDrillFailed, RestoreDrillMissing)`]
+            : []),
     ];
 }
 
@@ -216,14 +273,18 @@ export function notable(config: StackConfig, resources: readonly RecordedResourc
     lines.push(endpoint.public ? `PUBLIC API endpoint, reachable from ${endpoint.allowedCidrs.join(", ")}` : "API endpoint private only");
     lines.push(`EKS deletion protection ${config.cluster.deletionProtection ? "on" : "OFF"}`);
     const protectedOnes = resources.filter((r) => r.protect && (r.custom || r.remote));
-    lines.push(protectedOnes.length > 0
-        ? `protected from deletion by Pulumi: ${countBy(protectedOnes.map((r) => shortType(r.type)))}`
-        : "NOTHING is protected from deletion by Pulumi");
+    lines.push(
+        protectedOnes.length > 0
+            ? `protected from deletion by Pulumi: ${countBy(protectedOnes.map((r) => shortType(r.type)))}`
+            : "NOTHING is protected from deletion by Pulumi",
+    );
     const { from, requireDeployedLock } = config.promotion;
     if (from) {
-        lines.push(requireDeployedLock
-            ? `promotion gate: pulumi up refuses a lock that differs from the one stack ${from} has deployed (not checked offline)`
-            : `promotion gate OFF: pulumi up does not compare the lock with stack ${from}'s`);
+        lines.push(
+            requireDeployedLock
+                ? `promotion gate: pulumi up refuses a lock that differs from the one stack ${from} has deployed (not checked offline)`
+                : `promotion gate OFF: pulumi up does not compare the lock with stack ${from}'s`,
+        );
     }
     for (const region of config.regions) {
         if (region.network.kind === "created" && region.network.natGateways === "single") {
@@ -236,9 +297,15 @@ export function notable(config: StackConfig, resources: readonly RecordedResourc
 
 export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: number): string {
     const tree = buildTree(evaluation.resources);
-    const lines = [`== stack ${config.stack}: ${config.regions.length} region(s), ${evaluation.resources.length} resources (evaluated offline in ${(millis / 1000).toFixed(1)} s)`, "version lock", ...versionLines(config)];
+    const lines = [
+        `== stack ${config.stack}: ${config.regions.length} region(s), ${evaluation.resources.length} resources (evaluated offline in ${(millis / 1000).toFixed(1)} s)`,
+        "version lock",
+        ...versionLines(config),
+    ];
     for (const region of config.regions) {
-        const platform = [...tree.values()].find((node) => node.resource.type === "platform:index:Platform" && node.resource.name === region.region);
+        const platform = [...tree.values()].find(
+            (node) => node.resource.type === "platform:index:Platform" && node.resource.name === region.region,
+        );
         if (!platform) continue;
         const inRegion = descendants(platform);
         lines.push(`region ${region.region}: cluster ${region.names.cluster}, ${inRegion.length + 1} resources`);
@@ -295,30 +362,60 @@ export interface PlanResult {
  * Plans one stack: evaluation, report and JSON file. `overrides` replace settings of the stack
  * file (the benchmark's synthetic fleets); `label` names the result instead of the stack.
  */
-export async function planStack(root: string, stack: string, outDir: string, options: { overrides?: Record<string, unknown>; label?: string } = {}): Promise<PlanResult> {
+export async function planStack(
+    root: string,
+    stack: string,
+    outDir: string,
+    options: { overrides?: Record<string, unknown>; label?: string } = {},
+): Promise<PlanResult> {
     const started = Date.now();
     const input = readStackConfig(root, stack, options.overrides);
     const label = options.label ?? stack;
     let config: StackConfig;
     try {
-        config = resolveStackConfig({ project: input.project, stack: label, config: input.config, isSecret: (key) => input.secretKeys.includes(key) });
+        config = resolveStackConfig({
+            project: input.project,
+            stack: label,
+            config: input.config,
+            isSecret: (key) => input.secretKeys.includes(key),
+        });
     } catch (error) {
-        if (error instanceof StackConfigError) return { stack: label, ok: false, text: `== stack ${label}: INVALID\n${error.message}`, millis: Date.now() - started, resources: 0 };
+        if (error instanceof StackConfigError)
+            return {
+                stack: label,
+                ok: false,
+                text: `== stack ${label}: INVALID\n${error.message}`,
+                millis: Date.now() - started,
+                resources: 0,
+            };
         throw error;
     }
     const evaluation = await evaluate(path.join(__dirname, "..", "index.js"), label, input);
     const millis = Date.now() - started;
     const outputs = await maskedOutputs(evaluation.exports);
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(path.join(outDir, `${label}.json`), `${JSON.stringify({ project: evaluation.project, stack: label, versions: config.versions, outputs, invokes: evaluation.invokes, resources: evaluation.resources }, null, 1)}\n`);
-    return { stack: label, ok: true, text: renderPlan(config, evaluation, millis), millis, resources: evaluation.resources.length, planned: { config, evaluation } };
+    writeFileSync(
+        path.join(outDir, `${label}.json`),
+        `${JSON.stringify({ project: evaluation.project, stack: label, versions: config.versions, outputs, invokes: evaluation.invokes, resources: evaluation.resources }, null, 1)}\n`,
+    );
+    return {
+        stack: label,
+        ok: true,
+        text: renderPlan(config, evaluation, millis),
+        millis,
+        resources: evaluation.resources.length,
+        planned: { config, evaluation },
+    };
 }
 
 /** The difference of two planned stacks. */
 export function diffText(from: PlanResult, to: PlanResult): string {
     if (!from.planned || !to.planned) throw new Error("both stacks must plan before they can be compared");
     const [a, b] = [resourcesByRegion(from.planned.evaluation.resources), resourcesByRegion(to.planned.evaluation.resources)];
-    return renderDiff({ from: from.stack, to: to.stack }, settingsDiff(from.planned.config, to.planned.config), resourceDiff(a, b), { from: estimateCost(a), to: estimateCost(b) });
+    return renderDiff({ from: from.stack, to: to.stack }, settingsDiff(from.planned.config, to.planned.config), resourceDiff(a, b), {
+        from: estimateCost(a),
+        to: estimateCost(b),
+    });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -355,7 +452,9 @@ async function main(argv: string[]): Promise<number> {
         } catch (error) {
             failed++;
             const err = (error instanceof EvaluationError && error.cause instanceof Error ? error.cause : error) as Error;
-            console.error(`== stack ${stack}: evaluation failed\n${trace ? err.stack : `${err.message}\n(run with --trace for a stack trace)`}\n`);
+            console.error(
+                `== stack ${stack}: evaluation failed\n${trace ? err.stack : `${err.message}\n(run with --trace for a stack trace)`}\n`,
+            );
         }
     }
     if (failed > 0) return 1;
@@ -365,8 +464,11 @@ async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then((code) => process.exit(code), (error: unknown) => {
-        console.error(error);
-        process.exit(1);
-    });
+    main(process.argv.slice(2)).then(
+        (code) => process.exit(code),
+        (error: unknown) => {
+            console.error(error);
+            process.exit(1);
+        },
+    );
 }

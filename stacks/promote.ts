@@ -46,10 +46,13 @@ function lockRange(document: Document, text: string, file: string): { start: num
 /** The source's lock block, re-indented to the target's column. */
 function reindent(block: string, from: number, to: number): string {
     if (from === to) return block;
-    return block.split("\n").map((line, i) => {
-        if (i === 0 || line.trim() === "") return line;
-        return to > from ? `${" ".repeat(to - from)}${line}` : line.slice(Math.min(from - to, line.length - line.trimStart().length));
-    }).join("\n");
+    return block
+        .split("\n")
+        .map((line, i) => {
+            if (i === 0 || line.trim() === "") return line;
+            return to > from ? `${" ".repeat(to - from)}${line}` : line.slice(Math.min(from - to, line.length - line.trimStart().length));
+        })
+        .join("\n");
 }
 
 /** Plans the promotion of `from`'s lock into `to`'s stack file, without writing anything. */
@@ -64,7 +67,11 @@ export function promote(root: string, from: string, to: string): PromotionResult
         source = resolveText(root, from, sourceText);
         target = resolveText(root, to, targetText);
     } catch (error) {
-        if (error instanceof StackConfigError) return { status: "refused", problems: error.problems.map((p) => ({ path: `${error.stackName}: ${p.path}`, message: p.message })) };
+        if (error instanceof StackConfigError)
+            return {
+                status: "refused",
+                problems: error.problems.map((p) => ({ path: `${error.stackName}: ${p.path}`, message: p.message })),
+            };
         throw error;
     }
 
@@ -72,7 +79,9 @@ export function promote(root: string, from: string, to: string): PromotionResult
     if (target.promotion.from !== from) {
         problems.push({
             path: `${to}: promotion.from`,
-            message: target.promotion.from ? `${to} takes its lock from ${target.promotion.from}, not ${from}` : `${to} takes its lock from no stack; set promotion.from: ${from} first`,
+            message: target.promotion.from
+                ? `${to} takes its lock from ${target.promotion.from}, not ${from}`
+                : `${to} takes its lock from no stack; set promotion.from: ${from} first`,
         });
     }
     const changes = lockChanges(target.versions, source.versions);
@@ -94,9 +103,18 @@ export function promote(root: string, from: string, to: string): PromotionResult
     if (problems.length > 0) return { status: "refused", problems };
 
     // The edit is textual; make sure it changed the lock and nothing else.
-    const [before, after, wanted] = [parse(targetText) as { config: Record<string, unknown> }, parse(text) as { config: Record<string, unknown> }, parse(sourceText) as { config: Record<string, unknown> }];
-    if (!isDeepStrictEqual(after.config[VERSIONS_KEY], wanted.config[VERSIONS_KEY]) ||
-        !isDeepStrictEqual({ ...after, config: { ...after.config, [VERSIONS_KEY]: null } }, { ...before, config: { ...before.config, [VERSIONS_KEY]: null } })) {
+    const [before, after, wanted] = [
+        parse(targetText) as { config: Record<string, unknown> },
+        parse(text) as { config: Record<string, unknown> },
+        parse(sourceText) as { config: Record<string, unknown> },
+    ];
+    if (
+        !isDeepStrictEqual(after.config[VERSIONS_KEY], wanted.config[VERSIONS_KEY]) ||
+        !isDeepStrictEqual(
+            { ...after, config: { ...after.config, [VERSIONS_KEY]: null } },
+            { ...before, config: { ...before.config, [VERSIONS_KEY]: null } },
+        )
+    ) {
         throw new Error(`promoting into ${path.basename(targetFile)} would change more than its ${VERSIONS_KEY} block; edit it by hand`);
     }
     return { status: "promoted", changes, text };
@@ -118,12 +136,16 @@ function main(argv: string[]): number {
                 console.log(`${to} already runs ${from}'s lock; nothing to promote`);
                 break;
             case "refused":
-                console.error(`refusing to promote ${from} -> ${to}:\n${result.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`);
+                console.error(
+                    `refusing to promote ${from} -> ${to}:\n${result.problems.map((p) => `  ${p.path}: ${p.message}`).join("\n")}`,
+                );
                 code = 1;
                 break;
             case "promoted":
                 if (!check) writeFileSync(stackFile(root, to), result.text);
-                console.log(`${check ? "would promote" : "promoted"} ${from} -> ${to} (${path.basename(stackFile(root, to))}):\n${result.changes.map((c) => `  ${formatChange(c)}`).join("\n")}`);
+                console.log(
+                    `${check ? "would promote" : "promoted"} ${from} -> ${to} (${path.basename(stackFile(root, to))}):\n${result.changes.map((c) => `  ${formatChange(c)}`).join("\n")}`,
+                );
                 if (check) code = 1;
                 break;
         }

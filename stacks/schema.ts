@@ -20,7 +20,10 @@ const retentionDays = z
     });
 
 /** AWS tag values: letters, digits, spaces and _ . : / = + - @, at most 256 characters. */
-const tagValue = z.string().max(256).regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, "not a valid AWS tag value");
+const tagValue = z
+    .string()
+    .max(256)
+    .regex(/^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u, "not a valid AWS tag value");
 const tagKey = z
     .string()
     .min(1)
@@ -41,7 +44,10 @@ const instanceType = z
 /** Kubernetes label keys and values (https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/). */
 const labelKey = z
     .string()
-    .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/, "not a Kubernetes label key");
+    .regex(
+        /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/,
+        "not a Kubernetes label key",
+    );
 const labelValue = z.string().regex(/^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/, "not a Kubernetes label value");
 
 const taint = z.strictObject({
@@ -54,7 +60,10 @@ const size = z.number().int();
 
 const nodeGroup = (defaults: { instanceTypes: string[]; minSize: number; desiredSize: number; maxSize: number }) =>
     z.strictObject({
-        instanceTypes: described(z.array(instanceType).min(1).max(20).default(defaults.instanceTypes), "EC2 instance types, all of one architecture"),
+        instanceTypes: described(
+            z.array(instanceType).min(1).max(20).default(defaults.instanceTypes),
+            "EC2 instance types, all of one architecture",
+        ),
         architecture: described(z.enum(["x86_64", "arm64"]).default("x86_64"), "CPU architecture; selects the AL2023 AMI type"),
         capacityType: described(z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"), "ON_DEMAND or SPOT (system must be ON_DEMAND)"),
         minSize: described(size.default(defaults.minSize), "Minimum node count"),
@@ -69,7 +78,10 @@ export type NodeGroupSettings = z.output<ReturnType<typeof nodeGroup>>;
 /** A container image with an explicit tag (never latest) or digest. */
 const image = z
     .string()
-    .regex(/^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/, "must be an image with a tag or digest, e.g. velero/velero-plugin-for-aws:v1.14.0")
+    .regex(
+        /^([a-z0-9.-]+(:\d+)?\/)?[a-z0-9._/-]+(:[A-Za-z0-9._-]+|@sha256:[a-f0-9]{64})$/,
+        "must be an image with a tag or digest, e.g. velero/velero-plugin-for-aws:v1.14.0",
+    )
     .refine((ref) => !ref.endsWith(":latest"), { message: "must not use the latest tag" });
 
 const exactVersion = described(
@@ -83,7 +95,13 @@ const addonVersion = described(
 
 const versions = z.strictObject({
     kubernetes: described(
-        z.string({ error: (issue) => (issue.input === undefined ? "required" : `must be a quoted string such as "1.35"; YAML reads an unquoted ${String(issue.input)} as a number`) })
+        z
+            .string({
+                error: (issue) =>
+                    issue.input === undefined
+                        ? "required"
+                        : `must be a quoted string such as "1.35"; YAML reads an unquoted ${String(issue.input)} as a number`,
+            })
             .regex(/^1\.\d{2}$/, 'must be a Kubernetes minor such as "1.35"'),
         'Kubernetes minor of the control plane and nodes, quoted ("1.35")',
     ),
@@ -99,15 +117,22 @@ const versions = z.strictObject({
         "Images the platform runs directly, not through a chart's defaults",
     ),
     bottlerocketRelease: described(
-        z.string().regex(/^\d+\.\d+\.\d+$/, "must be a Bottlerocket release such as 1.49.0").optional(),
+        z
+            .string()
+            .regex(/^\d+\.\d+\.\d+$/, "must be a Bottlerocket release such as 1.49.0")
+            .optional(),
         "Bottlerocket release of Karpenter's bottlerocket node classes",
     ),
     charts: described(
-        z.strictObject(Object.fromEntries(Object.keys(CHARTS).map((name) => [name, exactVersion])) as Record<keyof typeof CHARTS, typeof exactVersion>),
+        z.strictObject(
+            Object.fromEntries(Object.keys(CHARTS).map((name) => [name, exactVersion])) as Record<keyof typeof CHARTS, typeof exactVersion>,
+        ),
         `Exact Helm chart versions: ${Object.keys(CHARTS).join(", ")}`,
     ),
     addons: described(
-        z.strictObject(Object.fromEntries(ADDONS.map((name) => [name, addonVersion])) as Record<(typeof ADDONS)[number], typeof addonVersion>),
+        z.strictObject(
+            Object.fromEntries(ADDONS.map((name) => [name, addonVersion])) as Record<(typeof ADDONS)[number], typeof addonVersion>,
+        ),
         `Exact EKS add-on versions: ${ADDONS.join(", ")}`,
     ),
 });
@@ -118,7 +143,10 @@ const expiry = z.string().regex(/^(([0-9]+(s|m|h))+|Never)$/, 'must be a duratio
 
 const nodeClass = z.strictObject({
     os: described(z.enum(["al2023", "bottlerocket"]).default("al2023"), "Node OS; the AMI release comes from the version lock"),
-    diskSizeGiB: described(z.number().int().min(20).max(16384).default(100), "Encrypted gp3 volume size in GiB (Bottlerocket: the data volume)"),
+    diskSizeGiB: described(
+        z.number().int().min(20).max(16384).default(100),
+        "Encrypted gp3 volume size in GiB (Bottlerocket: the data volume)",
+    ),
 });
 export type NodeClassSettings = z.output<typeof nodeClass>;
 
@@ -131,12 +159,39 @@ const k8sTaint = z.strictObject({
 const pool = z.strictObject({
     nodeClass: described(z.string().default("default"), "Name of the node class (karpenter.nodeClasses) the pool launches"),
     capacityType: described(z.enum(["spot", "on-demand"]), "spot or on-demand"),
-    categories: described(z.array(z.enum(["c", "m", "r"])).min(1).default(["c", "m", "r"]), "Instance categories (compute, general, memory)"),
-    families: described(z.array(z.string().regex(/^[a-z][a-z0-9-]*$/, "not an instance family such as m7i")).min(1).optional(), "Only these instance families; default: every family of the categories"),
-    minFamilies: described(z.number().int().min(1).default(4), "Fewest instance families each launch decision must consider (spot diversification)"),
+    categories: described(
+        z
+            .array(z.enum(["c", "m", "r"]))
+            .min(1)
+            .default(["c", "m", "r"]),
+        "Instance categories (compute, general, memory)",
+    ),
+    families: described(
+        z
+            .array(z.string().regex(/^[a-z][a-z0-9-]*$/, "not an instance family such as m7i"))
+            .min(1)
+            .optional(),
+        "Only these instance families; default: every family of the categories",
+    ),
+    minFamilies: described(
+        z.number().int().min(1).default(4),
+        "Fewest instance families each launch decision must consider (spot diversification)",
+    ),
     minGeneration: described(z.number().int().min(1).default(6), "Oldest instance generation"),
-    sizes: described(z.array(z.enum(Object.keys(INSTANCE_SIZES) as [string, ...string[]])).min(1).default(["large", "xlarge", "2xlarge", "4xlarge"]), "Instance sizes"),
-    architectures: described(z.array(z.enum(["amd64", "arm64"])).min(1).default(["amd64"]), "CPU architectures"),
+    sizes: described(
+        z
+            .array(z.enum(Object.keys(INSTANCE_SIZES) as [string, ...string[]]))
+            .min(1)
+            .default(["large", "xlarge", "2xlarge", "4xlarge"]),
+        "Instance sizes",
+    ),
+    architectures: described(
+        z
+            .array(z.enum(["amd64", "arm64"]))
+            .min(1)
+            .default(["amd64"]),
+        "CPU architectures",
+    ),
     limits: described(
         z.strictObject({
             cpu: described(z.number().int().positive(), "Total vCPUs the pool may run"),
@@ -146,10 +201,22 @@ const pool = z.strictObject({
     ),
     weight: described(z.number().int().min(1).max(100).optional(), "Priority among pools that fit a pod; higher is tried first"),
     labels: described(z.record(labelKey, labelValue).default({}), "Node labels"),
-    taints: described(z.array(k8sTaint).default([]), "Node taints (NoSchedule, NoExecute, PreferNoSchedule), besides Cilium's startup taint"),
-    consolidationPolicy: described(z.enum(["WhenEmpty", "WhenEmptyOrUnderutilized"]).default("WhenEmptyOrUnderutilized"), "When Karpenter may replace or remove nodes"),
+    taints: described(
+        z.array(k8sTaint).default([]),
+        "Node taints (NoSchedule, NoExecute, PreferNoSchedule), besides Cilium's startup taint",
+    ),
+    consolidationPolicy: described(
+        z.enum(["WhenEmpty", "WhenEmptyOrUnderutilized"]).default("WhenEmptyOrUnderutilized"),
+        "When Karpenter may replace or remove nodes",
+    ),
     consolidateAfter: described(duration.default("1m"), "How long a node must be consolidatable first"),
-    disruptionBudget: described(z.string().regex(/^((100|[0-9]{1,2})%|[0-9]+)$/, 'must be a node count or percentage such as "10%"').default("10%"), "Most nodes disrupted at once"),
+    disruptionBudget: described(
+        z
+            .string()
+            .regex(/^((100|[0-9]{1,2})%|[0-9]+)$/, 'must be a node count or percentage such as "10%"')
+            .default("10%"),
+        "Most nodes disrupted at once",
+    ),
     expireAfter: described(expiry.optional(), "Node lifetime; default karpenter.expireAfter"),
     terminationGracePeriod: described(duration.default("24h"), "Longest a draining node waits for its pods before it is terminated"),
 });
@@ -172,37 +239,76 @@ const karpenter = z.strictObject({
     quietHours: described(
         z
             .strictObject({
-                schedule: described(z.string().regex(/^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|(\S+\s\S+\s\S+\s\S+\s\S+)$/, "must be a cron schedule (UTC) such as \"0 8 * * 1-5\""), "Start of the window, cron in UTC"),
+                schedule: described(
+                    z
+                        .string()
+                        .regex(
+                            /^(@(annually|yearly|monthly|weekly|daily|midnight|hourly))|(\S+\s\S+\s\S+\s\S+\s\S+)$/,
+                            'must be a cron schedule (UTC) such as "0 8 * * 1-5"',
+                        ),
+                    "Start of the window, cron in UTC",
+                ),
                 duration: described(duration, "Length of the window"),
             })
             .optional(),
         "A daily window without voluntary disruption (consolidation, drift) in every pool",
     ),
-    nodeClasses: described(z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label"), nodeClass).prefault({ default: {} }), "EC2NodeClasses by name"),
-    pools: described(z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label").max(63), pool).prefault(DEFAULT_POOLS), "NodePools by name; replaces the default pools when given"),
+    nodeClasses: described(
+        z.record(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label"), nodeClass).prefault({ default: {} }),
+        "EC2NodeClasses by name",
+    ),
+    pools: described(
+        z
+            .record(
+                z
+                    .string()
+                    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label")
+                    .max(63),
+                pool,
+            )
+            .prefault(DEFAULT_POOLS),
+        "NodePools by name; replaces the default pools when given",
+    ),
 });
 
 const action = z.enum(["Enforce", "Audit"]);
 export type PolicyAction = z.output<typeof action>;
-const dnsLabel = z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label").max(63);
+const dnsLabel = z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, "must be a DNS label")
+    .max(63);
 const httpsUrl = z.string().regex(/^https:\/\/[a-z0-9.-]+(:\d+)?(\/[^\s]*)?$/, "must be an https:// URL");
 /** A Secrets Manager secret name: letters, digits and /_+=.@- (https://docs.aws.amazon.com/secretsmanager/latest/apireference/API_CreateSecret.html). */
 const secretName = z.string().regex(/^[A-Za-z0-9/_+=.@-]{1,512}$/, "not a Secrets Manager secret name");
 
 const secrets = z.strictObject({
     prefix: described(
-        z.string().regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must be a secret name prefix ending in "/"').optional(),
-        "Secrets Manager name prefix this environment may read; default the environment name and \"/\"",
+        z
+            .string()
+            .regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must be a secret name prefix ending in "/"')
+            .optional(),
+        'Secrets Manager name prefix this environment may read; default the environment name and "/"',
     ),
     kmsKeyArn: described(
-        z.string().regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]+$/, "not a KMS key ARN").optional(),
+        z
+            .string()
+            .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[a-f0-9-]+$/, "not a KMS key ARN")
+            .optional(),
         "Customer-managed key the secrets are encrypted with; External Secrets may decrypt with it only",
     ),
-    allowedNamespaces: described(z.array(dnsLabel).default([]), "Namespaces besides the platform's own that may use the ClusterSecretStore"),
-    allowedNamespacePatterns: described(z.array(z.string().min(1)).default([]), "Regular expressions of further namespaces that may use it, e.g. ^team-"),
+    allowedNamespaces: described(
+        z.array(dnsLabel).default([]),
+        "Namespaces besides the platform's own that may use the ClusterSecretStore",
+    ),
+    allowedNamespacePatterns: described(
+        z.array(z.string().min(1)).default([]),
+        "Regular expressions of further namespaces that may use it, e.g. ^team-",
+    ),
 });
 
-const gitRepository = z.string().regex(/^(https:\/\/[^\s]+|[a-z0-9._-]+@[a-z0-9.-]+:[^\s]+|ssh:\/\/[^\s]+)$/, "must be an https://, ssh:// or user@host: Git URL");
+const gitRepository = z
+    .string()
+    .regex(/^(https:\/\/[^\s]+|[a-z0-9._-]+@[a-z0-9.-]+:[^\s]+|ssh:\/\/[^\s]+)$/, "must be an https://, ssh:// or user@host: Git URL");
 
 const gitops = z.strictObject({
     url: described(httpsUrl, "Argo CD's own URL (the SSO redirect target)"),
@@ -211,10 +317,16 @@ const gitops = z.strictObject({
             url: described(gitRepository, "GitOps repository"),
             revision: described(z.string().min(1).default("main"), "Branch, tag or commit to follow"),
             path: described(
-                z.string().regex(/^[A-Za-z0-9._{}/-]+$/, "must be a repository path").default("clusters/{environment}/{region}"),
+                z
+                    .string()
+                    .regex(/^[A-Za-z0-9._{}/-]+$/, "must be a repository path")
+                    .default("clusters/{environment}/{region}"),
                 "Folder of this cluster's applications ({environment} and {region} are filled in); one Application per subfolder",
             ),
-            credentialsSecretName: described(secretName, "Secrets Manager secret with the repository credentials (sshPrivateKey, or username and password)"),
+            credentialsSecretName: described(
+                secretName,
+                "Secrets Manager secret with the repository credentials (sshPrivateKey, or username and password)",
+            ),
         }),
         "Where this cluster's applications come from",
     ),
@@ -235,7 +347,13 @@ const gitops = z.strictObject({
         z
             .strictObject({
                 sourceRepos: described(z.array(z.string().min(1)).default([]), "Repositories (globs) team applications may come from"),
-                namespacePrefix: described(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?-$/, 'must be a DNS label prefix ending in "-"').default("team-"), "Team applications deploy only to namespaces with this prefix"),
+                namespacePrefix: described(
+                    z
+                        .string()
+                        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?-$/, 'must be a DNS label prefix ending in "-"')
+                        .default("team-"),
+                    "Team applications deploy only to namespaces with this prefix",
+                ),
             })
             .prefault({}),
         "The teams AppProject",
@@ -251,23 +369,47 @@ const policies = z.strictObject({
         z.strictObject({
             action: described(action.default("Enforce"), "Enforce or Audit"),
             registries: described(
-                z.array(z.string().regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/, "must be a registry host, optionally with a path, without scheme or wildcard")).min(1),
+                z
+                    .array(
+                        z
+                            .string()
+                            .regex(
+                                /^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._/-]+)?$/,
+                                "must be a registry host, optionally with a path, without scheme or wildcard",
+                            ),
+                    )
+                    .min(1),
                 "Registries (host or host/path) images may come from",
             ),
         }),
         "Image registry allowlist",
     ),
-    defaultDenyNetworkPolicy: described(z.boolean().default(true), "Give every new non-platform namespace a default-deny NetworkPolicy and a DNS egress allowance"),
+    defaultDenyNetworkPolicy: described(
+        z.boolean().default(true),
+        "Give every new non-platform namespace a default-deny NetworkPolicy and a DNS egress allowance",
+    ),
 });
 
 /** Prometheus TSDB size, e.g. "45GB". */
 const storageSize = z.string().regex(/^\d+(MB|GB|TB)$/, 'must be a size such as "45GB"');
 
 const monitoring = z.strictObject({
-    retention: described(z.string().regex(/^\d+(h|d|w|y)$/, 'must be a Prometheus duration such as "15d"').default("15d"), "How long Prometheus keeps samples"),
-    retentionSize: described(storageSize.default("45GB"), "Most disk Prometheus uses before dropping the oldest samples; below the volume size"),
+    retention: described(
+        z
+            .string()
+            .regex(/^\d+(h|d|w|y)$/, 'must be a Prometheus duration such as "15d"')
+            .default("15d"),
+        "How long Prometheus keeps samples",
+    ),
+    retentionSize: described(
+        storageSize.default("45GB"),
+        "Most disk Prometheus uses before dropping the oldest samples; below the volume size",
+    ),
     volumeSizeGiB: described(z.number().int().min(10).max(16384).default(50), "Size of each Prometheus gp3 volume"),
-    apiServerAvailability: described(z.number().gt(0.9).lt(1).default(0.999), "API server availability objective for the error-budget alerts"),
+    apiServerAvailability: described(
+        z.number().gt(0.9).lt(1).default(0.999),
+        "API server availability objective for the error-budget alerts",
+    ),
     runbookUrl: described(httpsUrl, "Base URL of the runbooks; each alert links to <base>/<alert name>"),
     grafanaAdminSecretName: described(secretName, "Secrets Manager secret with Grafana's admin-user and admin-password"),
     pagingWebhookSecretName: described(secretName, "Secrets Manager secret whose url property receives critical alerts (paging)"),
@@ -280,32 +422,63 @@ const schedule = z.strictObject({
 });
 
 const backups = z.strictObject({
-    schedules: described(z.record(dnsLabel, schedule).prefault({ daily: { cron: "0 3 * * *", ttl: "720h" } }), "Backup schedules by name; at least a daily full backup"),
-    volumes: described(z.enum(["snapshots", "fileSystem"]).default("snapshots"), "Volume backups: EBS snapshots, or file copies by the node agent"),
-    crossRegion: described(z.boolean().default(false), "Replicate each region's backups to the next region of the stack (the last to the first)"),
+    schedules: described(
+        z.record(dnsLabel, schedule).prefault({ daily: { cron: "0 3 * * *", ttl: "720h" } }),
+        "Backup schedules by name; at least a daily full backup",
+    ),
+    volumes: described(
+        z.enum(["snapshots", "fileSystem"]).default("snapshots"),
+        "Volume backups: EBS snapshots, or file copies by the node agent",
+    ),
+    crossRegion: described(
+        z.boolean().default(false),
+        "Replicate each region's backups to the next region of the stack (the last to the first)",
+    ),
     drill: described(
-        z.strictObject({ cron: described(z.string().regex(/^(\S+\s){4}\S+$/, "must be a cron schedule").default("0 5 * * 0"), "When the restore drill runs (UTC); weekly by default") }).prefault({}),
+        z
+            .strictObject({
+                cron: described(
+                    z
+                        .string()
+                        .regex(/^(\S+\s){4}\S+$/, "must be a cron schedule")
+                        .default("0 5 * * 0"),
+                    "When the restore drill runs (UTC); weekly by default",
+                ),
+            })
+            .prefault({}),
         "The restore drill",
     ),
 });
 
 const roleArn = z
     .string()
-    .regex(/^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/, "not an IAM role ARN (arn:aws:iam::<account>:role/<path/><name>)");
+    .regex(
+        /^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/,
+        "not an IAM role ARN (arn:aws:iam::<account>:role/<path/><name>)",
+    );
 
 const endpoint = z.discriminatedUnion("public", [
     z.strictObject({ public: z.literal(false) }),
     z.strictObject({
         public: z.literal(true),
-        allowedCidrs: described(z.array(cidr).min(1, "a public endpoint needs an explicit CIDR allowlist"), "CIDRs allowed to reach the public endpoint"),
+        allowedCidrs: described(
+            z.array(cidr).min(1, "a public endpoint needs an explicit CIDR allowlist"),
+            "CIDRs allowed to reach the public endpoint",
+        ),
     }),
 ]);
 
 const cluster = z.strictObject({
-    endpoint: described(endpoint.default({ public: false }), "API endpoint: { public: false } (private only) or { public: true, allowedCidrs: [...] }; the private endpoint is always on"),
+    endpoint: described(
+        endpoint.default({ public: false }),
+        "API endpoint: { public: false } (private only) or { public: true, allowedCidrs: [...] }; the private endpoint is always on",
+    ),
     logRetentionDays: described(retentionDays.default(365), "Retention of the control-plane log group"),
     deletionProtection: described(z.boolean().default(true), "EKS deletion protection on the cluster"),
-    supportType: described(z.enum(["STANDARD", "EXTENDED"]).default("STANDARD"), "EKS upgrade policy: STANDARD upgrades at end of standard support; EXTENDED pays for extended support"),
+    supportType: described(
+        z.enum(["STANDARD", "EXTENDED"]).default("STANDARD"),
+        "EKS upgrade policy: STANDARD upgrades at end of standard support; EXTENDED pays for extended support",
+    ),
     access: described(
         z
             .strictObject({
@@ -349,13 +522,19 @@ const region = z.strictObject({
 const stackName = z.string().regex(/^[A-Za-z0-9_.-]+$/, "must be a stack name such as staging");
 
 const promotion = z.strictObject({
-    from: described(stackName.optional(), "Stack whose version lock this stack takes (npm run promote -- <from> <this>); this stack may never pin what that one does not run"),
+    from: described(
+        stackName.optional(),
+        "Stack whose version lock this stack takes (npm run promote -- <from> <this>); this stack may never pin what that one does not run",
+    ),
     requireDeployedLock: described(
         z.boolean().default(true),
         "At pulumi up/preview, refuse to run unless the `from` stack's deployed lock (its `versions` output) equals this stack's lock. Not checked offline",
     ),
     stackReference: described(
-        z.string().regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be organization/project/stack").optional(),
+        z
+            .string()
+            .regex(/^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/, "must be organization/project/stack")
+            .optional(),
         "Fully qualified name of the `from` stack; default <this stack's organization>/<project>/<from>",
     ),
 });
@@ -365,9 +544,18 @@ const promotion = z.strictObject({
  * others as YAML structures.
  */
 export const SETTINGS = {
-    environment: described(z.string().regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2-12 lowercase letters or digits, starting with a letter"), "Environment name, used in names and tags"),
+    environment: described(
+        z.string().regex(/^[a-z][a-z0-9]{1,11}$/, "must be 2-12 lowercase letters or digits, starting with a letter"),
+        "Environment name, used in names and tags",
+    ),
     owner: described(tagValue.min(1, "required"), "Owning team, written to the owner tag"),
-    name: described(z.string().regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, "must be lowercase letters, digits and hyphens").default("platform"), "Prefix of every cluster name"),
+    name: described(
+        z
+            .string()
+            .regex(/^[a-z]([a-z0-9-]*[a-z0-9])?$/, "must be lowercase letters, digits and hyphens")
+            .default("platform"),
+        "Prefix of every cluster name",
+    ),
     protect: described(z.boolean().default(true), "Protect stateful resources (cluster, KMS keys, log groups) from deletion by Pulumi"),
     tags: described(z.record(tagKey, tagValue).default({}), "Extra tags on every taggable resource"),
     versions: described(versions, "The version lock: every pinned version, copied as one block on promotion"),
@@ -400,7 +588,10 @@ export const SETTINGS = {
     monitoring: described(monitoring, "kube-prometheus-stack"),
     backups: described(backups.prefault({}), "Velero backups"),
     promotion: described(promotion.prefault({}), "Where this stack's version lock comes from, and the deploy-time gate on it"),
-    regions: described(z.array(region).min(1, "at least one region is required"), "One entry per region; each gets its own VPC and cluster"),
+    regions: described(
+        z.array(region).min(1, "at least one region is required"),
+        "One entry per region; each gets its own VPC and cluster",
+    ),
 } as const;
 
 export type SettingKey = keyof typeof SETTINGS;

@@ -5,7 +5,8 @@
 import { type Problem, formatPath } from "./validate";
 
 /** Setting names that hold a secret. */
-const SECRET_NAME = /(password|passwd|passphrase|secret|secretkey|token|apikey|api_key|privatekey|private_key|accesskey|access_key|credentials?|webhookurl|webhook_url)$/i;
+const SECRET_NAME =
+    /(password|passwd|passphrase|secret|secretkey|token|apikey|api_key|privatekey|private_key|accesskey|access_key|credentials?|webhookurl|webhook_url)$/i;
 
 /** Values that are a credential whatever their setting is called. */
 const SECRET_VALUES: ReadonlyArray<{ pattern: RegExp; kind: string }> = [
@@ -36,7 +37,12 @@ function leaves(value: unknown, path: PropertyKey[], visit: (path: PropertyKey[]
  * @param byName also flag settings named like secrets (for stack files, not for rendered values,
  *   where such names hold references, e.g. ExternalSecret's secretKey)
  */
-export function plaintextSecrets(config: Readonly<Record<string, string>>, isSecret: (key: string) => boolean, project: string, byName = true): Problem[] {
+export function plaintextSecrets(
+    config: Readonly<Record<string, string>>,
+    isSecret: (key: string) => boolean,
+    project: string,
+    byName = true,
+): Problem[] {
     const problems: Problem[] = [];
     for (const [key, text] of Object.entries(config)) {
         if (isSecret(key)) continue;
@@ -55,9 +61,15 @@ export function plaintextSecrets(config: Readonly<Record<string, string>>, isSec
             const where = formatPath([root, ...path]);
             const match = SECRET_VALUES.find(({ pattern }) => pattern.test(leaf));
             if (match) {
-                problems.push({ path: where, message: `${mask(leaf)} is ${match.kind} in plain text; remove it and store it encrypted (pulumi config set --secret) or in Secrets Manager` });
+                problems.push({
+                    path: where,
+                    message: `${mask(leaf)} is ${match.kind} in plain text; remove it and store it encrypted (pulumi config set --secret) or in Secrets Manager`,
+                });
             } else if (byName && SECRET_NAME.test(name)) {
-                problems.push({ path: where, message: `${mask(leaf)} is a secret in plain text; set it with pulumi config set --secret, or reference a Secrets Manager entry instead` });
+                problems.push({
+                    path: where,
+                    message: `${mask(leaf)} is a secret in plain text; set it with pulumi config set --secret, or reference a Secrets Manager entry instead`,
+                });
             }
         });
     }

@@ -5,7 +5,16 @@
 // never hides the problems of the others: the cross-field rules below run on every part that
 // parsed.
 import { z } from "zod";
-import { CILIUM_CLUSTER_ID, INSTANCE_SIZES, KUBERNETES_SUPPORT, KUBERNETES_WINDOW, MEMORY_PER_VCPU_GIB, NAME_LIMITS, NODE_GROUP_LABEL, REGIONS } from "./catalog";
+import {
+    CILIUM_CLUSTER_ID,
+    INSTANCE_SIZES,
+    KUBERNETES_SUPPORT,
+    KUBERNETES_WINDOW,
+    MEMORY_PER_VCPU_GIB,
+    NAME_LIMITS,
+    NODE_GROUP_LABEL,
+    REGIONS,
+} from "./catalog";
 import { type Cidr, RFC1918, SHARED_ADDRESS_SPACE, contains, overlaps, parseCidr } from "./cidr";
 import { MAX_ZONES, VPC_PREFIX } from "./layout";
 import { NODE_GROUP_ROLES, defaultClusterName, physicalNames } from "./names";
@@ -44,12 +53,14 @@ function fromZod(path: readonly PropertyKey[], raw: unknown, issues: readonly z.
             return issue.keys.map((unknown) => ({ path: formatPath([...where, unknown]), message: "unknown setting" }));
         }
         const value = valueAt(raw, issue.path);
-        if (value === undefined) return [{ path: formatPath(where), message: issue.code === "invalid_type" ? `required (${issue.expected})` : issue.message }];
+        if (value === undefined)
+            return [{ path: formatPath(where), message: issue.code === "invalid_type" ? `required (${issue.expected})` : issue.message }];
         return [{ path: formatPath(where), message: `${issue.message} (got ${show(value)})` }];
     });
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+    value !== null && typeof value === "object" && !Array.isArray(value);
 
 /**
  * Parses `raw` against `schema` field by field, so that one bad field never hides the problems
@@ -71,7 +82,11 @@ function parseTree(schema: z.ZodType, raw: unknown, path: readonly PropertyKey[]
     if (inner instanceof z.ZodObject && isPlainObject(value)) {
         const shape = inner.shape as Record<string, z.ZodType>;
         for (const key of Object.keys(value)) {
-            if (!(key in shape)) problems.push({ path: formatPath([...path, key]), message: `unknown setting (allowed here: ${Object.keys(shape).join(", ")})` });
+            if (!(key in shape))
+                problems.push({
+                    path: formatPath([...path, key]),
+                    message: `unknown setting (allowed here: ${Object.keys(shape).join(", ")})`,
+                });
         }
         const out: Record<string, unknown> = {};
         for (const [key, field] of Object.entries(shape)) {
@@ -82,7 +97,14 @@ function parseTree(schema: z.ZodType, raw: unknown, path: readonly PropertyKey[]
     }
     if (inner instanceof z.ZodArray && inner.element instanceof z.ZodObject && Array.isArray(value)) {
         const whole = inner.safeParse(value);
-        if (!whole.success) problems.push(...fromZod(path, value, whole.error.issues.filter((issue) => issue.path.length === 0)));
+        if (!whole.success)
+            problems.push(
+                ...fromZod(
+                    path,
+                    value,
+                    whole.error.issues.filter((issue) => issue.path.length === 0),
+                ),
+            );
         return value.map((item, i) => parseTree(inner.element as z.ZodType, item, [...path, i], problems));
     }
     const result = schema.safeParse(raw);
@@ -92,7 +114,11 @@ function parseTree(schema: z.ZodType, raw: unknown, path: readonly PropertyKey[]
 }
 
 /** Settings as far as they parsed: any field may be missing because it was invalid. */
-type Partial<T> = T extends readonly (infer U)[] ? Array<Partial<U> | undefined> : T extends object ? { [K in keyof T]?: Partial<T[K]> } : T;
+type Partial<T> = T extends readonly (infer U)[]
+    ? Array<Partial<U> | undefined>
+    : T extends object
+      ? { [K in keyof T]?: Partial<T[K]> }
+      : T;
 type ParsedSettings = Partial<Settings>;
 
 /** Validates every setting; returns the typed settings only when there is no problem at all. */
@@ -141,7 +167,8 @@ function regionProblems(regions: readonly IndexedRegion[]): Problem[] {
                 problems.push({ path: at(index, "region"), message: `${show(region.region)} is not an AWS commercial region` });
             }
             const first = seen.get(region.region);
-            if (first !== undefined) problems.push({ path: at(index, "region"), message: `${show(region.region)} is already ${at(first, "region")}` });
+            if (first !== undefined)
+                problems.push({ path: at(index, "region"), message: `${show(region.region)} is already ${at(first, "region")}` });
             else seen.set(region.region, index);
         }
         const id = region.ciliumClusterId;
@@ -153,7 +180,8 @@ function regionProblems(regions: readonly IndexedRegion[]): Problem[] {
                 });
             }
             const owner = ids.get(id);
-            if (owner !== undefined) problems.push({ path: at(index, "ciliumClusterId"), message: `${id} is already used by ${at(owner, "ciliumClusterId")}` });
+            if (owner !== undefined)
+                problems.push({ path: at(index, "ciliumClusterId"), message: `${id} is already used by ${at(owner, "ciliumClusterId")}` });
             else ids.set(id, index);
         }
     }
@@ -171,7 +199,10 @@ function networkProblems(settings: ParsedSettings, regions: readonly IndexedRegi
             const vpc = parseCidr(region.vpcCidr) as Cidr;
             const path = at(index, "vpcCidr");
             if (!region.existingVpc && (vpc.prefix < VPC_PREFIX.largest || vpc.prefix > VPC_PREFIX.smallest)) {
-                problems.push({ path, message: `${show(vpc.text)} must be a /${VPC_PREFIX.largest} to /${VPC_PREFIX.smallest}: pods take their addresses from the VPC` });
+                problems.push({
+                    path,
+                    message: `${show(vpc.text)} must be a /${VPC_PREFIX.largest} to /${VPC_PREFIX.smallest}: pods take their addresses from the VPC`,
+                });
             }
             if (![...RFC1918, SHARED_ADDRESS_SPACE].some((block) => contains(block, vpc))) {
                 problems.push({ path, message: `${show(vpc.text)} is not a private range (RFC 1918 or 100.64.0.0/10)` });
@@ -187,16 +218,22 @@ function networkProblems(settings: ParsedSettings, regions: readonly IndexedRegi
             if (!RFC1918.some((block) => contains(block, service))) {
                 problems.push({ path, message: `${show(service.text)} must lie in 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16 (EKS)` });
             }
-            if (service.prefix < 12 || service.prefix > 24) problems.push({ path, message: `${show(service.text)} must be a /12 to /24 (EKS)` });
+            if (service.prefix < 12 || service.prefix > 24)
+                problems.push({ path, message: `${show(service.text)} must be a /12 to /24 (EKS)` });
             for (const other of services) {
-                if (overlaps(service, other.cidr)) problems.push({ path, message: `${service.text} overlaps ${other.path} ${other.cidr.text}` });
+                if (overlaps(service, other.cidr))
+                    problems.push({ path, message: `${service.text} overlaps ${other.path} ${other.cidr.text}` });
             }
             services.push({ path, cidr: service });
         }
 
         const existing = region.existingVpc;
         const zones = existing ? existing.privateSubnetIds?.length : (region.availabilityZones ?? network.availabilityZones);
-        const zonePath = existing ? at(index, "existingVpc", "privateSubnetIds") : region.availabilityZones !== undefined ? at(index, "availabilityZones") : "network.availabilityZones";
+        const zonePath = existing
+            ? at(index, "existingVpc", "privateSubnetIds")
+            : region.availabilityZones !== undefined
+              ? at(index, "availabilityZones")
+              : "network.availabilityZones";
         const place = region.region ?? `regions[${index}]`;
         if (zones !== undefined && network.minAvailabilityZones !== undefined && zones < network.minAvailabilityZones) {
             problems.push({
@@ -218,7 +255,8 @@ function networkProblems(settings: ParsedSettings, regions: readonly IndexedRegi
     // a later peering or ClusterMesh connects) makes those addresses unreachable from pods.
     for (const service of services) {
         for (const vpc of vpcs) {
-            if (overlaps(service.cidr, vpc.cidr)) problems.push({ path: service.path, message: `${service.cidr.text} overlaps ${vpc.path} ${vpc.cidr.text}` });
+            if (overlaps(service.cidr, vpc.cidr))
+                problems.push({ path: service.path, message: `${service.cidr.text} overlaps ${vpc.path} ${vpc.cidr.text}` });
         }
     }
     return problems;
@@ -236,18 +274,33 @@ function nodeGroupProblems(settings: ParsedSettings): Problem[] {
         if (!group) continue;
         const path = (...rest: PropertyKey[]) => formatPath(["nodeGroups", role, ...rest]);
         const { minSize, desiredSize, maxSize } = group;
-        for (const [field, size] of [["minSize", minSize], ["desiredSize", desiredSize], ["maxSize", maxSize]] as const) {
+        for (const [field, size] of [
+            ["minSize", minSize],
+            ["desiredSize", desiredSize],
+            ["maxSize", maxSize],
+        ] as const) {
             if (size !== undefined && size <= 0) problems.push({ path: path(field), message: `${size} must be positive` });
         }
-        if (minSize !== undefined && desiredSize !== undefined && maxSize !== undefined && (minSize > desiredSize || desiredSize > maxSize)) {
-            problems.push({ path: path(), message: `sizes must satisfy minSize <= desiredSize <= maxSize (got ${minSize} / ${desiredSize} / ${maxSize})` });
+        if (
+            minSize !== undefined &&
+            desiredSize !== undefined &&
+            maxSize !== undefined &&
+            (minSize > desiredSize || desiredSize > maxSize)
+        ) {
+            problems.push({
+                path: path(),
+                message: `sizes must satisfy minSize <= desiredSize <= maxSize (got ${minSize} / ${desiredSize} / ${maxSize})`,
+            });
         }
         const types = group.instanceTypes ?? [];
         types.forEach((type, i) => {
             if (type === undefined) return;
             const family = type.split(".")[0];
             if (group.architecture !== undefined && ARM_FAMILY.test(family) !== (group.architecture === "arm64")) {
-                problems.push({ path: path("instanceTypes", i), message: `${show(type)} is not an ${group.architecture} instance type (architecture: ${group.architecture})` });
+                problems.push({
+                    path: path("instanceTypes", i),
+                    message: `${show(type)} is not an ${group.architecture} instance type (architecture: ${group.architecture})`,
+                });
             }
             if (role === "memory" && !MEMORY_FAMILY.test(family)) {
                 problems.push({ path: path("instanceTypes", i), message: `${show(type)} is not memory-optimised (R, X, Z or U families)` });
@@ -257,10 +310,16 @@ function nodeGroupProblems(settings: ParsedSettings): Problem[] {
     }
     const system = settings.nodeGroups?.system;
     if (system?.capacityType !== undefined && system.capacityType !== "ON_DEMAND") {
-        problems.push({ path: "nodeGroups.system.capacityType", message: `${show(system.capacityType)}: the system group runs critical add-ons and must be ON_DEMAND` });
+        problems.push({
+            path: "nodeGroups.system.capacityType",
+            message: `${show(system.capacityType)}: the system group runs critical add-ons and must be ON_DEMAND`,
+        });
     }
     if (system?.minSize !== undefined && system.minSize < 2) {
-        problems.push({ path: "nodeGroups.system.minSize", message: `${system.minSize}: the system group needs at least 2 nodes, spread across zones` });
+        problems.push({
+            path: "nodeGroups.system.minSize",
+            message: `${system.minSize}: the system group needs at least 2 nodes, spread across zones`,
+        });
     }
     return problems;
 }
@@ -270,14 +329,23 @@ const minor = (version: string): number => Number(version.split(".")[1]);
 function versionProblems(settings: ParsedSettings): Problem[] {
     const problems: Problem[] = [];
     const kubernetes = settings.versions?.kubernetes;
-    if (kubernetes !== undefined && (minor(kubernetes) < minor(KUBERNETES_WINDOW.oldest) || minor(kubernetes) > minor(KUBERNETES_WINDOW.newest))) {
-        problems.push({ path: "versions.kubernetes", message: `${show(kubernetes)} is outside the supported window ${KUBERNETES_WINDOW.oldest}..${KUBERNETES_WINDOW.newest}` });
+    if (
+        kubernetes !== undefined &&
+        (minor(kubernetes) < minor(KUBERNETES_WINDOW.oldest) || minor(kubernetes) > minor(KUBERNETES_WINDOW.newest))
+    ) {
+        problems.push({
+            path: "versions.kubernetes",
+            message: `${show(kubernetes)} is outside the supported window ${KUBERNETES_WINDOW.oldest}..${KUBERNETES_WINDOW.newest}`,
+        });
     }
     const ami = settings.versions?.nodeAmiRelease;
     if (kubernetes !== undefined && ami !== undefined) {
         const amiMinor = ami.split(".").slice(0, 2).join(".");
         if (amiMinor !== kubernetes) {
-            problems.push({ path: "versions.nodeAmiRelease", message: `${show(ami)} is an AMI release for Kubernetes ${amiMinor}, not ${kubernetes}` });
+            problems.push({
+                path: "versions.nodeAmiRelease",
+                message: `${show(ami)} is an AMI release for Kubernetes ${amiMinor}, not ${kubernetes}`,
+            });
         }
     }
     for (const [chart, support] of Object.entries(KUBERNETES_SUPPORT)) {
@@ -287,9 +355,15 @@ function versionProblems(settings: ParsedSettings): Problem[] {
         const range = support.releases[line];
         const path = formatPath(["versions", "charts", chart]);
         if (!range) {
-            problems.push({ path, message: `${show(version)}: release line ${line} is not in the platform's compatibility table; add its supported Kubernetes range from ${support.source}` });
+            problems.push({
+                path,
+                message: `${show(version)}: release line ${line} is not in the platform's compatibility table; add its supported Kubernetes range from ${support.source}`,
+            });
         } else if (minor(kubernetes) < minor(range.min) || minor(kubernetes) > minor(range.max)) {
-            problems.push({ path, message: `${show(version)} supports Kubernetes ${range.min}..${range.max}, not ${kubernetes} (${support.source})` });
+            problems.push({
+                path,
+                message: `${show(version)} supports Kubernetes ${range.min}..${range.max}, not ${kubernetes} (${support.source})`,
+            });
         }
     }
     return problems;
@@ -301,7 +375,10 @@ function clusterProblems(settings: ParsedSettings): Problem[] {
     if (endpoint?.public === true) {
         (endpoint.allowedCidrs ?? []).forEach((text, i) => {
             if (text !== undefined && (parseCidr(text) as Cidr).prefix === 0) {
-                problems.push({ path: formatPath(["cluster", "endpoint", "allowedCidrs", i]), message: `${show(text)} opens the API endpoint to the internet; list the networks that need it` });
+                problems.push({
+                    path: formatPath(["cluster", "endpoint", "allowedCidrs", i]),
+                    message: `${show(text)} opens the API endpoint to the internet; list the networks that need it`,
+                });
             }
         });
     }
@@ -344,20 +421,27 @@ function nameProblems(settings: ParsedSettings, regions: readonly IndexedRegion[
             fail(`Cilium's cluster.name takes at most ${NAME_LIMITS.ciliumCluster} lowercase letters, digits and -`);
         }
         for (const role of Object.values(names.roles)) {
-            if (role.length > NAME_LIMITS.iamRole) fail(`IAM role ${show(role)} is ${role.length} characters; IAM allows ${NAME_LIMITS.iamRole}`);
+            if (role.length > NAME_LIMITS.iamRole)
+                fail(`IAM role ${show(role)} is ${role.length} characters; IAM allows ${NAME_LIMITS.iamRole}`);
         }
         for (const group of Object.values(names.nodeGroups)) {
-            if (group.length > NAME_LIMITS.nodeGroup) fail(`node group ${show(group)} is ${group.length} characters; EKS allows ${NAME_LIMITS.nodeGroup}`);
+            if (group.length > NAME_LIMITS.nodeGroup)
+                fail(`node group ${show(group)} is ${group.length} characters; EKS allows ${NAME_LIMITS.nodeGroup}`);
         }
         if (names.interruptionQueue.length > NAME_LIMITS.sqsQueue) {
-            fail(`SQS queue ${show(names.interruptionQueue)} is ${names.interruptionQueue.length} characters; SQS allows ${NAME_LIMITS.sqsQueue}`);
+            fail(
+                `SQS queue ${show(names.interruptionQueue)} is ${names.interruptionQueue.length} characters; SQS allows ${NAME_LIMITS.sqsQueue}`,
+            );
         }
         for (const rule of Object.values(names.interruptionRules)) {
-            if (rule.length > NAME_LIMITS.eventRule) fail(`EventBridge rule ${show(rule)} is ${rule.length} characters; EventBridge allows ${NAME_LIMITS.eventRule}`);
+            if (rule.length > NAME_LIMITS.eventRule)
+                fail(`EventBridge rule ${show(rule)} is ${rule.length} characters; EventBridge allows ${NAME_LIMITS.eventRule}`);
         }
         const bucket = names.backupBucket(ACCOUNT_ID_PLACEHOLDER);
         if (bucket.length > NAME_LIMITS.s3Bucket || !LOWERCASE_BUCKET.test(bucket)) {
-            fail(`backup bucket ${show(names.backupBucket("<account-id>"))} must be at most ${NAME_LIMITS.s3Bucket} lowercase letters, digits and - (S3)`);
+            fail(
+                `backup bucket ${show(names.backupBucket("<account-id>"))} must be at most ${NAME_LIMITS.s3Bucket} lowercase letters, digits and - (S3)`,
+            );
         }
         const previous = clusters.get(cluster);
         if (previous !== undefined) fail(`the same name as regions[${previous}]`);
@@ -381,7 +465,10 @@ function tagProblems(settings: ParsedSettings): Problem[] {
         }
     }
     if (Object.keys(tags).length > MAX_EXTRA_TAGS) {
-        problems.push({ path: "tags", message: `${Object.keys(tags).length} extra tags; at most ${MAX_EXTRA_TAGS} fit beside the platform's and EKS's own` });
+        problems.push({
+            path: "tags",
+            message: `${Object.keys(tags).length} extra tags; at most ${MAX_EXTRA_TAGS} fit beside the platform's and EKS's own`,
+        });
     }
     return problems;
 }
@@ -398,31 +485,49 @@ function karpenterProblems(settings: ParsedSettings): Problem[] {
     const classes = karpenter.nodeClasses ?? {};
     for (const [name, nodeClass] of Object.entries(classes)) {
         if (nodeClass?.os === "bottlerocket" && settings.versions && !settings.versions.bottlerocketRelease) {
-            problems.push({ path: formatPath(["karpenter", "nodeClasses", name, "os"]), message: `"bottlerocket" needs versions.bottlerocketRelease in the version lock` });
+            problems.push({
+                path: formatPath(["karpenter", "nodeClasses", name, "os"]),
+                message: `"bottlerocket" needs versions.bottlerocketRelease in the version lock`,
+            });
         }
     }
     const pools = Object.entries(karpenter.pools ?? {}).flatMap(([name, pool]) => (pool ? [[name, pool] as const] : []));
     for (const [name, pool] of pools) {
         const path = (...rest: PropertyKey[]) => formatPath(["karpenter", "pools", name, ...rest]);
         if (pool.nodeClass !== undefined && !(pool.nodeClass in classes)) {
-            problems.push({ path: path("nodeClass"), message: `${show(pool.nodeClass)} is not a node class (known: ${Object.keys(classes).join(", ")})` });
+            problems.push({
+                path: path("nodeClass"),
+                message: `${show(pool.nodeClass)} is not a node class (known: ${Object.keys(classes).join(", ")})`,
+            });
         }
         const families = pool.families?.filter((f): f is string => f !== undefined);
         if (pool.capacityType === "spot") {
             if (families && families.length < 2) {
-                problems.push({ path: path("families"), message: `${show(families)}: a spot pool needs at least two instance families, or one interruption takes all its capacity` });
+                problems.push({
+                    path: path("families"),
+                    message: `${show(families)}: a spot pool needs at least two instance families, or one interruption takes all its capacity`,
+                });
             }
             if (pool.minFamilies !== undefined && pool.minFamilies < 2) {
-                problems.push({ path: path("minFamilies"), message: `${pool.minFamilies}: a spot pool must spread each launch over at least two instance families` });
+                problems.push({
+                    path: path("minFamilies"),
+                    message: `${pool.minFamilies}: a spot pool must spread each launch over at least two instance families`,
+                });
             }
         }
         if (families && pool.minFamilies !== undefined && pool.minFamilies > families.length) {
-            problems.push({ path: path("minFamilies"), message: `${pool.minFamilies} is more than the ${families.length} families listed` });
+            problems.push({
+                path: path("minFamilies"),
+                message: `${pool.minFamilies} is more than the ${families.length} families listed`,
+            });
         }
         (families ?? []).forEach((family, i) => {
             const generation = Number(/^[a-z]+(\d+)/.exec(family)?.[1] ?? NaN);
             if (pool.categories && !pool.categories.includes(family[0] as "c")) {
-                problems.push({ path: path("families", i), message: `${show(family)} is not in the pool's categories ${show(pool.categories)}` });
+                problems.push({
+                    path: path("families", i),
+                    message: `${show(family)} is not in the pool's categories ${show(pool.categories)}`,
+                });
             } else if (pool.minGeneration !== undefined && generation < pool.minGeneration) {
                 problems.push({ path: path("families", i), message: `${show(family)} is older than minGeneration ${pool.minGeneration}` });
             }
@@ -434,22 +539,34 @@ function karpenterProblems(settings: ParsedSettings): Problem[] {
             const vcpus = Math.min(...sizes.map((size) => INSTANCE_SIZES[size]));
             const memory = vcpus * Math.min(...categories.map((category) => MEMORY_PER_VCPU_GIB[category]));
             if (pool.limits.cpu !== undefined && pool.limits.cpu < vcpus) {
-                problems.push({ path: path("limits", "cpu"), message: `${pool.limits.cpu} vCPUs is less than the pool's smallest node (${vcpus} vCPUs)` });
+                problems.push({
+                    path: path("limits", "cpu"),
+                    message: `${pool.limits.cpu} vCPUs is less than the pool's smallest node (${vcpus} vCPUs)`,
+                });
             }
             if (pool.limits.memoryGiB !== undefined && pool.limits.memoryGiB < memory) {
-                problems.push({ path: path("limits", "memoryGiB"), message: `${pool.limits.memoryGiB} GiB is less than the pool's smallest node (${memory} GiB)` });
+                problems.push({
+                    path: path("limits", "memoryGiB"),
+                    message: `${pool.limits.memoryGiB} GiB is less than the pool's smallest node (${memory} GiB)`,
+                });
             }
         }
         for (const key of Object.keys(pool.labels ?? {})) {
             if (key === NODE_GROUP_LABEL) {
-                problems.push({ path: path("labels", key), message: `${show(key)} marks managed node groups; a pool with it would take system workloads` });
+                problems.push({
+                    path: path("labels", key),
+                    message: `${show(key)} marks managed node groups; a pool with it would take system workloads`,
+                });
             } else if (RESERVED_LABEL.test(key)) {
                 problems.push({ path: path("labels", key), message: `${show(key)} is in a domain Kubernetes or Karpenter reserves` });
             }
         }
         (pool.taints ?? []).forEach((taint, i) => {
             if (taint?.key !== undefined && SYSTEM_TAINT_KEYS.includes(taint.key)) {
-                problems.push({ path: path("taints", i), message: `${show(taint.key)}: system add-ons tolerate it, so the pool would take system workloads; the Cilium startup taint is added by the platform` });
+                problems.push({
+                    path: path("taints", i),
+                    message: `${show(taint.key)}: system add-ons tolerate it, so the pool would take system workloads; the Cilium startup taint is added by the platform`,
+                });
             }
         });
     }
@@ -479,14 +596,23 @@ function gitopsProblems(settings: ParsedSettings): Problem[] {
     const prefix = secretsPrefix(settings);
     if (gitops) {
         if (gitops.requireSso !== false && gitops.sso === undefined) {
-            problems.push({ path: "gitops.sso", message: "required: this stack requires single sign-on (gitops.requireSso), and the local admin account is no substitute" });
+            problems.push({
+                path: "gitops.sso",
+                message: "required: this stack requires single sign-on (gitops.requireSso), and the local admin account is no substitute",
+            });
         }
-        problems.push(...outsidePrefix(prefix, [
-            ["gitops.repository.credentialsSecretName", gitops.repository?.credentialsSecretName],
-            ["gitops.sso.clientSecretName", gitops.sso?.clientSecretName],
-        ]));
+        problems.push(
+            ...outsidePrefix(prefix, [
+                ["gitops.repository.credentialsSecretName", gitops.repository?.credentialsSecretName],
+                ["gitops.sso.clientSecretName", gitops.sso?.clientSecretName],
+            ]),
+        );
         (gitops.teams?.sourceRepos ?? []).forEach((repo, i) => {
-            if (repo !== undefined && /^\*+$/.test(repo)) problems.push({ path: formatPath(["gitops", "teams", "sourceRepos", i]), message: `${show(repo)} would let teams deploy from any repository` });
+            if (repo !== undefined && /^\*+$/.test(repo))
+                problems.push({
+                    path: formatPath(["gitops", "teams", "sourceRepos", i]),
+                    message: `${show(repo)} would let teams deploy from any repository`,
+                });
         });
     }
     (settings.secrets?.allowedNamespacePatterns ?? []).forEach((pattern, i) => {
@@ -494,7 +620,10 @@ function gitopsProblems(settings: ParsedSettings): Problem[] {
         try {
             new RegExp(pattern);
         } catch {
-            problems.push({ path: formatPath(["secrets", "allowedNamespacePatterns", i]), message: `${show(pattern)} is not a regular expression` });
+            problems.push({
+                path: formatPath(["secrets", "allowedNamespacePatterns", i]),
+                message: `${show(pattern)} is not a regular expression`,
+            });
         }
     });
     return problems;
@@ -504,41 +633,70 @@ function gitopsProblems(settings: ParsedSettings): Problem[] {
 function outsidePrefix(prefix: string | undefined, referenced: Array<[string, string | undefined]>): Problem[] {
     return referenced.flatMap(([path, name]) =>
         name !== undefined && prefix !== undefined && !name.startsWith(prefix)
-            ? [{ path, message: `${show(name)} is outside ${show(prefix)}, the only secrets External Secrets may read in this environment` }]
-            : []);
+            ? [
+                  {
+                      path,
+                      message: `${show(name)} is outside ${show(prefix)}, the only secrets External Secrets may read in this environment`,
+                  },
+              ]
+            : [],
+    );
 }
 
 const GIGABYTES = { MB: 0.001, GB: 1, TB: 1000 } as const;
 /** A duration such as "720h" or "1h30m", in hours. */
 export const hours = (value: string): number =>
-    [...value.matchAll(/(\d+)(h|m|s)/g)].reduce((total, [, n, unit]) => total + Number(n) / (unit === "h" ? 1 : unit === "m" ? 60 : 3600), 0);
+    [...value.matchAll(/(\d+)(h|m|s)/g)].reduce(
+        (total, [, n, unit]) => total + Number(n) / (unit === "h" ? 1 : unit === "m" ? 60 : 3600),
+        0,
+    );
 
 function observabilityProblems(settings: ParsedSettings, regions: readonly IndexedRegion[]): Problem[] {
     const problems: Problem[] = [];
     const monitoring = settings.monitoring;
     if (monitoring) {
-        problems.push(...outsidePrefix(secretsPrefix(settings), [
-            ["monitoring.grafanaAdminSecretName", monitoring.grafanaAdminSecretName],
-            ["monitoring.pagingWebhookSecretName", monitoring.pagingWebhookSecretName],
-            ["monitoring.chatWebhookSecretName", monitoring.chatWebhookSecretName],
-        ]));
+        problems.push(
+            ...outsidePrefix(secretsPrefix(settings), [
+                ["monitoring.grafanaAdminSecretName", monitoring.grafanaAdminSecretName],
+                ["monitoring.pagingWebhookSecretName", monitoring.pagingWebhookSecretName],
+                ["monitoring.chatWebhookSecretName", monitoring.chatWebhookSecretName],
+            ]),
+        );
         const size = monitoring.retentionSize ? /^(\d+)(MB|GB|TB)$/.exec(monitoring.retentionSize) : null;
         if (size && monitoring.volumeSizeGiB !== undefined) {
             const gigabytes = Number(size[1]) * GIGABYTES[size[2] as keyof typeof GIGABYTES];
             // Leave a tenth of the volume for the write-ahead log and compaction.
             const usable = monitoring.volumeSizeGiB * 1.073741824 * 0.9;
             if (gigabytes > usable) {
-                problems.push({ path: "monitoring.retentionSize", message: `${show(monitoring.retentionSize)} does not fit a ${monitoring.volumeSizeGiB} GiB volume with room for the WAL (at most ${Math.floor(usable)}GB)` });
+                problems.push({
+                    path: "monitoring.retentionSize",
+                    message: `${show(monitoring.retentionSize)} does not fit a ${monitoring.volumeSizeGiB} GiB volume with room for the WAL (at most ${Math.floor(usable)}GB)`,
+                });
             }
         }
     }
     const backups = settings.backups;
     if (backups) {
         const schedules = Object.entries(backups.schedules ?? {}).flatMap(([name, s]) => (s ? [[name, s] as const] : []));
-        const daily = schedules.some(([, s]) => s.cron !== undefined && s.cron.split(/\s+/).slice(2).every((field) => field === "*"));
-        if (!daily) problems.push({ path: "backups.schedules", message: `${show(schedules.map(([name]) => name))}: at least one schedule must run every day (day-of-month, month and day-of-week "*")` });
+        const daily = schedules.some(
+            ([, s]) =>
+                s.cron !== undefined &&
+                s.cron
+                    .split(/\s+/)
+                    .slice(2)
+                    .every((field) => field === "*"),
+        );
+        if (!daily)
+            problems.push({
+                path: "backups.schedules",
+                message: `${show(schedules.map(([name]) => name))}: at least one schedule must run every day (day-of-month, month and day-of-week "*")`,
+            });
         for (const [name, s] of schedules) {
-            if (s.ttl !== undefined && hours(s.ttl) < 24) problems.push({ path: formatPath(["backups", "schedules", name, "ttl"]), message: `${show(s.ttl)} keeps a backup less than a day` });
+            if (s.ttl !== undefined && hours(s.ttl) < 24)
+                problems.push({
+                    path: formatPath(["backups", "schedules", name, "ttl"]),
+                    message: `${show(s.ttl)} keeps a backup less than a day`,
+                });
         }
         if (backups.crossRegion && regions.length < 2) {
             problems.push({ path: "backups.crossRegion", message: "true needs a second region in the stack to copy backups to" });

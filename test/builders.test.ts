@@ -19,7 +19,11 @@ const prod = resolveStackConfig(rawConfig(settingsOf("prod")));
 
 describe("pure builders", () => {
     describe("Cilium values", () => {
-        const values = ciliumValues({ cluster: "platform-prod-us-east-1", clusterId: 11, apiServerHost: "ABC.gr7.us-east-1.eks.amazonaws.com" });
+        const values = ciliumValues({
+            cluster: "platform-prod-us-east-1",
+            clusterId: 11,
+            apiServerHost: "ABC.gr7.us-east-1.eks.amazonaws.com",
+        });
 
         it("runs ENI IPAM with native routing and replaces kube-proxy against the real API server", () => {
             assert.deepEqual(values.ipam, { mode: "eni" });
@@ -38,7 +42,10 @@ describe("pure builders", () => {
         it("puts the operator on the system nodes, highly available, and exports Hubble metrics", () => {
             assert.equal(values.operator.nodeSelector[NODE_GROUP_LABEL], "system");
             assert.ok(values.operator.tolerations.some((t) => t.key === SYSTEM_TAINT.key));
-            assert.ok(values.operator.tolerations.some((t) => t.key === "node.kubernetes.io/not-ready"), "the operator must start on nodes that are not Ready yet");
+            assert.ok(
+                values.operator.tolerations.some((t) => t.key === "node.kubernetes.io/not-ready"),
+                "the operator must start on nodes that are not Ready yet",
+            );
             assert.ok(values.operator.replicas >= 2);
             assert.equal(values.operator.podDisruptionBudget.enabled, true);
             assert.equal(values.hubble.enabled, true);
@@ -65,12 +72,25 @@ describe("pure builders", () => {
 
     it("builds launch templates with IMDSv2 only, hop limit 1 and an encrypted gp3 root volume", () => {
         const data = launchTemplateData(prod.nodeGroups.general, { environment: "prod" });
-        assert.deepEqual(data.metadataOptions, { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1, instanceMetadataTags: "disabled" });
+        assert.deepEqual(data.metadataOptions, {
+            httpEndpoint: "enabled",
+            httpTokens: "required",
+            httpPutResponseHopLimit: 1,
+            instanceMetadataTags: "disabled",
+        });
         const [root] = data.blockDeviceMappings;
         assert.equal(root.deviceName, "/dev/xvda");
-        assert.deepEqual(root.ebs, { volumeSize: prod.nodeGroups.general.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" });
+        assert.deepEqual(root.ebs, {
+            volumeSize: prod.nodeGroups.general.diskSizeGiB,
+            volumeType: "gp3",
+            encrypted: "true",
+            deleteOnTermination: "true",
+        });
         assert.ok(!("imageId" in data) && !("keyName" in data) && !("userData" in data) && !("networkInterfaces" in data));
-        assert.deepEqual(data.tagSpecifications.map((t) => t.resourceType), ["instance", "volume", "network-interface"]);
+        assert.deepEqual(
+            data.tagSpecifications.map((t) => t.resourceType),
+            ["instance", "volume", "network-interface"],
+        );
     });
 
     it("starts every node group with the Cilium taint and adds each role's own", () => {
@@ -94,18 +114,27 @@ describe("pure builders", () => {
             "arn:aws:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy",
             "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
         ]);
-        assert.deepEqual(accessEntries({ admins: [admin], viewers: [viewer] }, "aws"), accessEntries({ admins: [admin], viewers: [viewer].reverse() }, "aws"));
+        assert.deepEqual(
+            accessEntries({ admins: [admin], viewers: [viewer] }, "aws"),
+            accessEntries({ admins: [admin], viewers: [viewer].reverse() }, "aws"),
+        );
     });
 
     describe("Karpenter", () => {
         const karpenter = prod.karpenter;
-        const requirement = (spec: ReturnType<typeof nodePoolSpec<string[]>>, key: string) => spec.template.spec.requirements.find((r) => r.key === key);
+        const requirement = (spec: ReturnType<typeof nodePoolSpec<string[]>>, key: string) =>
+            spec.template.spec.requirements.find((r) => r.key === key);
 
         it("starts every pool's nodes with Cilium's startup taint, known to Karpenter as a startup taint", () => {
             for (const [name, pool] of Object.entries(karpenter.pools)) {
                 const spec = nodePoolSpec({ name, pool, expireAfter: karpenter.expireAfter });
-                assert.deepEqual(spec.template.spec.startupTaints, [{ key: "node.cilium.io/agent-not-ready", value: "true", effect: "NoExecute" }]);
-                assert.ok(!spec.template.spec.taints.some((t) => t.key === "node.cilium.io/agent-not-ready"), "a startup taint, not a permanent one");
+                assert.deepEqual(spec.template.spec.startupTaints, [
+                    { key: "node.cilium.io/agent-not-ready", value: "true", effect: "NoExecute" },
+                ]);
+                assert.ok(
+                    !spec.template.spec.taints.some((t) => t.key === "node.cilium.io/agent-not-ready"),
+                    "a startup taint, not a permanent one",
+                );
                 assert.equal(spec.template.metadata.labels[POOL_LABEL], name);
             }
         });
@@ -117,7 +146,11 @@ describe("pure builders", () => {
             assert.equal(requirement(spec, "karpenter.k8s.aws/instance-family")?.minValues, pool.minFamilies);
             assert.ok(pool.minFamilies >= 4);
             assert.deepEqual(requirement(spec, "karpenter.k8s.aws/instance-category")?.values, ["c", "m", "r"]);
-            assert.deepEqual(requirement(spec, "karpenter.k8s.aws/instance-generation"), { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: [String(pool.minGeneration - 1)] });
+            assert.deepEqual(requirement(spec, "karpenter.k8s.aws/instance-generation"), {
+                key: "karpenter.k8s.aws/instance-generation",
+                operator: "Gt",
+                values: [String(pool.minGeneration - 1)],
+            });
             assert.ok((requirement(spec, "karpenter.k8s.aws/instance-size")?.values ?? []).length > 1);
             assert.deepEqual(requirement(spec, "topology.kubernetes.io/zone")?.values, ["eu-west-1a", "eu-west-1b"]);
             assert.deepEqual(spec.limits, { cpu: String(pool.limits.cpu), memory: `${pool.limits.memoryGiB}Gi` });
@@ -128,23 +161,58 @@ describe("pure builders", () => {
         it("lists explicit families with the same minimum, and adds a quiet-hours budget when asked", () => {
             const pool = { ...karpenter.pools["spot-general"], families: ["c7i", "m7i", "r7i", "m6a"], expireAfter: "168h" };
             const spec = nodePoolSpec({ name: "p", pool, expireAfter: "720h", quietHours: { schedule: "0 7 * * 1-5", duration: "12h" } });
-            assert.deepEqual(requirement(spec, "karpenter.k8s.aws/instance-family"), { key: "karpenter.k8s.aws/instance-family", operator: "In", values: pool.families, minValues: pool.minFamilies });
+            assert.deepEqual(requirement(spec, "karpenter.k8s.aws/instance-family"), {
+                key: "karpenter.k8s.aws/instance-family",
+                operator: "In",
+                values: pool.families,
+                minValues: pool.minFamilies,
+            });
             assert.equal(spec.template.spec.expireAfter, "168h");
-            assert.deepEqual(spec.disruption.budgets, [{ nodes: pool.disruptionBudget }, { nodes: "0", schedule: "0 7 * * 1-5", duration: "12h" }]);
+            assert.deepEqual(spec.disruption.budgets, [
+                { nodes: pool.disruptionBudget },
+                { nodes: "0", schedule: "0 7 * * 1-5", duration: "12h" },
+            ]);
         });
 
         it("builds node classes with a pinned AMI alias, IMDSv2 hop limit 1, encrypted volumes and discovery selectors", () => {
             const aliases = amiAliases({ nodeAmiRelease: "1.35.6-20260714", bottlerocketRelease: "1.49.0" });
             assert.deepEqual(aliases, { al2023: "al2023@v20260714", bottlerocket: "bottlerocket@v1.49.0" });
-            const spec = ec2NodeClassSpec({ name: "default", settings: { os: "al2023", diskSizeGiB: 80 }, cluster: "c1", role: "c1-karpenter-node", alias: aliases.al2023 as string, tags: { environment: "prod" } });
+            const spec = ec2NodeClassSpec({
+                name: "default",
+                settings: { os: "al2023", diskSizeGiB: 80 },
+                cluster: "c1",
+                role: "c1-karpenter-node",
+                alias: aliases.al2023 as string,
+                tags: { environment: "prod" },
+            });
             assert.deepEqual(spec.amiSelectorTerms, [{ alias: "al2023@v20260714" }]);
-            assert.deepEqual(spec.metadataOptions, { httpEndpoint: "enabled", httpProtocolIPv6: "disabled", httpPutResponseHopLimit: 1, httpTokens: "required" });
-            assert.deepEqual(spec.blockDeviceMappings, [{ deviceName: "/dev/xvda", ebs: { volumeSize: "80Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } }]);
+            assert.deepEqual(spec.metadataOptions, {
+                httpEndpoint: "enabled",
+                httpProtocolIPv6: "disabled",
+                httpPutResponseHopLimit: 1,
+                httpTokens: "required",
+            });
+            assert.deepEqual(spec.blockDeviceMappings, [
+                { deviceName: "/dev/xvda", ebs: { volumeSize: "80Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } },
+            ]);
             assert.deepEqual(spec.subnetSelectorTerms, [{ tags: { [DISCOVERY_TAG]: "c1" } }]);
             assert.deepEqual(spec.securityGroupSelectorTerms, [{ tags: { [DISCOVERY_TAG]: "c1" } }]);
             assert.equal(spec.tags.environment, "prod");
-            const bottlerocket = ec2NodeClassSpec({ name: "br", settings: { os: "bottlerocket", diskSizeGiB: 80 }, cluster: "c1", role: "r", alias: aliases.bottlerocket as string, tags: {} });
-            assert.deepEqual(bottlerocket.blockDeviceMappings.map((m) => [m.deviceName, m.ebs.volumeSize, m.ebs.encrypted]), [["/dev/xvda", "4Gi", true], ["/dev/xvdb", "80Gi", true]]);
+            const bottlerocket = ec2NodeClassSpec({
+                name: "br",
+                settings: { os: "bottlerocket", diskSizeGiB: 80 },
+                cluster: "c1",
+                role: "r",
+                alias: aliases.bottlerocket as string,
+                tags: {},
+            });
+            assert.deepEqual(
+                bottlerocket.blockDeviceMappings.map((m) => [m.deviceName, m.ebs.volumeSize, m.ebs.encrypted]),
+                [
+                    ["/dev/xvda", "4Gi", true],
+                    ["/dev/xvdb", "80Gi", true],
+                ],
+            );
         });
 
         it("runs the controller on the system nodes only, never on nodes it launched", () => {
@@ -168,7 +236,8 @@ describe("pure builders", () => {
                 "EC2 Instance State-change Notification",
                 "EC2 Spot Instance Interruption Warning",
             ]);
-            for (const event of INTERRUPTION_EVENTS) assert.deepEqual(eventPattern(event), { source: [event.source], "detail-type": [event.detailType] });
+            for (const event of INTERRUPTION_EVENTS)
+                assert.deepEqual(eventPattern(event), { source: [event.source], "detail-type": [event.detailType] });
         });
     });
 

@@ -28,7 +28,8 @@ describe("documentation", () => {
     });
 
     it("declares every setting in Pulumi.yaml, with the schema's defaults", () => {
-        const declared = (parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> }).config;
+        const declared = (parse(readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> })
+            .config;
         for (const [key, schema] of Object.entries(SETTINGS)) {
             const entry = declared[`platform:${key}`];
             assert.ok(entry, `Pulumi.yaml does not declare platform:${key}`);
@@ -38,14 +39,23 @@ describe("documentation", () => {
     });
 
     it("lists every policy of the pack with the level each stack gives it", () => {
-        const levels = Object.fromEntries(STACKS.map((stack) => [stack, JSON.parse(readFileSync(path.join(ROOT, "stacks", "policy-pack", `config.${stack}.json`), "utf8")) as Record<string, string>]));
+        const levels = Object.fromEntries(
+            STACKS.map((stack) => [
+                stack,
+                JSON.parse(readFileSync(path.join(ROOT, "stacks", "policy-pack", `config.${stack}.json`), "utf8")) as Record<
+                    string,
+                    string
+                >,
+            ]),
+        );
         const header = readme.split("\n").find((line) => line.startsWith("| Policy |")) as string;
         const columns = header.split("|").map((cell) => cell.trim());
         for (const policy of GUARDRAILS) {
             const row = readme.split("\n").find((line) => line.startsWith(`| \`${policy.name}\` |`));
             assert.ok(row, `README lists ${policy.name}`);
             const cells = row.split("|").map((cell) => cell.trim());
-            for (const stack of STACKS) assert.equal(cells[columns.indexOf(stack)], levels[stack][policy.name], `${policy.name} in ${stack}`);
+            for (const stack of STACKS)
+                assert.equal(cells[columns.indexOf(stack)], levels[stack][policy.name], `${policy.name} in ${stack}`);
         }
     });
 });

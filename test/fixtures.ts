@@ -39,7 +39,10 @@ export function settingsOf(stack: string): Settings {
 }
 
 /** Raw configuration as Pulumi would pass it, from settings plus keys of other namespaces. */
-export function rawConfig(settings: Settings, options: { other?: Record<string, string>; secretKeys?: string[]; stack?: string } = {}): RawStackConfig {
+export function rawConfig(
+    settings: Settings,
+    options: { other?: Record<string, string>; secretKeys?: string[]; stack?: string } = {},
+): RawStackConfig {
     const config: Record<string, string> = { ...options.other };
     for (const [key, value] of Object.entries(settings)) {
         if (value !== undefined) config[`platform:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
@@ -64,7 +67,11 @@ export function problems(stack: string, change: (settings: Settings) => void, op
 export const render = (found: readonly Problem[]) => found.map((p) => `${p.path}: ${p.message}`).join("\n");
 
 /** Configuration for a program that is not the stack's: only the project's provider rules. */
-export const COMPONENT_INPUT = { project: "platform", config: { "pulumi:disable-default-providers": JSON.stringify(["aws", "kubernetes"]) }, secretKeys: [] };
+export const COMPONENT_INPUT = {
+    project: "platform",
+    config: { "pulumi:disable-default-providers": JSON.stringify(["aws", "kubernetes"]) },
+    secretKeys: [],
+};
 
 /** Resources of a type (short names welcome: "aws:ec2/subnet:Subnet"), optionally by logical name. */
 export function ofType<T extends { type: string; name: string }>(resources: readonly T[], type: string, name?: string): T[] {

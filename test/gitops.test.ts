@@ -25,7 +25,11 @@ describe("GitOps and guardrail builders", () => {
             assert.match(oidc, /clientSecret: \$argocd-oidc:clientSecret/);
             assert.match(oidc, new RegExp(`issuer: ${sso?.issuer}`));
             assert.deepEqual(secretsIn(values), []);
-            assert.notDeepEqual(secretsIn({ ...values, token: `ghp_${"a".repeat(36)}` }), [], "the scan finds a credential when there is one");
+            assert.notDeepEqual(
+                secretsIn({ ...values, token: `ghp_${"a".repeat(36)}` }),
+                [],
+                "the scan finds a credential when there is one",
+            );
         });
 
         it("keeps the local admin only where there is no SSO", () => {
@@ -38,7 +42,10 @@ describe("GitOps and guardrail builders", () => {
             assert.equal(values.configs.rbac["policy.default"], "role:readonly");
             assert.equal(values.configs.cm["exec.enabled"], false);
             assert.ok(!JSON.stringify(values).includes("users.anonymous.enabled"), "anonymous access stays at Argo CD's default: off");
-            assert.deepEqual(values.configs.rbac["policy.csv"].split("\n"), (sso?.adminGroups ?? []).map((g) => `g, ${g}, role:admin`));
+            assert.deepEqual(
+                values.configs.rbac["policy.csv"].split("\n"),
+                (sso?.adminGroups ?? []).map((g) => `g, ${g}, role:admin`),
+            );
         });
 
         it("runs two of each component, HA Redis and requests when highly available, on the system nodes", () => {
@@ -59,7 +66,9 @@ describe("GitOps and guardrail builders", () => {
         const projects = appProjectSpecs({ repository: prod.gitops.repository.url, teams: prod.gitops.teams });
         assert.deepEqual(projects.platform.sourceRepos, [prod.gitops.repository.url]);
         assert.deepEqual(projects.teams.sourceRepos, prod.gitops.teams.sourceRepos);
-        assert.deepEqual(projects.teams.destinations, [{ server: "https://kubernetes.default.svc", namespace: `${prod.gitops.teams.namespacePrefix}*` }]);
+        assert.deepEqual(projects.teams.destinations, [
+            { server: "https://kubernetes.default.svc", namespace: `${prod.gitops.teams.namespacePrefix}*` },
+        ]);
         assert.deepEqual(projects.teams.clusterResourceWhitelist, []);
         assert.ok(projects.teams.namespaceResourceBlacklist.some((r) => r.kind === "NetworkPolicy"));
     });
@@ -78,9 +87,17 @@ describe("GitOps and guardrail builders", () => {
             cluster: "c1",
             environment: "prod",
             region: "eu-west-1",
-            addons: { karpenter: { namespace: "karpenter", serviceAccount: "karpenter", roleArn: "arn:aws:iam::1:role/k" }, kyverno: { namespace: "kyverno" } },
+            addons: {
+                karpenter: { namespace: "karpenter", serviceAccount: "karpenter", roleArn: "arn:aws:iam::1:role/k" },
+                kyverno: { namespace: "kyverno" },
+            },
         });
-        assert.deepEqual(meta.labels, { "argocd.argoproj.io/secret-type": "cluster", "platform/environment": "prod", "platform/region": "eu-west-1", "platform/cluster": "c1" });
+        assert.deepEqual(meta.labels, {
+            "argocd.argoproj.io/secret-type": "cluster",
+            "platform/environment": "prod",
+            "platform/region": "eu-west-1",
+            "platform/cluster": "c1",
+        });
         assert.deepEqual(meta.annotations, {
             "platform/karpenter.namespace": "karpenter",
             "platform/karpenter.service-account": "karpenter",
@@ -105,8 +122,15 @@ describe("GitOps and guardrail builders", () => {
         });
 
         it("copies named properties or the whole secret, labelled for its consumer", () => {
-            const one = externalSecretSpec({ name: "s", namespace: "n", entries: [{ secretKey: "clientSecret", key: "prod/x", property: "clientSecret" }], labels: { a: "b" } });
-            assert.deepEqual("data" in one && one.data, [{ secretKey: "clientSecret", remoteRef: { key: "prod/x", property: "clientSecret" } }]);
+            const one = externalSecretSpec({
+                name: "s",
+                namespace: "n",
+                entries: [{ secretKey: "clientSecret", key: "prod/x", property: "clientSecret" }],
+                labels: { a: "b" },
+            });
+            assert.deepEqual("data" in one && one.data, [
+                { secretKey: "clientSecret", remoteRef: { key: "prod/x", property: "clientSecret" } },
+            ]);
             assert.deepEqual(one.secretStoreRef, { kind: "ClusterSecretStore", name: "aws-secrets-manager" });
             const all = externalSecretSpec({ name: "s", namespace: "n", extract: "prod/y", literals: { url: "u" } });
             assert.deepEqual("dataFrom" in all && all.dataFrom, [{ extract: { key: "prod/y" } }]);
@@ -129,7 +153,10 @@ describe("GitOps and guardrail builders", () => {
                     assert.deepEqual(body.spec.validationActions, [action === "Enforce" ? "Deny" : "Audit"], name);
                     assert.equal(body.spec.failurePolicy, action === "Enforce" ? "Fail" : "Ignore", name);
                 }
-                assert.equal(podSecurityValues({ action: config.policies.podSecurity, excludedNamespaces: [] }).validationFailureAction, config.policies.podSecurity);
+                assert.equal(
+                    podSecurityValues({ action: config.policies.podSecurity, excludedNamespaces: [] }).validationFailureAction,
+                    config.policies.podSecurity,
+                );
             });
         }
 
@@ -139,25 +166,42 @@ describe("GitOps and guardrail builders", () => {
             for (const body of Object.values(platformPolicies(prod.policies, PLATFORM_NAMESPACES))) {
                 assert.deepEqual(body.spec.matchConstraints.namespaceSelector.matchExpressions[0].values, [...PLATFORM_NAMESPACES]);
             }
-            assert.deepEqual(podSecurityValues({ action: "Enforce", excludedNamespaces: PLATFORM_NAMESPACES }).vpolExclude.excludeNamespaces, [...PLATFORM_NAMESPACES]);
+            assert.deepEqual(
+                podSecurityValues({ action: "Enforce", excludedNamespaces: PLATFORM_NAMESPACES }).vpolExclude.excludeNamespaces,
+                [...PLATFORM_NAMESPACES],
+            );
             assert.deepEqual(defaultDenyPolicy(PLATFORM_NAMESPACES).spec.rules[0].exclude.any[0].resources.names, [...PLATFORM_NAMESPACES]);
         });
 
         it("runs three admission controllers and two of the others when highly available", () => {
             const values = kyvernoValues({ highAvailability: true, excludedNamespaces: [] });
-            assert.deepEqual([values.admissionController.replicas, values.backgroundController.replicas, values.cleanupController.replicas, values.reportsController.replicas], [3, 2, 2, 2]);
+            assert.deepEqual(
+                [
+                    values.admissionController.replicas,
+                    values.backgroundController.replicas,
+                    values.cleanupController.replicas,
+                    values.reportsController.replicas,
+                ],
+                [3, 2, 2, 2],
+            );
             assert.equal(kyvernoValues({ highAvailability: false, excludedNamespaces: [] }).admissionController.replicas, 1);
         });
 
         it("checks pod controllers too, and allows only the listed registries", () => {
             const registries = platformPolicies(prod.policies, [])["restrict-image-registries"];
             assert.ok(registries.spec.autogen.podControllers.controllers.includes("deployments"));
-            assert.deepEqual(JSON.parse(registries.spec.variables?.find((v) => v.name === "registries")?.expression ?? "[]"), prod.policies.allowedRegistries.registries);
+            assert.deepEqual(
+                JSON.parse(registries.spec.variables?.find((v) => v.name === "registries")?.expression ?? "[]"),
+                prod.policies.allowedRegistries.registries,
+            );
         });
 
         it("generates a synchronized default-deny policy and a DNS allowance in new namespaces", () => {
             const rules = defaultDenyPolicy([]).spec.rules;
-            assert.deepEqual(rules.map((r) => r.generate.name), ["default-deny", "allow-dns"]);
+            assert.deepEqual(
+                rules.map((r) => r.generate.name),
+                ["default-deny", "allow-dns"],
+            );
             assert.ok(rules.every((r) => r.generate.synchronize && r.match.any[0].resources.kinds[0] === "Namespace"));
             assert.deepEqual(rules[0].generate.data, { spec: { podSelector: {}, policyTypes: ["Ingress", "Egress"] } });
         });

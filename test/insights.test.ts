@@ -19,7 +19,8 @@ const configOf = (settings: Settings, stack: string): StackConfig => resolveStac
 function substitute(value: unknown, from: RegExp, to: string): unknown {
     if (typeof value === "string") return value.replace(from, to);
     if (Array.isArray(value)) return value.map((item) => substitute(item, from, to));
-    if (value !== null && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, from, to)]));
+    if (value !== null && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, from, to)]));
     return value;
 }
 
@@ -59,10 +60,16 @@ describe("environment diff", () => {
         }
         const paths = diff.differences.map((d) => d.path);
         for (const group of ["system", "general", "memory"]) {
-            const [a, b] = [staging.settings.nodeGroups[group as "system"].desiredSize, prod.settings.nodeGroups[group as "system"].desiredSize];
+            const [a, b] = [
+                staging.settings.nodeGroups[group as "system"].desiredSize,
+                prod.settings.nodeGroups[group as "system"].desiredSize,
+            ];
             assert.equal(paths.includes(`nodeGroups.${group}.desiredSize`), a !== b, group);
         }
-        assert.deepEqual(diff.onlyIn, new Map(prod.regions.filter((r) => !staging.regions.some((s) => s.region === r.region)).map((r) => [r.region, "to"])));
+        assert.deepEqual(
+            diff.onlyIn,
+            new Map(prod.regions.filter((r) => !staging.regions.some((s) => s.region === r.region)).map((r) => [r.region, "to"])),
+        );
     });
 });
 
@@ -78,10 +85,21 @@ describe("cost estimate", () => {
             const estimate = costOf(evaluation);
             assert.deepEqual(estimate.missing, [], stack);
             const cents = (n: number) => Math.round(n * 100);
-            assert.equal(estimate.lines.reduce((sum, line) => sum + cents(line.monthly), 0), cents(estimate.total), stack);
-            assert.equal(estimate.lines.reduce((sum, line) => sum + cents(line.onDemandMonthly), 0), cents(estimate.allOnDemand), stack);
+            assert.equal(
+                estimate.lines.reduce((sum, line) => sum + cents(line.monthly), 0),
+                cents(estimate.total),
+                stack,
+            );
+            assert.equal(
+                estimate.lines.reduce((sum, line) => sum + cents(line.onDemandMonthly), 0),
+                cents(estimate.allOnDemand),
+                stack,
+            );
             const spot = estimate.lines.filter((line) => /Spot at/.test(line.basis));
-            assert.ok(spot.length > 0 && spot.every((line) => line.monthly < line.onDemandMonthly), `${stack}: Spot lines are cheaper than on-demand`);
+            assert.ok(
+                spot.length > 0 && spot.every((line) => line.monthly < line.onDemandMonthly),
+                `${stack}: Spot lines are cheaper than on-demand`,
+            );
             const text = renderCost(estimate).join("\n");
             assert.match(text, /assumes AWS list prices of \d{4}-\d{2}/);
             assert.match(text, /20% of their CPU limit/);
@@ -97,7 +115,8 @@ describe("cost estimate", () => {
         const [before, after] = [costOf(evaluations.get("staging") as Evaluation), costOf(await evaluate(ENTRY, "staging", input))];
         const region = settings.regions[0].region as string;
         const price = REGION_PRICES[region].instances[grown.general.instanceTypes[0]];
-        const line = (estimate: ReturnType<typeof costOf>) => estimate.lines.find((l) => l.item.endsWith("-general")) as { monthly: number };
+        const line = (estimate: ReturnType<typeof costOf>) =>
+            estimate.lines.find((l) => l.item.endsWith("-general")) as { monthly: number };
         // Lines are rounded to cents, so the difference may be off by one.
         assert.ok(Math.abs(line(after).monthly - line(before).monthly - 2 * price * HOURS_PER_MONTH) <= 0.01);
         assert.ok(after.total > before.total);
@@ -114,8 +133,18 @@ describe("cost estimate", () => {
 
 describe("deploy-time estimate", () => {
     const resource = (name: string, seconds: string, dependencies: string[] = [], parent = ""): RecordedResource => ({
-        urn: name, type: "aws:ec2/natGateway:NatGateway", name, parent, custom: seconds !== "component", remote: false, provider: "", protect: false,
-        retainOnDelete: false, ignoreChanges: [], dependencies, inputs: {},
+        urn: name,
+        type: "aws:ec2/natGateway:NatGateway",
+        name,
+        parent,
+        custom: seconds !== "component",
+        remote: false,
+        provider: "",
+        protect: false,
+        retainOnDelete: false,
+        ignoreChanges: [],
+        dependencies,
+        inputs: {},
     });
 
     it("starts each resource when all it waits for is done, components included", () => {
@@ -127,11 +156,15 @@ describe("deploy-time estimate", () => {
             resource("c", "custom", ["group"]),
             resource("d", "custom"),
         ]);
-        assert.deepEqual([...plan.steps.values()].map((s) => `${s.resource.name} ${s.start}-${s.finish}`), [
-            `a 0-${nat}`, `b ${nat}-${2 * nat}`, `c ${2 * nat}-${3 * nat}`, `d 0-${nat}`,
-        ]);
+        assert.deepEqual(
+            [...plan.steps.values()].map((s) => `${s.resource.name} ${s.start}-${s.finish}`),
+            [`a 0-${nat}`, `b ${nat}-${2 * nat}`, `c ${2 * nat}-${3 * nat}`, `d 0-${nat}`],
+        );
         assert.equal(plan.total, 3 * nat);
-        assert.deepEqual(plan.criticalPath.map((s) => s.resource.name), ["a", "b", "c"]);
+        assert.deepEqual(
+            plan.criticalPath.map((s) => s.resource.name),
+            ["a", "b", "c"],
+        );
     });
 
     for (const stack of STACKS) {
@@ -144,17 +177,27 @@ describe("deploy-time estimate", () => {
                 return false;
             };
             for (const region of config.regions) {
-                const estimate = estimateRegion(region.region, resourcesByRegion(evaluation.resources).get(region.region) ?? [], region.names.nodeGroups.system);
+                const estimate = estimateRegion(
+                    region.region,
+                    resourcesByRegion(evaluation.resources).get(region.region) ?? [],
+                    region.names.nodeGroups.system,
+                );
                 const path = estimate.criticalPath;
                 assert.equal(path[0].start, 0);
                 assert.equal(path[path.length - 1].finish, estimate.total);
                 for (let i = 1; i < path.length; i++) {
                     const [before, after] = [path[i - 1], path[i]];
                     assert.ok(byUrn.get(after.resource.urn) === after.resource, "a recorded resource");
-                    assert.ok(waitsFor(after.resource).some((urn) => urn === before.resource.urn || contains(urn, before.resource.urn)), `${after.resource.name} waits for ${before.resource.name}`);
+                    assert.ok(
+                        waitsFor(after.resource).some((urn) => urn === before.resource.urn || contains(urn, before.resource.urn)),
+                        `${after.resource.name} waits for ${before.resource.name}`,
+                    );
                     assert.equal(after.start, before.finish);
                 }
-                assert.ok(path.some((s) => s.resource.type === "eks:index:Cluster"), "the control plane is on the path");
+                assert.ok(
+                    path.some((s) => s.resource.type === "eks:index:Cluster"),
+                    "the control plane is on the path",
+                );
             }
         });
 
@@ -162,9 +205,16 @@ describe("deploy-time estimate", () => {
             const evaluation = await evaluated(stack);
             const config = configOf(settingsOf(stack), stack);
             for (const region of config.regions) {
-                const estimate = estimateRegion(region.region, resourcesByRegion(evaluation.resources).get(region.region) ?? [], region.names.nodeGroups.system);
+                const estimate = estimateRegion(
+                    region.region,
+                    resourcesByRegion(evaluation.resources).get(region.region) ?? [],
+                    region.names.nodeGroups.system,
+                );
                 assert.equal(estimate.floor.systemNodes.resource.inputs.nodeGroupName, region.names.nodeGroups.system);
-                assert.ok(estimate.total <= estimate.floor.seconds * 1.1, `${region.region}: ${estimate.total} s against a floor of ${estimate.floor.seconds} s`);
+                assert.ok(
+                    estimate.total <= estimate.floor.seconds * 1.1,
+                    `${region.region}: ${estimate.total} s against a floor of ${estimate.floor.seconds} s`,
+                );
             }
         });
     }
@@ -175,9 +225,16 @@ describe("README on plan insights", () => {
         const evaluation = await evaluated("prod");
         const config = configOf(settingsOf("prod"), "prod");
         const region = config.regions[0];
-        const estimate = estimateRegion(region.region, resourcesByRegion(evaluation.resources).get(region.region) ?? [], region.names.nodeGroups.system);
+        const estimate = estimateRegion(
+            region.region,
+            resourcesByRegion(evaluation.resources).get(region.region) ?? [],
+            region.names.nodeGroups.system,
+        );
         const readme = readFileSync(path.join(ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
-        assert.ok(readme.includes(`A prod region comes to ${minutes(estimate.total)} against a floor of ${minutes(estimate.floor.seconds)}`), "README states the current estimate");
+        assert.ok(
+            readme.includes(`A prod region comes to ${minutes(estimate.total)} against a floor of ${minutes(estimate.floor.seconds)}`),
+            "README states the current estimate",
+        );
         for (const stack of STACKS) assert.ok(readme.includes(`(stacks/diagrams/${stack}.md)`), `README links the ${stack} diagram`);
     });
 });
@@ -201,7 +258,11 @@ describe("diagram", () => {
             for (const group of Object.values(region.names.nodeGroups)) assert.ok(text.includes(`node group ${group.split("-").pop()}`));
             for (const pool of Object.keys(config.karpenter.pools)) assert.ok(text.includes(`pool ${pool}`));
             const id = region.region.replace(/-/g, "_");
-            assert.match(text, new RegExp(`${id}_Cilium --> ${id}_${region.names.nodeGroups.system.replace(/-/g, "_")}`), "nodes wait for Cilium");
+            assert.match(
+                text,
+                new RegExp(`${id}_Cilium --> ${id}_${region.names.nodeGroups.system.replace(/-/g, "_")}`),
+                "nodes wait for Cilium",
+            );
         }
         assert.equal((text.match(/-\. backups copied \.->/g) ?? []).length, config.backups.crossRegion ? config.regions.length : 0);
     });

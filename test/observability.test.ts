@@ -17,9 +17,15 @@ const alert = (name: string) => alerts.find((a) => a.alert === name) as AlertRul
 describe("observability and backup builders", () => {
     describe("alert rules", () => {
         it("pages on fast burns and tickets on slow ones, with the SRE workbook's windows and factors", () => {
-            assert.deepEqual(BURN_RATES.map((r) => [r.severity, r.long, r.short, r.factor]), [
-                ["critical", "1h", "5m", 14.4], ["critical", "6h", "30m", 6], ["warning", "1d", "2h", 3], ["warning", "3d", "6h", 1],
-            ]);
+            assert.deepEqual(
+                BURN_RATES.map((r) => [r.severity, r.long, r.short, r.factor]),
+                [
+                    ["critical", "1h", "5m", 14.4],
+                    ["critical", "6h", "30m", 6],
+                    ["warning", "1d", "2h", 3],
+                    ["warning", "3d", "6h", 1],
+                ],
+            );
             const fast = alert("APIServerErrorBudgetBurnFast");
             assert.equal(fast.labels.severity, "critical");
             assert.ok(fast.expr.includes(`${errorRatio("1h")} > (14.4 * 0.001000) and ${errorRatio("5m")} > (14.4 * 0.001000)`));
@@ -30,12 +36,18 @@ describe("observability and backup builders", () => {
         });
 
         it("records the API server error ratio for every window it alerts on", () => {
-            const recorded = groups.flatMap((g) => g.rules).filter((r): r is RecordingRule => "record" in r).map((r) => r.record);
-            for (const rate of BURN_RATES) for (const window of [rate.long, rate.short]) assert.ok(recorded.includes(errorRatio(window)), window);
+            const recorded = groups
+                .flatMap((g) => g.rules)
+                .filter((r): r is RecordingRule => "record" in r)
+                .map((r) => r.record);
+            for (const rate of BURN_RATES)
+                for (const window of [rate.long, rate.short]) assert.ok(recorded.includes(errorRatio(window)), window);
         });
 
         it("derives the budget from the objective", () => {
-            const strict = platformRuleGroups({ objective: 0.9995, runbookUrl: "https://r", drill }).flatMap((g) => g.rules).find((r) => "alert" in r && r.alert === "APIServerErrorBudgetBurnFast") as AlertRule;
+            const strict = platformRuleGroups({ objective: 0.9995, runbookUrl: "https://r", drill })
+                .flatMap((g) => g.rules)
+                .find((r) => "alert" in r && r.alert === "APIServerErrorBudgetBurnFast") as AlertRule;
             assert.match(strict.expr, /14\.4 \* 0\.000500/);
         });
 
@@ -50,11 +62,23 @@ describe("observability and backup builders", () => {
         });
 
         it("covers each add-on's failure modes and the backups", () => {
-            for (const name of ["KarpenterLaunchFailing", "PodsPendingTooLong", "ArgoCDApplicationDegraded", "ArgoCDApplicationOutOfSync", "KyvernoWebhookErrors", "ExternalSecretSyncFailing", "VeleroBackupFailed", "VeleroNoRecentBackup", "RestoreDrillFailed", "RestoreDrillMissing"]) {
+            for (const name of [
+                "KarpenterLaunchFailing",
+                "PodsPendingTooLong",
+                "ArgoCDApplicationDegraded",
+                "ArgoCDApplicationOutOfSync",
+                "KyvernoWebhookErrors",
+                "ExternalSecretSyncFailing",
+                "VeleroBackupFailed",
+                "VeleroNoRecentBackup",
+                "RestoreDrillFailed",
+                "RestoreDrillMissing",
+            ]) {
                 assert.ok(alert(name), name);
             }
             assert.match(alert("VeleroNoRecentBackup").expr, /> 26 \* 3600/);
-            for (const name of ["RestoreDrillFailed", "RestoreDrillMissing"]) assert.match(alert(name).expr, new RegExp(`cronjob="${DRILL.name}"`));
+            for (const name of ["RestoreDrillFailed", "RestoreDrillMissing"])
+                assert.match(alert(name).expr, new RegExp(`cronjob="${DRILL.name}"`));
             assert.match(alert("RestoreDrillMissing").expr, /192 \* 3600/, "a week plus a day");
         });
     });
@@ -68,12 +92,20 @@ describe("observability and backup builders", () => {
             assert.equal(spec.storageSpec.volumeClaimTemplate.spec.storageClassName, "gp3");
             assert.equal(spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, `${prod.monitoring.volumeSizeGiB}Gi`);
             assert.deepEqual([spec.replicas, spec.podAntiAffinity], [2, "hard"]);
-            assert.equal(monitoringValues({ settings: prod.monitoring, highAvailability: false, rules: [] }).prometheus.prometheusSpec.replicas, 1);
+            assert.equal(
+                monitoringValues({ settings: prod.monitoring, highAvailability: false, rules: [] }).prometheus.prometheusSpec.replicas,
+                1,
+            );
             assert.ok(spec.resources.requests.cpu && spec.resources.requests.memory);
         });
 
         it("scrapes every ServiceMonitor and evaluates every rule in the cluster, not only its own", () => {
-            for (const key of ["serviceMonitorSelectorNilUsesHelmValues", "podMonitorSelectorNilUsesHelmValues", "ruleSelectorNilUsesHelmValues"] as const) assert.equal(spec[key], false, key);
+            for (const key of [
+                "serviceMonitorSelectorNilUsesHelmValues",
+                "podMonitorSelectorNilUsesHelmValues",
+                "ruleSelectorNilUsesHelmValues",
+            ] as const)
+                assert.equal(spec[key], false, key);
             assert.equal(values.coreDns.enabled, true);
             assert.equal(values.kubeProxy.enabled, false, "Cilium replaces kube-proxy");
             assert.deepEqual(values.additionalPrometheusRulesMap.platform.groups, groups);
@@ -82,7 +114,10 @@ describe("observability and backup builders", () => {
         it("takes Grafana's admin and Alertmanager's webhooks from Secrets, never from values", () => {
             assert.equal(values.grafana.admin.existingSecret, "grafana-admin");
             const receivers = alertmanagerConfig().receivers.flatMap((r) => r.webhook_configs ?? []);
-            assert.ok(receivers.length === 2 && receivers.every((w) => w.url_file.startsWith("/etc/alertmanager/secrets/alertmanager-webhooks/") && !("url" in w)));
+            assert.ok(
+                receivers.length === 2 &&
+                    receivers.every((w) => w.url_file.startsWith("/etc/alertmanager/secrets/alertmanager-webhooks/") && !("url" in w)),
+            );
             assert.deepEqual(values.alertmanager.alertmanagerSpec.secrets, ["alertmanager-webhooks"]);
             const routes = alertmanagerConfig().route.routes;
             assert.equal(routes.find((r) => r.matchers.includes('severity = "critical"'))?.receiver, "paging");
@@ -109,11 +144,17 @@ describe("observability and backup builders", () => {
 
         it("schedules full backups with their TTL and volumes as the stack file says", () => {
             const snapshots = scheduleSpec({ cron: "0 3 * * *", ttl: "720h", volumes: "snapshots" });
-            assert.deepEqual([snapshots.schedule, snapshots.template.ttl, snapshots.template.includedNamespaces, snapshots.template.snapshotVolumes], ["0 3 * * *", "720h", ["*"], true]);
+            assert.deepEqual(
+                [snapshots.schedule, snapshots.template.ttl, snapshots.template.includedNamespaces, snapshots.template.snapshotVolumes],
+                ["0 3 * * *", "720h", ["*"], true],
+            );
             const files = scheduleSpec({ cron: "0 3 * * *", ttl: "720h", volumes: "fileSystem" });
             assert.equal(files.template.snapshotVolumes, false);
             assert.equal("defaultVolumesToFsBackup" in files.template && files.template.defaultVolumesToFsBackup, true);
-            assert.deepEqual(storageLocationSpec({ bucket: "b", region: "eu-west-1", keyArn: "k" }).config, { region: "eu-west-1", kmsKeyId: "k" });
+            assert.deepEqual(storageLocationSpec({ bucket: "b", region: "eu-west-1", keyArn: "k" }).config, {
+                region: "eu-west-1",
+                kmsKeyId: "k",
+            });
         });
     });
 
@@ -121,7 +162,14 @@ describe("observability and backup builders", () => {
         const script = drillScript();
 
         it("fails loudly on a missing or empty backup, an incomplete or empty restore, or a changed canary", () => {
-            for (const failure of ["no completed backup", "is empty", "ended in phase", "restored nothing", "of the $TOTAL items", "differs from the original"]) {
+            for (const failure of [
+                "no completed backup",
+                "is empty",
+                "ended in phase",
+                "restored nothing",
+                "of the $TOTAL items",
+                "differs from the original",
+            ]) {
                 assert.ok(script.includes(failure), failure);
             }
             assert.match(script, /set -eu/);
@@ -135,7 +183,13 @@ describe("observability and backup builders", () => {
 
         it("may touch only its scratch namespace and canary outside the Velero namespace", () => {
             const rules = drillRules();
-            assert.deepEqual(rules.cluster.map((r) => [r.resources[0], r.resourceNames]), [["namespaces", [DRILL.scratch]], ["configmaps", [DRILL.canary]]]);
+            assert.deepEqual(
+                rules.cluster.map((r) => [r.resources[0], r.resourceNames]),
+                [
+                    ["namespaces", [DRILL.scratch]],
+                    ["configmaps", [DRILL.canary]],
+                ],
+            );
             assert.ok(rules.namespaced.every((r) => r.apiGroups[0] === "velero.io"));
         });
     });

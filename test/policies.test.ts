@@ -31,37 +31,68 @@ describe("IAM and KMS policy documents", () => {
         it("grants every action Cilium's ENI mode needs", () => {
             const actions = new Set(doc.Statement.flatMap((s) => list(s.Action)));
             for (const action of [
-                "ec2:CreateNetworkInterface", "ec2:AttachNetworkInterface", "ec2:DeleteNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute",
-                "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses", "ec2:CreateTags", "ec2:DescribeNetworkInterfaces",
-                "ec2:DescribeSubnets", "ec2:DescribeVpcs", "ec2:DescribeSecurityGroups", "ec2:DescribeInstanceTypes",
-                "ec2:DescribeRouteTables", "ec2:DescribeManagedPrefixLists", "ec2:GetManagedPrefixListEntries",
-            ]) assert.ok(actions.has(action), `missing ${action}`);
+                "ec2:CreateNetworkInterface",
+                "ec2:AttachNetworkInterface",
+                "ec2:DeleteNetworkInterface",
+                "ec2:ModifyNetworkInterfaceAttribute",
+                "ec2:AssignPrivateIpAddresses",
+                "ec2:UnassignPrivateIpAddresses",
+                "ec2:CreateTags",
+                "ec2:DescribeNetworkInterfaces",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeRouteTables",
+                "ec2:DescribeManagedPrefixLists",
+                "ec2:GetManagedPrefixListEntries",
+            ])
+                assert.ok(actions.has(action), `missing ${action}`);
         });
 
         it("uses no wildcard action and no unconditioned '*' resource", () => {
             for (const statement of doc.Statement) {
-                assert.ok(list(statement.Action).every((a) => !a.includes("*")), `wildcard action in ${statement.Sid}`);
+                assert.ok(
+                    list(statement.Action).every((a) => !a.includes("*")),
+                    `wildcard action in ${statement.Sid}`,
+                );
                 if (list(statement.Resource).includes("*")) {
-                    assert.deepEqual(statement.Condition, { StringEquals: { "aws:RequestedRegion": "eu-west-1" } }, `${statement.Sid} must be pinned to the region`);
-                    assert.ok(list(statement.Action).every((a) => /^ec2:(Describe|Get)/.test(a)), `${statement.Sid} may only read`);
+                    assert.deepEqual(
+                        statement.Condition,
+                        { StringEquals: { "aws:RequestedRegion": "eu-west-1" } },
+                        `${statement.Sid} must be pinned to the region`,
+                    );
+                    assert.ok(
+                        list(statement.Action).every((a) => /^ec2:(Describe|Get)/.test(a)),
+                        `${statement.Sid} may only read`,
+                    );
                 }
             }
         });
 
         it("creates, attaches and deletes only ENIs tagged for this cluster, in this VPC", () => {
             const create = statementsFor(doc, "ec2:CreateNetworkInterface");
-            assert.ok(create.some((s) => s.Condition?.StringEquals?.[`aws:RequestTag/${CILIUM_ENI_CLUSTER_TAG}`] === "platform-prod-eu-west-1"));
+            assert.ok(
+                create.some((s) => s.Condition?.StringEquals?.[`aws:RequestTag/${CILIUM_ENI_CLUSTER_TAG}`] === "platform-prod-eu-west-1"),
+            );
             assert.ok(create.some((s) => s.Condition?.ArnEquals?.["ec2:Vpc"] === "arn:aws:ec2:eu-west-1:444455556666:vpc/vpc-0abc"));
             for (const action of ["ec2:DeleteNetworkInterface", "ec2:ModifyNetworkInterfaceAttribute"]) {
                 for (const statement of statementsFor(doc, action)) {
-                    assert.equal(statement.Condition?.StringEquals?.[`aws:ResourceTag/${CILIUM_ENI_CLUSTER_TAG}`], "platform-prod-eu-west-1", action);
+                    assert.equal(
+                        statement.Condition?.StringEquals?.[`aws:ResourceTag/${CILIUM_ENI_CLUSTER_TAG}`],
+                        "platform-prod-eu-west-1",
+                        action,
+                    );
                 }
             }
             for (const statement of statementsFor(doc, "ec2:AssignPrivateIpAddresses")) {
                 assert.equal(statement.Condition?.ArnEquals?.["ec2:Vpc"], "arn:aws:ec2:eu-west-1:444455556666:vpc/vpc-0abc");
             }
             const tagging = statementsFor(doc, "ec2:CreateTags");
-            assert.deepEqual(tagging.map((s) => s.Condition), [{ StringEquals: { "ec2:CreateAction": "CreateNetworkInterface" } }]);
+            assert.deepEqual(
+                tagging.map((s) => s.Condition),
+                [{ StringEquals: { "ec2:CreateAction": "CreateNetworkInterface" } }],
+            );
         });
 
         it("keeps every resource ARN in the cluster's region and account", () => {
@@ -83,12 +114,37 @@ describe("IAM and KMS policy documents", () => {
         it("grants the actions of Karpenter's reference template, and no others", () => {
             const actions = new Set(statements.flatMap((s) => list(s.Action)));
             assert.deepEqual([...actions].sort(), [
-                "ec2:CreateFleet", "ec2:CreateLaunchTemplate", "ec2:CreateTags", "ec2:DeleteLaunchTemplate", "ec2:DescribeCapacityReservations",
-                "ec2:DescribeImages", "ec2:DescribeInstanceStatus", "ec2:DescribeInstanceTypeOfferings", "ec2:DescribeInstanceTypes", "ec2:DescribeInstances",
-                "ec2:DescribeLaunchTemplates", "ec2:DescribePlacementGroups", "ec2:DescribeSecurityGroups", "ec2:DescribeSpotPriceHistory", "ec2:DescribeSubnets",
-                "ec2:RunInstances", "ec2:TerminateInstances", "eks:DescribeCluster", "iam:AddRoleToInstanceProfile", "iam:CreateInstanceProfile",
-                "iam:DeleteInstanceProfile", "iam:GetInstanceProfile", "iam:ListInstanceProfiles", "iam:PassRole", "iam:RemoveRoleFromInstanceProfile",
-                "iam:TagInstanceProfile", "pricing:GetProducts", "sqs:DeleteMessage", "sqs:GetQueueUrl", "sqs:ReceiveMessage", "ssm:GetParameter",
+                "ec2:CreateFleet",
+                "ec2:CreateLaunchTemplate",
+                "ec2:CreateTags",
+                "ec2:DeleteLaunchTemplate",
+                "ec2:DescribeCapacityReservations",
+                "ec2:DescribeImages",
+                "ec2:DescribeInstanceStatus",
+                "ec2:DescribeInstanceTypeOfferings",
+                "ec2:DescribeInstanceTypes",
+                "ec2:DescribeInstances",
+                "ec2:DescribeLaunchTemplates",
+                "ec2:DescribePlacementGroups",
+                "ec2:DescribeSecurityGroups",
+                "ec2:DescribeSpotPriceHistory",
+                "ec2:DescribeSubnets",
+                "ec2:RunInstances",
+                "ec2:TerminateInstances",
+                "eks:DescribeCluster",
+                "iam:AddRoleToInstanceProfile",
+                "iam:CreateInstanceProfile",
+                "iam:DeleteInstanceProfile",
+                "iam:GetInstanceProfile",
+                "iam:ListInstanceProfiles",
+                "iam:PassRole",
+                "iam:RemoveRoleFromInstanceProfile",
+                "iam:TagInstanceProfile",
+                "pricing:GetProducts",
+                "sqs:DeleteMessage",
+                "sqs:GetQueueUrl",
+                "sqs:ReceiveMessage",
+                "ssm:GetParameter",
             ]);
         });
 
@@ -115,15 +171,26 @@ describe("IAM and KMS policy documents", () => {
         });
 
         it("reads only its own queue and describes only its own cluster", () => {
-            for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl"]) assert.deepEqual(granting(action).map((s) => s.Resource), [queueArn]);
-            assert.deepEqual(granting("eks:DescribeCluster").map((s) => s.Resource), ["arn:aws:eks:eu-west-1:444455556666:cluster/platform-prod-eu-west-1"]);
+            for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueUrl"])
+                assert.deepEqual(
+                    granting(action).map((s) => s.Resource),
+                    [queueArn],
+                );
+            assert.deepEqual(
+                granting("eks:DescribeCluster").map((s) => s.Resource),
+                ["arn:aws:eks:eu-west-1:444455556666:cluster/platform-prod-eu-west-1"],
+            );
         });
 
         it("uses '*' only for reads AWS cannot scope, and pins EC2 reads to the region", () => {
             for (const statement of statements.filter((s) => list(s.Resource).includes("*"))) {
                 const actions = list(statement.Action);
-                assert.ok(actions.every((a) => /^(ec2:Describe|pricing:GetProducts$|iam:ListInstanceProfiles$)/.test(a)), `${statement.Sid} writes with "*"`);
-                if (actions.some((a) => a.startsWith("ec2:"))) assert.equal(statement.Condition?.StringEquals?.["aws:RequestedRegion"], "eu-west-1");
+                assert.ok(
+                    actions.every((a) => /^(ec2:Describe|pricing:GetProducts$|iam:ListInstanceProfiles$)/.test(a)),
+                    `${statement.Sid} writes with "*"`,
+                );
+                if (actions.some((a) => a.startsWith("ec2:")))
+                    assert.equal(statement.Condition?.StringEquals?.["aws:RequestedRegion"], "eu-west-1");
             }
             for (const resource of statements.flatMap((s) => list(s.Resource)).filter((r) => r.startsWith("arn:aws:ec2"))) {
                 assert.match(resource, /^arn:aws:ec2:eu-west-1:(444455556666)?:/, resource);
@@ -149,8 +216,16 @@ describe("IAM and KMS policy documents", () => {
 
     it("lets External Secrets read only the environment's secrets, and decrypt only through Secrets Manager", () => {
         const plain = externalSecretsPolicy(scope, { prefix: "prod/" });
-        assert.deepEqual(plain.Statement.map((s) => s.Resource), ["arn:aws:secretsmanager:eu-west-1:444455556666:secret:prod/*"]);
-        assert.ok(plain.Statement.every((s) => list(s.Action).every((a) => !["secretsmanager:ListSecrets", "secretsmanager:BatchGetSecretValue"].includes(a))), "no read on *");
+        assert.deepEqual(
+            plain.Statement.map((s) => s.Resource),
+            ["arn:aws:secretsmanager:eu-west-1:444455556666:secret:prod/*"],
+        );
+        assert.ok(
+            plain.Statement.every((s) =>
+                list(s.Action).every((a) => !["secretsmanager:ListSecrets", "secretsmanager:BatchGetSecretValue"].includes(a)),
+            ),
+            "no read on *",
+        );
         const withKey = externalSecretsPolicy(scope, { prefix: "prod/", kmsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/k" });
         const decrypt = withKey.Statement.find((s) => list(s.Action).includes("kms:Decrypt"));
         assert.equal(decrypt?.Resource, "arn:aws:kms:eu-west-1:444455556666:key/k");
@@ -163,15 +238,22 @@ describe("IAM and KMS policy documents", () => {
         const grants = (action: string) => velero.Statement.filter((s) => list(s.Action).includes(action));
 
         it("limits Velero to its bucket and its key through S3", () => {
-            assert.deepEqual(grants("s3:PutObject").map((s) => s.Resource), ["arn:aws:s3:::b-1/*"]);
-            assert.deepEqual(grants("s3:ListBucket").map((s) => s.Resource), ["arn:aws:s3:::b-1"]);
+            assert.deepEqual(
+                grants("s3:PutObject").map((s) => s.Resource),
+                ["arn:aws:s3:::b-1/*"],
+            );
+            assert.deepEqual(
+                grants("s3:ListBucket").map((s) => s.Resource),
+                ["arn:aws:s3:::b-1"],
+            );
             const [kms] = grants("kms:GenerateDataKey");
             assert.equal(kms.Resource, "arn:aws:kms:eu-west-1:444455556666:key/b");
             assert.deepEqual(kms.Condition, { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } });
         });
 
         it("deletes only snapshots Velero tagged, creates only tagged ones, describes only in its region", () => {
-            for (const statement of grants("ec2:DeleteSnapshot")) assert.deepEqual(statement.Condition, { StringLike: { "ec2:ResourceTag/velero.io/backup": "*" } });
+            for (const statement of grants("ec2:DeleteSnapshot"))
+                assert.deepEqual(statement.Condition, { StringLike: { "ec2:ResourceTag/velero.io/backup": "*" } });
             assert.ok(grants("ec2:CreateSnapshot").some((s) => s.Condition?.StringLike?.["aws:RequestTag/velero.io/backup"] === "*"));
             for (const statement of velero.Statement.filter((s) => list(s.Resource).includes("*"))) {
                 assert.ok(list(statement.Action).every((a) => a.startsWith("ec2:Describe")));
@@ -210,7 +292,10 @@ describe("IAM and KMS policy documents", () => {
         const [statement] = podIdentityTrustPolicy(scope, "platform-prod-eu-west-1").Statement;
         assert.deepEqual(statement.Principal, { Service: "pods.eks.amazonaws.com" });
         assert.deepEqual(list(statement.Action).sort(), ["sts:AssumeRole", "sts:TagSession"]);
-        assert.equal(statement.Condition?.ArnEquals?.["aws:SourceArn"], "arn:aws:eks:eu-west-1:444455556666:cluster/platform-prod-eu-west-1");
+        assert.equal(
+            statement.Condition?.ArnEquals?.["aws:SourceArn"],
+            "arn:aws:eks:eu-west-1:444455556666:cluster/platform-prod-eu-west-1",
+        );
         assert.equal(statement.Condition?.StringEquals?.["aws:SourceAccount"], "444455556666");
     });
 
@@ -218,7 +303,9 @@ describe("IAM and KMS policy documents", () => {
         const plain = serviceTrustPolicy("ec2.amazonaws.com", scope);
         assert.deepEqual(plain.Statement[0].Principal, { Service: "ec2.amazonaws.com" });
         assert.equal(plain.Statement[0].Condition, undefined);
-        const sourced = serviceTrustPolicy("vpc-flow-logs.amazonaws.com", scope, { sourceArn: "arn:aws:ec2:eu-west-1:444455556666:vpc-flow-log/*" });
+        const sourced = serviceTrustPolicy("vpc-flow-logs.amazonaws.com", scope, {
+            sourceArn: "arn:aws:ec2:eu-west-1:444455556666:vpc-flow-log/*",
+        });
         assert.equal(sourced.Statement[0].Condition?.StringEquals?.["aws:SourceAccount"], "444455556666");
     });
 
@@ -240,7 +327,10 @@ describe("IAM and KMS policy documents", () => {
 
     it("leaves the secrets key to the account's IAM policies and grants no other principal", () => {
         const doc = secretsKeyPolicy(scope);
-        assert.deepEqual(doc.Statement.map((s) => s.Principal), [{ AWS: "arn:aws:iam::444455556666:root" }]);
+        assert.deepEqual(
+            doc.Statement.map((s) => s.Principal),
+            [{ AWS: "arn:aws:iam::444455556666:root" }],
+        );
     });
 
     it("lets the flow logs role write to its own log group only", () => {

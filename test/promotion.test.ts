@@ -22,7 +22,9 @@ const configOf = (stack: string): StackConfig => resolveStackConfig(rawConfig(se
 const bump = (version: string): string => version.replace(/(\d+)(?!.*\d)/, (n) => String(Number(n) + 1));
 
 /** Stacks whose stack file names another as the source of its lock. */
-const promotions = STACKS.map((stack) => ({ stack, from: configOf(stack).promotion.from })).filter((p): p is { stack: typeof STACKS[number]; from: string } => p.from !== undefined);
+const promotions = STACKS.map((stack) => ({ stack, from: configOf(stack).promotion.from })).filter(
+    (p): p is { stack: (typeof STACKS)[number]; from: string } => p.from !== undefined,
+);
 
 describe("version lock", () => {
     it("orders versions numerically, per entry kind, and refuses to order what differs in kind", () => {
@@ -58,7 +60,10 @@ describe("version lock", () => {
 
 describe("the promotion gate (CI): no stack pins what its source stack does not run", () => {
     it("has prod promoted from staging", () => {
-        assert.deepEqual(promotions.map((p) => `${p.from} -> ${p.stack}`), ["staging -> prod"]);
+        assert.deepEqual(
+            promotions.map((p) => `${p.from} -> ${p.stack}`),
+            ["staging -> prod"],
+        );
     });
 
     for (const { stack, from } of promotions) {
@@ -75,12 +80,19 @@ describe("the promotion gate (CI): no stack pins what its source stack does not 
 
     it("fails when prod pins a newer version, or one it cannot order, or one staging lacks", () => {
         const staging = configOf("staging").versions;
-        const prod = structuredClone(configOf("prod").versions) as VersionLock & { charts: Record<string, string>; images: Record<string, string> };
+        const prod = structuredClone(configOf("prod").versions) as VersionLock & {
+            charts: Record<string, string>;
+            images: Record<string, string>;
+        };
         prod.charts.karpenter = bump(staging.charts.karpenter);
         prod.images.restoreDrill = `example.com/other:${staging.images.restoreDrill.split(":").pop()}`;
         prod.bottlerocketRelease = "1.49.0";
         const found = aheadOf({ name: "staging", lock: staging }, { name: "prod", lock: prod });
-        assert.deepEqual(found.map((p) => p.path).sort(), ["versions.bottlerocketRelease", "versions.charts.karpenter", "versions.images.restoreDrill"]);
+        assert.deepEqual(found.map((p) => p.path).sort(), [
+            "versions.bottlerocketRelease",
+            "versions.charts.karpenter",
+            "versions.images.restoreDrill",
+        ]);
         assert.match(render(found), /versions\.charts\.karpenter: ".+" in prod is ahead of ".+" in staging/);
     });
 
@@ -97,19 +109,32 @@ describe("compatibility of the lock", () => {
 
     it("refuses a Karpenter release that does not support the locked Kubernetes minor", () => {
         const kubernetes = settingsOf("prod").versions.kubernetes as string;
-        const [line, range] = Object.entries(karpenter.releases).find(([, r]) => kubernetesMinor(r.max) < kubernetesMinor(kubernetes)) ?? [];
+        const [line, range] =
+            Object.entries(karpenter.releases).find(([, r]) => kubernetesMinor(r.max) < kubernetesMinor(kubernetes)) ?? [];
         assert.ok(line && range, "the table has a release too old for the locked Kubernetes");
         const found = problems("prod", (s) => (s.versions.charts.karpenter = `${line}.0`));
-        assert.match(render(found), new RegExp(`versions\\.charts\\.karpenter: "${line}\\.0" supports Kubernetes ${range.min}\\.\\.${range.max}, not ${kubernetes}`));
+        assert.match(
+            render(found),
+            new RegExp(
+                `versions\\.charts\\.karpenter: "${line}\\.0" supports Kubernetes ${range.min}\\.\\.${range.max}, not ${kubernetes}`,
+            ),
+        );
     });
 
     it("refuses a Karpenter release line the table does not know", () => {
         const found = problems("prod", (s) => (s.versions.charts.karpenter = "9.99.0"));
-        assert.match(render(found), /versions\.charts\.karpenter: "9\.99\.0": release line 9\.99 is not in the platform's compatibility table/);
+        assert.match(
+            render(found),
+            /versions\.charts\.karpenter: "9\.99\.0": release line 9\.99 is not in the platform's compatibility table/,
+        );
     });
 
     it("accepts every committed lock", () => {
-        for (const stack of STACKS) assert.deepEqual(problems(stack, () => undefined), []);
+        for (const stack of STACKS)
+            assert.deepEqual(
+                problems(stack, () => undefined),
+                [],
+            );
     });
 
     it("refuses a stack promoted from itself", () => {
@@ -127,7 +152,8 @@ describe("npm run promote", () => {
 
     beforeEach(() => {
         scratch = mkdtempSync(path.join(tmpdir(), "promote-"));
-        for (const name of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"]) copyFileSync(path.join(ROOT, name), path.join(scratch, name));
+        for (const name of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"])
+            copyFileSync(path.join(ROOT, name), path.join(scratch, name));
     });
     afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
@@ -142,14 +168,17 @@ describe("npm run promote", () => {
         const result = promote(scratch, "staging", "prod");
         assert.equal(result.status, "promoted");
         if (result.status !== "promoted") return;
-        assert.deepEqual(result.changes.map((c) => `${c.path} ${c.from} ${c.to}`), [
-            `charts.cilium ${staging.charts.cilium} ${cilium}`,
-            `addons.coredns ${staging.addons.coredns} ${coredns}`,
-        ]);
+        assert.deepEqual(
+            result.changes.map((c) => `${c.path} ${c.from} ${c.to}`),
+            [`charts.cilium ${staging.charts.cilium} ${cilium}`, `addons.coredns ${staging.addons.coredns} ${coredns}`],
+        );
         const [old, now] = [before.split("\n"), result.text.split("\n")];
         assert.equal(now.length, old.length);
         const changed = now.flatMap((line, i) => (line === old[i] ? [] : [`${old[i].trim()} => ${line.trim()}`]));
-        assert.deepEqual(changed, [`cilium: ${staging.charts.cilium} => cilium: ${cilium}`, `coredns: ${staging.addons.coredns} => coredns: ${coredns}`]);
+        assert.deepEqual(changed, [
+            `cilium: ${staging.charts.cilium} => cilium: ${cilium}`,
+            `coredns: ${staging.addons.coredns} => coredns: ${coredns}`,
+        ]);
     });
 
     it("does nothing when prod already runs staging's lock", () => {
@@ -159,10 +188,16 @@ describe("npm run promote", () => {
     it("refuses a lock that skips a Kubernetes minor relative to prod", () => {
         const prod = configOf("prod").versions;
         const older = `1.${kubernetesMinor(prod.kubernetes) - 2}`;
-        edit("prod", (text) => setLine("nodeAmiRelease", prod.nodeAmiRelease.replace(prod.kubernetes, older))(setLine("kubernetes", `"${older}"`)(text)));
+        edit("prod", (text) =>
+            setLine("nodeAmiRelease", prod.nodeAmiRelease.replace(prod.kubernetes, older))(setLine("kubernetes", `"${older}"`)(text)),
+        );
         const result = promote(scratch, "staging", "prod");
         assert.equal(result.status, "refused");
-        if (result.status === "refused") assert.match(render(result.problems), new RegExp(`prod: versions\\.kubernetes: "${prod.kubernetes}" skips 1 minor\\(s\\) from ${older}`));
+        if (result.status === "refused")
+            assert.match(
+                render(result.problems),
+                new RegExp(`prod: versions\\.kubernetes: "${prod.kubernetes}" skips 1 minor\\(s\\) from ${older}`),
+            );
     });
 
     it("refuses a lock the target stack file does not validate with", () => {
@@ -172,7 +207,11 @@ describe("npm run promote", () => {
         const before = readFileSync(file("prod"), "utf8");
         const result = promote(scratch, "staging", "prod");
         assert.equal(result.status, "refused");
-        if (result.status === "refused") assert.match(render(result.problems), /prod: karpenter\.nodeClasses\.default\.os: "bottlerocket" needs versions\.bottlerocketRelease/);
+        if (result.status === "refused")
+            assert.match(
+                render(result.problems),
+                /prod: karpenter\.nodeClasses\.default\.os: "bottlerocket" needs versions\.bottlerocketRelease/,
+            );
         assert.equal(readFileSync(file("prod"), "utf8"), before);
     });
 
@@ -186,11 +225,14 @@ describe("npm run promote", () => {
     it("refuses to promote against the declared direction", () => {
         const result = promote(scratch, "prod", "staging");
         assert.equal(result.status, "refused");
-        if (result.status === "refused") assert.match(render(result.problems), /staging: promotion\.from: staging takes its lock from no stack/);
+        if (result.status === "refused")
+            assert.match(render(result.problems), /staging: promotion\.from: staging takes its lock from no stack/);
     });
 
     it("from the command line, --check exits 0 when the committed files agree", () => {
-        const run = spawnSync(process.execPath, [path.join(__dirname, "..", "stacks", "promote.js"), "staging", "prod", "--check"], { encoding: "utf8" });
+        const run = spawnSync(process.execPath, [path.join(__dirname, "..", "stacks", "promote.js"), "staging", "prod", "--check"], {
+            encoding: "utf8",
+        });
         assert.equal(run.status, 0, run.stderr);
         assert.match(run.stdout, /prod already runs staging's lock/);
     });
@@ -204,7 +246,10 @@ describe("deploy-time gates", () => {
         const at = (version: string) => [{ region: "us-east-1", name: "c1", version }];
         assert.deepEqual(upgradeProblems(lock, at(lock.kubernetes)), []);
         assert.deepEqual(upgradeProblems(lock, at(`1.${minor - 1}`)), []);
-        assert.match(render(upgradeProblems(lock, at(`1.${minor - 2}`))), /versions\.kubernetes: .* skips 1 minor\(s\).*cluster c1 in us-east-1 runs/);
+        assert.match(
+            render(upgradeProblems(lock, at(`1.${minor - 2}`))),
+            /versions\.kubernetes: .* skips 1 minor\(s\).*cluster c1 in us-east-1 runs/,
+        );
         assert.match(render(upgradeProblems(lock, at(`1.${minor + 1}`))), /downgrade/);
     });
 
@@ -212,9 +257,16 @@ describe("deploy-time gates", () => {
         assert.deepEqual(promotionProblems(lock, { name: "org/platform/staging", lock }), []);
         const other = structuredClone(lock) as { charts: Record<string, string> };
         other.charts.velero = bump(lock.charts.velero);
-        assert.match(render(promotionProblems(lock, { name: "org/platform/staging", lock: other as VersionLock })),
-            new RegExp(`versions: differs from the lock stack org/platform/staging has deployed \\(charts\\.velero: ${other.charts.velero} -> ${lock.charts.velero}\\)`));
-        assert.match(render(promotionProblems(lock, { name: "org/platform/staging", lock: undefined })), /promotion\.from: stack org\/platform\/staging has no deployed `versions` output/);
+        assert.match(
+            render(promotionProblems(lock, { name: "org/platform/staging", lock: other as VersionLock })),
+            new RegExp(
+                `versions: differs from the lock stack org/platform/staging has deployed \\(charts\\.velero: ${other.charts.velero} -> ${lock.charts.velero}\\)`,
+            ),
+        );
+        assert.match(
+            render(promotionProblems(lock, { name: "org/platform/staging", lock: undefined })),
+            /promotion\.from: stack org\/platform\/staging has no deployed `versions` output/,
+        );
     });
 
     it("ask the source stack only when the stack file requires it, and report every problem at once", async () => {
@@ -228,11 +280,20 @@ describe("deploy-time gates", () => {
             },
         });
         const other = { ...lock, kubernetes: `1.${minor - 1}` } as VersionLock;
-        assert.deepEqual((await deploymentProblems(config, state(other))).map((p) => p.path), ["versions.kubernetes", "versions"]);
-        assert.deepEqual((await deploymentProblems(config, state("unavailable"))).map((p) => p.path), ["versions.kubernetes"]);
+        assert.deepEqual(
+            (await deploymentProblems(config, state(other))).map((p) => p.path),
+            ["versions.kubernetes", "versions"],
+        );
+        assert.deepEqual(
+            (await deploymentProblems(config, state("unavailable"))).map((p) => p.path),
+            ["versions.kubernetes"],
+        );
         const off = { ...config, promotion: { ...config.promotion, requireDeployedLock: false } };
         asked.length = 0;
-        assert.deepEqual((await deploymentProblems(off, state(other))).map((p) => p.path), ["versions.kubernetes"]);
+        assert.deepEqual(
+            (await deploymentProblems(off, state(other))).map((p) => p.path),
+            ["versions.kubernetes"],
+        );
         assert.deepEqual(asked, []);
     });
 
@@ -240,13 +301,21 @@ describe("deploy-time gates", () => {
         const config = configOf("staging");
         const cluster = config.regions[0];
         const input = readStackConfig(ROOT, "staging");
-        await assert.rejects(evaluate(ENTRY, "staging", input, { deployedClusters: { [cluster.region]: { [cluster.names.cluster]: `1.${kubernetesMinor(config.versions.kubernetes) - 2}` } } }), (error: unknown) => {
-            assert.ok(error instanceof EvaluationError);
-            assert.ok(error.cause instanceof StackConfigError);
-            assert.match(error.message, new RegExp(`versions\\.kubernetes: .*cluster ${cluster.names.cluster} in ${cluster.region} runs`));
-            assert.deepEqual([...new Set(error.resources.map((r) => r.type))].sort(), ["pulumi:providers:aws", "pulumi:pulumi:Stack"]);
-            return true;
-        });
+        await assert.rejects(
+            evaluate(ENTRY, "staging", input, {
+                deployedClusters: { [cluster.region]: { [cluster.names.cluster]: `1.${kubernetesMinor(config.versions.kubernetes) - 2}` } },
+            }),
+            (error: unknown) => {
+                assert.ok(error instanceof EvaluationError);
+                assert.ok(error.cause instanceof StackConfigError);
+                assert.match(
+                    error.message,
+                    new RegExp(`versions\\.kubernetes: .*cluster ${cluster.names.cluster} in ${cluster.region} runs`),
+                );
+                assert.deepEqual([...new Set(error.resources.map((r) => r.type))].sort(), ["pulumi:providers:aws", "pulumi:pulumi:Stack"]);
+                return true;
+            },
+        );
     });
 
     it("let `pulumi up` upgrade a deployed cluster by one minor", async () => {
@@ -274,27 +343,38 @@ describe("delivery plan and fleet", () => {
         const regions = (settingsOf("prod").regions as Array<{ region: string }>).map((r) => r.region);
         const names = regions.map((_, i) => (i === 0 ? "prod" : `prod-${i}`));
         for (let i = regions.length - 1; i >= 0; i--) {
-            rewrite("prod", (doc) => {
-                const all = doc.getIn(["config", "platform:regions"]) as { items: unknown[] };
-                all.items = [all.items[i]];
-                // Cross-region copies need both regions in one stack.
-                doc.setIn(["config", "platform:backups", "crossRegion"], false);
-            }, names[i]);
+            rewrite(
+                "prod",
+                (doc) => {
+                    const all = doc.getIn(["config", "platform:regions"]) as { items: unknown[] };
+                    all.items = [all.items[i]];
+                    // Cross-region copies need both regions in one stack.
+                    doc.setIn(["config", "platform:backups", "crossRegion"], false);
+                },
+                names[i],
+            );
         }
         return names;
     };
 
     beforeEach(() => {
         scratch = mkdtempSync(path.join(tmpdir(), "delivery-"));
-        for (const name of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"]) copyFileSync(path.join(ROOT, name), path.join(scratch, name));
+        for (const name of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"])
+            copyFileSync(path.join(ROOT, name), path.join(scratch, name));
     });
     afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
     it("previews every stack, deploys staging first and prod after it while prod holds staging's lock", () => {
         const plan = deliveryPlan(ROOT);
         assert.deepEqual(plan.all.map((e) => e.stack).sort(), [...STACKS].sort());
-        assert.deepEqual(plan.first.map((e) => e.stack), STACKS.filter((s) => !configOf(s).promotion.from));
-        assert.deepEqual(plan.promoted.map((e) => e.stack), promotions.map((p) => p.stack));
+        assert.deepEqual(
+            plan.first.map((e) => e.stack),
+            STACKS.filter((s) => !configOf(s).promotion.from),
+        );
+        assert.deepEqual(
+            plan.promoted.map((e) => e.stack),
+            promotions.map((p) => p.stack),
+        );
         assert.deepEqual(plan.waiting, []);
         for (const entry of plan.all) assert.equal(entry.previewRole, `AWS_PREVIEW_ROLE_${entry.environment.toUpperCase()}`);
     });
@@ -304,7 +384,10 @@ describe("delivery plan and fleet", () => {
         rewrite("staging", (doc) => doc.setIn(["config", "platform:versions", "charts", "cilium"], bump(cilium)));
         const plan = deliveryPlan(scratch);
         assert.deepEqual(plan.promoted, []);
-        assert.deepEqual(plan.waiting.map((w) => [w.stack, w.from, w.changes]), [["prod", "staging", [`charts.cilium: ${cilium} -> ${bump(cilium)}`]]]);
+        assert.deepEqual(
+            plan.waiting.map((w) => [w.stack, w.from, w.changes]),
+            [["prod", "staging", [`charts.cilium: ${cilium} -> ${bump(cilium)}`]]],
+        );
     });
 
     it("runs a fleet split into one stack per region, each promoted and deployed on its own", () => {
@@ -320,29 +403,48 @@ describe("delivery plan and fleet", () => {
             assert.equal(result.status, "promoted", name);
             if (result.status === "promoted") writeFileSync(file(name), result.text);
         }
-        assert.deepEqual(deliveryPlan(scratch).promoted.map((e) => e.stack).sort(), [...names].sort());
+        assert.deepEqual(
+            deliveryPlan(scratch)
+                .promoted.map((e) => e.stack)
+                .sort(),
+            [...names].sort(),
+        );
     });
 
     it("refuses a fleet whose stacks of one environment pin different locks, or share a cluster or a Cilium ID", () => {
         const names = splitProd();
-        rewrite(names[1], (doc) => doc.setIn(["config", "platform:versions", "charts", "velero"], bump(configOf("prod").versions.charts.velero)));
-        rewrite(names[0], (doc) => doc.setIn(["config", "platform:regions", 0, "ciliumClusterId"], settingsOf("staging").regions[0].ciliumClusterId));
-        assert.throws(() => deliveryPlan(scratch), (error: Error) => {
-            assert.match(error.message, new RegExp(`${names[1]}: its lock differs from prod's, a stack of the same environment prod`));
-            assert.match(error.message, /(staging|prod) us-east-1: ciliumClusterId \d+ is also (prod|staging) us-east-1's/);
-            return true;
-        });
-        const config = (stack: string) => { const input = readStackConfig(scratch, stack); return resolveStackConfig({ project: input.project, stack, config: input.config, isSecret: () => true }); };
+        rewrite(names[1], (doc) =>
+            doc.setIn(["config", "platform:versions", "charts", "velero"], bump(configOf("prod").versions.charts.velero)),
+        );
+        rewrite(names[0], (doc) =>
+            doc.setIn(["config", "platform:regions", 0, "ciliumClusterId"], settingsOf("staging").regions[0].ciliumClusterId),
+        );
+        assert.throws(
+            () => deliveryPlan(scratch),
+            (error: Error) => {
+                assert.match(error.message, new RegExp(`${names[1]}: its lock differs from prod's, a stack of the same environment prod`));
+                assert.match(error.message, /(staging|prod) us-east-1: ciliumClusterId \d+ is also (prod|staging) us-east-1's/);
+                return true;
+            },
+        );
+        const config = (stack: string) => {
+            const input = readStackConfig(scratch, stack);
+            return resolveStackConfig({ project: input.project, stack, config: input.config, isSecret: () => true });
+        };
         assert.match(fleetProblems([config("prod"), config("prod")]).join("\n"), /cluster .* is also prod/);
     });
 
     it("refuses a promotion chain longer than the two stages deploy.yml runs", () => {
-        rewrite("prod", (doc) => {
-            doc.setIn(["config", "platform:promotion", "from"], "prod");
-            doc.setIn(["config", "platform:environment"], "canary");
-            doc.setIn(["config", "platform:regions", 0, "ciliumClusterId"], 99);
-            doc.setIn(["config", "platform:regions", 1, "ciliumClusterId"], 98);
-        }, "canary");
+        rewrite(
+            "prod",
+            (doc) => {
+                doc.setIn(["config", "platform:promotion", "from"], "prod");
+                doc.setIn(["config", "platform:environment"], "canary");
+                doc.setIn(["config", "platform:regions", 0, "ciliumClusterId"], 99);
+                doc.setIn(["config", "platform:regions", 1, "ciliumClusterId"], 98);
+            },
+            "canary",
+        );
         assert.throws(() => deliveryPlan(scratch), /canary: prod is itself promoted from staging/);
     });
 });

@@ -42,11 +42,17 @@ for (const stack of STACKS) {
         let resources: RecordedResource[];
         let byUrn: Map<string, RecordedResource>;
         /** The resources under one region's Platform. */
-        const inRegion = (region: string) => resources.filter((r) => ancestors(r, byUrn).some((a) => a.type === "platform:index:Platform" && a.name === region));
+        const inRegion = (region: string) =>
+            resources.filter((r) => ancestors(r, byUrn).some((a) => a.type === "platform:index:Platform" && a.name === region));
 
         before(async () => {
             const input = readStackConfig(ROOT, stack);
-            config = resolveStackConfig({ project: input.project, stack, config: input.config, isSecret: (k) => input.secretKeys.includes(k) });
+            config = resolveStackConfig({
+                project: input.project,
+                stack,
+                config: input.config,
+                isSecret: (k) => input.secretKeys.includes(k),
+            });
             evaluation = await evaluated(stack);
             resources = evaluation.resources;
             byUrn = new Map(resources.map((r) => [r.urn, r]));
@@ -56,7 +62,12 @@ for (const stack of STACKS) {
             const platforms = ofType(resources, "platform:index:Platform");
             assert.deepEqual(platforms.map((p) => p.name).sort(), config.regions.map((r) => r.region).sort());
             for (const resource of resources) {
-                if (resource.type === "pulumi:pulumi:Stack" || resource.type.startsWith("pulumi:providers:aws") || resource.type === "platform:index:Platform") continue;
+                if (
+                    resource.type === "pulumi:pulumi:Stack" ||
+                    resource.type.startsWith("pulumi:providers:aws") ||
+                    resource.type === "platform:index:Platform"
+                )
+                    continue;
                 const platform = ancestors(resource, byUrn).find((a) => a.type === "platform:index:Platform");
                 assert.ok(platform, `${resource.type} ${resource.name} is outside every Platform`);
                 assert.ok(resource.name.startsWith(`${platform.name}-`), `${resource.name} is not prefixed with ${platform.name}-`);
@@ -78,7 +89,13 @@ for (const stack of STACKS) {
                 assert.equal(ofType(own, "eks:index:Cluster").length, 1);
                 assert.equal(ofType(own, "eks:index:ManagedNodeGroup").length, Object.keys(config.nodeGroups).length);
                 const charts = Object.values(CHARTS).flatMap((source) => [...source.charts]);
-                assert.deepEqual(ofType(own, "kubernetes:helm.sh/v3:Release").map((r) => inputs(r).name).sort(), charts.sort(), "every catalogued chart, once");
+                assert.deepEqual(
+                    ofType(own, "kubernetes:helm.sh/v3:Release")
+                        .map((r) => inputs(r).name)
+                        .sort(),
+                    charts.sort(),
+                    "every catalogued chart, once",
+                );
                 assert.equal(ofType(own, "aws:kms/key:Key").length, 3, "secrets, logs and backups");
                 assert.equal(ofType(own, "aws:eks/addon:Addon").length, 3);
                 if (region.network.kind === "created") {
@@ -97,7 +114,11 @@ for (const stack of STACKS) {
                     assert.match(resource.provider, new RegExp(`pulumi:providers:aws::${region.region}::`), `${resource.name}`);
                 }
                 for (const resource of inRegion(region.region).filter((r) => r.custom && r.type.startsWith("kubernetes:"))) {
-                    assert.match(resource.provider, new RegExp(`pulumi:providers:kubernetes::${region.region}-cluster-k8s::`), `${resource.name}`);
+                    assert.match(
+                        resource.provider,
+                        new RegExp(`pulumi:providers:kubernetes::${region.region}-cluster-k8s::`),
+                        `${resource.name}`,
+                    );
                 }
             }
         });
@@ -121,14 +142,19 @@ for (const stack of STACKS) {
                 for (const entry of Object.values(cluster.accessEntries as Inputs)) {
                     assert.deepEqual(entry.kubernetesGroups ?? [], [], "no access entry maps to Kubernetes groups such as system:masters");
                 }
-                assert.equal(Object.keys(cluster.accessEntries).length, config.cluster.access.admins.length + config.cluster.access.viewers.length);
+                assert.equal(
+                    Object.keys(cluster.accessEntries).length,
+                    config.cluster.access.admins.length + config.cluster.access.viewers.length,
+                );
             }
         });
 
         it("creates the log group before the control plane that writes to it", () => {
             for (const region of config.regions) {
                 const own = inRegion(region.region);
-                const logGroup = ofType(own, "aws:cloudwatch/logGroup:LogGroup").find((r) => inputs(r).name === region.names.controlPlaneLogGroup);
+                const logGroup = ofType(own, "aws:cloudwatch/logGroup:LogGroup").find(
+                    (r) => inputs(r).name === region.names.controlPlaneLogGroup,
+                );
                 assert.ok(logGroup);
                 assert.ok(one(own, "eks:index:Cluster").dependencies.includes(logGroup.urn));
                 assert.equal(inputs(logGroup).retentionInDays, config.cluster.logRetentionDays);
@@ -141,11 +167,16 @@ for (const stack of STACKS) {
                 const own = inRegion(region.region);
                 const release = ofType(own, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "cilium") as RecordedResource;
                 const groups = ofType(own, "eks:index:ManagedNodeGroup");
-                const agent = ofType(own, "aws:eks/addon:Addon").find((a) => inputs(a).addonName === "eks-pod-identity-agent") as RecordedResource;
-                const egress = ofType(own, "aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) => a.name.includes("-network-private-"));
+                const agent = ofType(own, "aws:eks/addon:Addon").find(
+                    (a) => inputs(a).addonName === "eks-pod-identity-agent",
+                ) as RecordedResource;
+                const egress = ofType(own, "aws:ec2/routeTableAssociation:RouteTableAssociation").filter((a) =>
+                    a.name.includes("-network-private-"),
+                );
                 assert.equal(egress.length, region.network.kind === "created" ? region.network.availabilityZones : 0);
                 for (const group of groups) {
-                    for (const needed of [release, agent, ...egress]) assert.ok(group.dependencies.includes(needed.urn), `${group.name} must wait for ${needed.name}`);
+                    for (const needed of [release, agent, ...egress])
+                        assert.ok(group.dependencies.includes(needed.urn), `${group.name} must wait for ${needed.name}`);
                 }
                 assert.ok(!release.dependencies.some((urn) => groups.some((g) => g.urn === urn)), "Cilium must not wait for the nodes");
                 assert.ok(!release.dependencies.includes(agent.urn), "Cilium's install need not wait for the agent, only its nodes do");
@@ -161,19 +192,26 @@ for (const stack of STACKS) {
                 const system = groups.find((g) => inputs(g).nodeGroupName === region.names.nodeGroups.system) as RecordedResource;
                 const addons = [
                     ...ofType(own, "aws:eks/addon:Addon").filter((a) => ["coredns", "aws-ebs-csi-driver"].includes(inputs(a).addonName)),
-                    ...ofType(own, "kubernetes:helm.sh/v3:Release").filter((r) => !["cilium", "prometheus-operator-crds", "karpenter-crd", "kyverno-policies"].includes(inputs(r).name)),
+                    ...ofType(own, "kubernetes:helm.sh/v3:Release").filter(
+                        (r) => !["cilium", "prometheus-operator-crds", "karpenter-crd", "kyverno-policies"].includes(inputs(r).name),
+                    ),
                 ];
                 assert.ok(addons.length > 5);
                 for (const addon of addons) {
                     const onGroups = groups.filter((g) => addon.dependencies.includes(g.urn));
-                    assert.deepEqual(onGroups.map((g) => g.name), [system.name], `${addon.name} waits for the system group only`);
+                    assert.deepEqual(
+                        onGroups.map((g) => g.name),
+                        [system.name],
+                        `${addon.name} waits for the system group only`,
+                    );
                 }
             }
         });
 
         it("pins every chart and add-on to the stack's version lock", () => {
             for (const release of ofType(resources, "kubernetes:helm.sh/v3:Release")) {
-                const [lock] = Object.entries(CHARTS).find(([, source]) => (source.charts as readonly string[]).includes(inputs(release).name)) ?? [];
+                const [lock] =
+                    Object.entries(CHARTS).find(([, source]) => (source.charts as readonly string[]).includes(inputs(release).name)) ?? [];
                 assert.ok(lock, `release ${inputs(release).name} has no entry in the chart catalog`);
                 assert.equal(inputs(release).version, config.versions.charts[lock as keyof typeof CHARTS]);
                 assert.match(inputs(release).version, /^\d+\.\d+\.\d+$/);
@@ -192,7 +230,11 @@ for (const stack of STACKS) {
             for (const region of config.regions) {
                 for (const [role, settings] of Object.entries(config.nodeGroups)) {
                     const group = inputs(one(inRegion(region.region), "eks:index:ManagedNodeGroup", `${region.region}-nodes-${role}`));
-                    assert.deepEqual(group.scalingConfig, { minSize: settings.minSize, desiredSize: settings.desiredSize, maxSize: settings.maxSize });
+                    assert.deepEqual(group.scalingConfig, {
+                        minSize: settings.minSize,
+                        desiredSize: settings.desiredSize,
+                        maxSize: settings.maxSize,
+                    });
                     assert.equal(group.ignoreScalingChanges, true);
                     assert.ok(group.taints.some((t: Inputs) => t.key === "node.cilium.io/agent-not-ready" && t.effect === "NO_EXECUTE"));
                     assert.equal(group.capacityType, settings.capacityType);
@@ -214,9 +256,15 @@ for (const stack of STACKS) {
                 assert.deepEqual(pools.map((p) => inputs(p).metadata.name).sort(), Object.keys(config.karpenter.pools).sort());
                 for (const pool of pools) {
                     const spec = inputs(pool).spec.template;
-                    assert.ok(spec.spec.startupTaints.some((t: Inputs) => t.key === "node.cilium.io/agent-not-ready"), `${pool.name} lacks the startup taint`);
+                    assert.ok(
+                        spec.spec.startupTaints.some((t: Inputs) => t.key === "node.cilium.io/agent-not-ready"),
+                        `${pool.name} lacks the startup taint`,
+                    );
                     assert.notEqual(spec.metadata.labels["platform/node-group"], "system", `${pool.name} offers the system label`);
-                    assert.ok(!(spec.spec.taints ?? []).some((t: Inputs) => t.key === "CriticalAddonsOnly"), `${pool.name} draws system add-ons`);
+                    assert.ok(
+                        !(spec.spec.taints ?? []).some((t: Inputs) => t.key === "CriticalAddonsOnly"),
+                        `${pool.name} draws system add-ons`,
+                    );
                 }
                 for (const nodeClass of ofType(inRegion(region.region), "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")) {
                     assert.ok(!JSON.stringify(inputs(nodeClass).spec.amiSelectorTerms).includes("latest"));
@@ -251,51 +299,87 @@ for (const stack of STACKS) {
                 assert.deepEqual(policies.map((p) => inputs(p).metadata.name).sort(), Object.keys(expected).sort());
                 for (const policy of policies) {
                     const action = expected[inputs(policy).metadata.name];
-                    assert.deepEqual(inputs(policy).spec.validationActions, [action === "Enforce" ? "Deny" : "Audit"], inputs(policy).metadata.name);
+                    assert.deepEqual(
+                        inputs(policy).spec.validationActions,
+                        [action === "Enforce" ? "Deny" : "Audit"],
+                        inputs(policy).metadata.name,
+                    );
                 }
-                const podSecurity = ofType(own, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "kyverno-policies") as RecordedResource;
+                const podSecurity = ofType(own, "kubernetes:helm.sh/v3:Release").find(
+                    (r) => inputs(r).name === "kyverno-policies",
+                ) as RecordedResource;
                 assert.equal(inputs(podSecurity).values.validationFailureAction, config.policies.podSecurity);
                 assert.equal(inputs(podSecurity).values.podSecurityStandard, "restricted");
             }
         });
 
         it("hands every add-on with an AWS role to GitOps, in the cluster secret and the stack outputs", () => {
-            const outputs = evaluation.outputs.clusters as Record<string, { addons: Record<string, { namespace: string; serviceAccount?: string; roleArn?: string }> }>;
+            const outputs = evaluation.outputs.clusters as Record<
+                string,
+                { addons: Record<string, { namespace: string; serviceAccount?: string; roleArn?: string }> }
+            >;
             for (const region of config.regions) {
                 const own = inRegion(region.region);
-                const secret = ofType(own, "kubernetes:core/v1:Secret").find((s) => inputs(s).metadata.name === "in-cluster") as RecordedResource;
+                const secret = ofType(own, "kubernetes:core/v1:Secret").find(
+                    (s) => inputs(s).metadata.name === "in-cluster",
+                ) as RecordedResource;
                 assert.ok(secret, "no in-cluster cluster secret");
                 const { labels, annotations } = inputs(secret).metadata;
-                assert.deepEqual([labels["platform/environment"], labels["platform/region"], labels["platform/cluster"]], [config.environment, region.region, region.names.cluster]);
+                assert.deepEqual(
+                    [labels["platform/environment"], labels["platform/region"], labels["platform/cluster"]],
+                    [config.environment, region.region, region.names.cluster],
+                );
                 const associations = ofType(own, "aws:eks/podIdentityAssociation:PodIdentityAssociation").map(inputs);
                 for (const association of associations) {
-                    const addon = Object.entries(outputs[region.region].addons).find(([, a]) => a.namespace === association.namespace && a.serviceAccount === association.serviceAccount);
+                    const addon = Object.entries(outputs[region.region].addons).find(
+                        ([, a]) => a.namespace === association.namespace && a.serviceAccount === association.serviceAccount,
+                    );
                     assert.ok(addon, `no hand-off for ${association.namespace}/${association.serviceAccount}`);
                     assert.equal(annotations[`platform/${addon[0]}.role-arn`], addon[1].roleArn);
                     assert.equal(annotations[`platform/${addon[0]}.namespace`], association.namespace);
                 }
-                const ebs = ofType(own, "aws:eks/addon:Addon").find((a) => inputs(a).addonName === "aws-ebs-csi-driver") as RecordedResource;
+                const ebs = ofType(own, "aws:eks/addon:Addon").find(
+                    (a) => inputs(a).addonName === "aws-ebs-csi-driver",
+                ) as RecordedResource;
                 assert.equal(annotations["platform/ebs-csi.service-account"], inputs(ebs).podIdentityAssociations[0].serviceAccount);
             }
         });
 
         it("puts no plain-text secret into any Helm values or custom resource", () => {
-            const bodies = resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" || (r.type.startsWith("kubernetes:") && r.inputs.spec !== undefined)).map((r) => [r.name, r.inputs.values ?? r.inputs.spec] as const);
+            const bodies = resources
+                .filter(
+                    (r) => r.type === "kubernetes:helm.sh/v3:Release" || (r.type.startsWith("kubernetes:") && r.inputs.spec !== undefined),
+                )
+                .map((r) => [r.name, r.inputs.values ?? r.inputs.spec] as const);
             for (const [name, body] of bodies) {
-                assert.deepEqual(plaintextSecrets({ "body:tree": JSON.stringify(body) }, () => false, "body", false), [], name);
+                assert.deepEqual(
+                    plaintextSecrets({ "body:tree": JSON.stringify(body) }, () => false, "body", false),
+                    [],
+                    name,
+                );
             }
         });
 
         it("scrapes every add-on it installs", () => {
             // Where each chart turns its ServiceMonitors on.
             const SCRAPED: Record<string, (values: Inputs) => boolean> = {
-                cilium: (v) => v.prometheus.serviceMonitor.enabled && v.operator.prometheus.serviceMonitor.enabled && v.hubble.metrics.serviceMonitor.enabled,
+                cilium: (v) =>
+                    v.prometheus.serviceMonitor.enabled &&
+                    v.operator.prometheus.serviceMonitor.enabled &&
+                    v.hubble.metrics.serviceMonitor.enabled,
                 karpenter: (v) => v.serviceMonitor.enabled,
                 "external-secrets": (v) => v.serviceMonitor.enabled && v.metrics.service.enabled,
-                "argo-cd": (v) => ["controller", "server", "repoServer", "applicationSet"].every((c) => v[c].metrics.enabled && v[c].metrics.serviceMonitor.enabled),
-                kyverno: (v) => ["admissionController", "backgroundController", "cleanupController", "reportsController"].every((c) => v[c].serviceMonitor.enabled),
+                "argo-cd": (v) =>
+                    ["controller", "server", "repoServer", "applicationSet"].every(
+                        (c) => v[c].metrics.enabled && v[c].metrics.serviceMonitor.enabled,
+                    ),
+                kyverno: (v) =>
+                    ["admissionController", "backgroundController", "cleanupController", "reportsController"].every(
+                        (c) => v[c].serviceMonitor.enabled,
+                    ),
                 velero: (v) => v.metrics.enabled && v.metrics.serviceMonitor.enabled,
-                "kube-prometheus-stack": (v) => v.coreDns.enabled && v.prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues === false,
+                "kube-prometheus-stack": (v) =>
+                    v.coreDns.enabled && v.prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues === false,
             };
             // Charts that run nothing to scrape: CRDs and policies only.
             const NOTHING_TO_SCRAPE = new Set(["karpenter-crd", "kyverno-policies", "prometheus-operator-crds"]);
@@ -341,13 +425,22 @@ for (const stack of STACKS) {
                 assert.equal(inputs(one(own, "aws:s3/bucketVersioning:BucketVersioning")).versioningConfiguration.status, "Enabled");
                 const block = inputs(one(own, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"));
                 assert.ok(block.blockPublicAcls && block.blockPublicPolicy && block.ignorePublicAcls && block.restrictPublicBuckets);
-                const sse = inputs(one(own, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")).rules[0];
+                const sse = inputs(one(own, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"))
+                    .rules[0];
                 assert.equal(sse.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
                 assert.match(sse.applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:/);
                 assert.match(inputs(one(own, "aws:s3/bucketPolicy:BucketPolicy")).policy, /aws:SecureTransport/);
-                assert.equal(inputs(one(own, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")).rule.objectOwnership, "BucketOwnerEnforced");
+                assert.equal(
+                    inputs(one(own, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")).rule.objectOwnership,
+                    "BucketOwnerEnforced",
+                );
                 const schedules = ofType(own, "kubernetes:velero.io/v1:Schedule").map(inputs);
-                assert.deepEqual(schedules.map((s) => [s.metadata.name, s.spec.schedule, s.spec.template.ttl]).sort(), Object.entries(config.backups.schedules).map(([name, s]) => [name, s.cron, s.ttl]).sort());
+                assert.deepEqual(
+                    schedules.map((s) => [s.metadata.name, s.spec.schedule, s.spec.template.ttl]).sort(),
+                    Object.entries(config.backups.schedules)
+                        .map(([name, s]) => [name, s.cron, s.ttl])
+                        .sort(),
+                );
             }
         });
 
@@ -356,18 +449,27 @@ for (const stack of STACKS) {
                 const own = inRegion(region.region);
                 const drill = one(own, "kubernetes:batch/v1:CronJob");
                 assert.equal(inputs(drill).spec.schedule, config.backups.drill.cron);
-                const monitoring = ofType(own, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "kube-prometheus-stack") as RecordedResource;
+                const monitoring = ofType(own, "kubernetes:helm.sh/v3:Release").find(
+                    (r) => inputs(r).name === "kube-prometheus-stack",
+                ) as RecordedResource;
                 const rules = (inputs(monitoring).values.additionalPrometheusRulesMap.platform.groups as Inputs[]).flatMap((g) => g.rules);
                 const failed = rules.find((r: Inputs) => r.alert === "RestoreDrillFailed");
                 assert.ok(failed, "no RestoreDrillFailed alert");
-                assert.ok(failed.expr.includes(`cronjob="${inputs(drill).metadata.name}"`) && failed.expr.includes(`namespace="${inputs(drill).metadata.namespace}"`));
-                const scheduleEnv = inputs(drill).spec.jobTemplate.spec.template.spec.containers[0].env.find((e: Inputs) => e.name === "SCHEDULE").value;
+                assert.ok(
+                    failed.expr.includes(`cronjob="${inputs(drill).metadata.name}"`) &&
+                        failed.expr.includes(`namespace="${inputs(drill).metadata.namespace}"`),
+                );
+                const scheduleEnv = inputs(drill).spec.jobTemplate.spec.template.spec.containers[0].env.find(
+                    (e: Inputs) => e.name === "SCHEDULE",
+                ).value;
                 assert.ok(scheduleEnv in config.backups.schedules, "the drill restores a backup of a real schedule");
             }
         });
 
         it("protects stateful resources exactly when the stack file asks", () => {
-            const stateful = resources.filter((r) => ["eks:index:Cluster", "aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup", "aws:s3/bucket:Bucket"].includes(r.type));
+            const stateful = resources.filter((r) =>
+                ["eks:index:Cluster", "aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup", "aws:s3/bucket:Bucket"].includes(r.type),
+            );
             assert.ok(stateful.length > 0);
             for (const resource of stateful) assert.equal(resource.protect, config.protect, `${resource.type} ${resource.name}`);
         });
@@ -392,7 +494,10 @@ for (const stack of STACKS) {
             for (const policy of ofType(resources, "aws:iam/rolePolicy:RolePolicy")) {
                 for (const statement of JSON.parse(inputs(policy).policy).Statement as Inputs[]) {
                     const actions: string[] = [].concat(statement.Action);
-                    assert.ok(actions.every((a) => a !== "*" && !a.endsWith(":*")), `${policy.name} grants ${actions.join(", ")}`);
+                    assert.ok(
+                        actions.every((a) => a !== "*" && !a.endsWith(":*")),
+                        `${policy.name} grants ${actions.join(", ")}`,
+                    );
                 }
             }
         });
@@ -415,7 +520,10 @@ describe("whole program: invalid stack file", () => {
             assert.ok(error instanceof EvaluationError);
             assert.ok(error.cause instanceof StackConfigError);
             assert.match(error.message, /regions\[1\]\.vpcCidr: 10\.20\.0\.0\/16 overlaps regions\[0\]\.vpcCidr/);
-            assert.deepEqual(error.resources.map((r) => r.type), ["pulumi:pulumi:Stack"]);
+            assert.deepEqual(
+                error.resources.map((r) => r.type),
+                ["pulumi:pulumi:Stack"],
+            );
             return true;
         });
     });
@@ -424,7 +532,11 @@ describe("whole program: invalid stack file", () => {
 describe("whole program: a region in an existing VPC", () => {
     it("creates no network, and points the cluster, nodes and Cilium at the given VPC", async () => {
         const settings = settingsOf("staging");
-        const existing = { vpcId: "vpc-0123456789abcdef0", privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"], publicSubnetIds: [] };
+        const existing = {
+            vpcId: "vpc-0123456789abcdef0",
+            privateSubnetIds: ["subnet-0123456789abcdef0", "subnet-0123456789abcdef1"],
+            publicSubnetIds: [],
+        };
         settings.regions[0].existingVpc = existing;
         const raw = rawConfig(settings, { stack: "staging" });
         const input = { project: raw.project, config: { ...readStackConfig(ROOT, "staging").config, ...raw.config }, secretKeys: [] };
@@ -432,7 +544,11 @@ describe("whole program: a region in an existing VPC", () => {
         assert.equal(ofType(resources, "platform:network:Network").length, 0);
         assert.equal(ofType(resources, "aws:ec2/vpc:Vpc").length, 0);
         assert.deepEqual(inputs(one(resources, "eks:index:Cluster")).privateSubnetIds, existing.privateSubnetIds);
-        for (const group of ofType(resources, "eks:index:ManagedNodeGroup")) assert.deepEqual(inputs(group).subnetIds, existing.privateSubnetIds);
-        assert.match(inputs(one(resources, "aws:iam/rolePolicy:RolePolicy", "us-east-1-cilium-operator-eni-ipam")).policy, /vpc\/vpc-0123456789abcdef0/);
+        for (const group of ofType(resources, "eks:index:ManagedNodeGroup"))
+            assert.deepEqual(inputs(group).subnetIds, existing.privateSubnetIds);
+        assert.match(
+            inputs(one(resources, "aws:iam/rolePolicy:RolePolicy", "us-east-1-cilium-operator-eni-ipam")).policy,
+            /vpc\/vpc-0123456789abcdef0/,
+        );
     });
 });

@@ -12,7 +12,9 @@ import { stackNames } from "../stacks/plan";
 import { ROOT } from "./fixtures";
 
 const DIR = path.join(ROOT, ".github", "workflows");
-const FILES = readdirSync(DIR).filter((file) => /\.ya?ml$/.test(file)).sort();
+const FILES = readdirSync(DIR)
+    .filter((file) => /\.ya?ml$/.test(file))
+    .sort();
 
 interface Step {
     id?: string;
@@ -50,23 +52,32 @@ function matrixOf(parsed: Workflow, job: Job): Array<Record<string, string>> {
     // The producing job's output must come from `npm run -s delivery -- --github-output`.
     const [, stepId, name] = /steps\.([\w-]+)\.outputs\.([\w-]+)/.exec(parsed.jobs[producer].outputs?.[output] ?? "") ?? [];
     assert.ok(stepId, `${producer} has an output ${output} from one of its steps`);
-    assert.ok(parsed.jobs[producer].steps.some((s) => s.id === stepId && /npm run -s delivery -- --github-output/.test(s.run ?? "")), `${producer}.${output} comes from the delivery plan`);
+    assert.ok(
+        parsed.jobs[producer].steps.some((s) => s.id === stepId && /npm run -s delivery -- --github-output/.test(s.run ?? "")),
+        `${producer}.${output} comes from the delivery plan`,
+    );
     return [...(DELIVERY[name as keyof typeof DELIVERY] as unknown as Array<Record<string, string>>)];
 }
 
 /** `value` with the matrix entry's fields filled in. */
-const expand = (value: unknown, entry: Record<string, string>) => String(value).replace(/\$\{\{ matrix\.(\w+) \}\}/g, (_, key: string) => entry[key] ?? `<no matrix.${key}>`);
+const expand = (value: unknown, entry: Record<string, string>) =>
+    String(value).replace(/\$\{\{ matrix\.(\w+) \}\}/g, (_, key: string) => entry[key] ?? `<no matrix.${key}>`);
 
 /** Each `command` a job runs with pulumi/actions, per matrix entry. */
 function runsOf(parsed: Workflow, job: Job, command: string): Array<{ stack: string; policyPackConfigs: string; with: Step["with"] }> {
-    return steps(job, "pulumi/actions").filter((step) => step.with?.command === command).flatMap((step) => matrixOf(parsed, job).map((entry) => ({
-        stack: expand(step.with?.["stack-name"], entry).split("/").pop() as string,
-        policyPackConfigs: expand(step.with?.policyPackConfigs, entry),
-        with: step.with,
-    })));
+    return steps(job, "pulumi/actions")
+        .filter((step) => step.with?.command === command)
+        .flatMap((step) =>
+            matrixOf(parsed, job).map((entry) => ({
+                stack: expand(step.with?.["stack-name"], entry).split("/").pop() as string,
+                policyPackConfigs: expand(step.with?.policyPackConfigs, entry),
+                with: step.with,
+            })),
+        );
 }
 
-const environmentOf = (job: Job, entry: Record<string, string>) => expand(typeof job.environment === "string" ? job.environment : job.environment?.name, entry);
+const environmentOf = (job: Job, entry: Record<string, string>) =>
+    expand(typeof job.environment === "string" ? job.environment : job.environment?.name, entry);
 
 describe("workflows", () => {
     it("exist for pull requests, the plan comment and deployment", () => {
@@ -89,18 +100,34 @@ describe("workflows", () => {
         });
 
         it(`${file} reaches AWS and Pulumi Cloud only through OIDC, never with stored keys`, () => {
-            assert.doesNotMatch(text(file), /aws-access-key-id|aws-secret-access-key|aws-session-token|secrets\.AWS_|secrets\.PULUMI_ACCESS_TOKEN/);
+            assert.doesNotMatch(
+                text(file),
+                /aws-access-key-id|aws-secret-access-key|aws-session-token|secrets\.AWS_|secrets\.PULUMI_ACCESS_TOKEN/,
+            );
             const parsed = workflow(file);
             for (const [name, job] of Object.entries(parsed.jobs)) {
                 const federated = [...steps(job, "aws-actions/configure-aws-credentials"), ...steps(job, "pulumi/auth-actions")];
-                for (const step of steps(job, "aws-actions/configure-aws-credentials")) assert.ok(step.with?.["role-to-assume"], `${file} ${name}: no role-to-assume`);
+                for (const step of steps(job, "aws-actions/configure-aws-credentials"))
+                    assert.ok(step.with?.["role-to-assume"], `${file} ${name}: no role-to-assume`);
                 if (federated.length > 0) {
                     const permissions = job.permissions ?? parsed.permissions;
-                    assert.equal(typeof permissions === "object" ? permissions["id-token"] : undefined, "write", `${file} ${name}: OIDC needs id-token: write`);
+                    assert.equal(
+                        typeof permissions === "object" ? permissions["id-token"] : undefined,
+                        "write",
+                        `${file} ${name}: OIDC needs id-token: write`,
+                    );
                 }
                 if (steps(job, "pulumi/actions").length > 0) {
-                    assert.equal(steps(job, "pulumi/auth-actions").length, 1, `${file} ${name}: Pulumi Cloud token must come from pulumi/auth-actions`);
-                    assert.equal(steps(job, "aws-actions/configure-aws-credentials").length, 1, `${file} ${name}: AWS credentials must come from a role`);
+                    assert.equal(
+                        steps(job, "pulumi/auth-actions").length,
+                        1,
+                        `${file} ${name}: Pulumi Cloud token must come from pulumi/auth-actions`,
+                    );
+                    assert.equal(
+                        steps(job, "aws-actions/configure-aws-credentials").length,
+                        1,
+                        `${file} ${name}: AWS credentials must come from a role`,
+                    );
                 }
             }
             assert.deepEqual(parsed.permissions, { contents: "read" }, `${file}: the default token is read-only`);
@@ -115,7 +142,10 @@ describe("workflows", () => {
             assert.ok(runs.includes("npm ci"));
             const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
             assert.ok(readme.includes("npm test") && runs.includes("npm test"));
-            assert.ok(runs.some((run) => /npm run -s plan\b/.test(run)), "the offline plan runs");
+            assert.ok(
+                runs.some((run) => /npm run -s plan\b/.test(run)),
+                "the offline plan runs",
+            );
         });
 
         it("preview every stack, each in its own job, with the policy pack and its environment's enforcement, commenting on the PR", () => {
@@ -143,9 +173,13 @@ describe("workflows", () => {
         /** The job, and its matrix entry, that runs `pulumi up` on a stack: exactly one. */
         const jobFor = (stack: string) => {
             const parsed = deploy();
-            const found = Object.entries(parsed.jobs).flatMap(([name, job]) => matrixOf(parsed, job)
-                .filter((entry) => runsOf(parsed, { ...job, strategy: { matrix: { include: [entry] } } }, "up").some((r) => r.stack === stack))
-                .map((entry) => ({ name, job, entry })));
+            const found = Object.entries(parsed.jobs).flatMap(([name, job]) =>
+                matrixOf(parsed, job)
+                    .filter((entry) =>
+                        runsOf(parsed, { ...job, strategy: { matrix: { include: [entry] } } }, "up").some((r) => r.stack === stack),
+                    )
+                    .map((entry) => ({ name, job, entry })),
+            );
             assert.equal(found.length, 1, `one job runs pulumi up on ${stack}`);
             return found[0];
         };

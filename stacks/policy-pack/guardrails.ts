@@ -26,20 +26,26 @@ export const privateEndpoint: Check = (type, props) => {
         // @pulumi/eks defaults endpointPublicAccess to true: it must be set, not omitted.
         return props.endpointPublicAccess === false && props.endpointPrivateAccess === true
             ? []
-            : [`the API endpoint must be private only (endpointPublicAccess: false, endpointPrivateAccess: true); got public ${props.endpointPublicAccess}, private ${props.endpointPrivateAccess}`];
+            : [
+                  `the API endpoint must be private only (endpointPublicAccess: false, endpointPrivateAccess: true); got public ${props.endpointPublicAccess}, private ${props.endpointPrivateAccess}`,
+              ];
     }
     if (type === EKS_CLUSTER) {
         const vpc = props.vpcConfig ?? {};
         return vpc.endpointPublicAccess === false && vpc.endpointPrivateAccess === true
             ? []
-            : [`the API endpoint must be private only (vpcConfig.endpointPublicAccess: false, endpointPrivateAccess: true); got public ${vpc.endpointPublicAccess}, private ${vpc.endpointPrivateAccess}`];
+            : [
+                  `the API endpoint must be private only (vpcConfig.endpointPublicAccess: false, endpointPrivateAccess: true); got public ${vpc.endpointPublicAccess}, private ${vpc.endpointPrivateAccess}`,
+              ];
     }
     return [];
 };
 
 export const secretsEncryption: Check = (type, props) => {
     if (type === EKS_COMPONENT && componentInputs(props)) {
-        return props.encryptionConfigKeyArn ? [] : ["Kubernetes secrets must be envelope-encrypted with a KMS key (encryptionConfigKeyArn)"];
+        return props.encryptionConfigKeyArn
+            ? []
+            : ["Kubernetes secrets must be envelope-encrypted with a KMS key (encryptionConfigKeyArn)"];
     }
     if (type === EKS_CLUSTER) {
         const config = props.encryptionConfig;
@@ -64,7 +70,9 @@ const imdsProblems = (options: Props | undefined, where: string): string[] => {
     const hops = options?.httpPutResponseHopLimit;
     return tokens === "required" && hops === 1
         ? []
-        : [`${where} must require IMDSv2 with a hop limit of 1, so pods cannot use the node's role (httpTokens "required", httpPutResponseHopLimit 1); got ${JSON.stringify(tokens)}, ${JSON.stringify(hops)}`];
+        : [
+              `${where} must require IMDSv2 with a hop limit of 1, so pods cannot use the node's role (httpTokens "required", httpPutResponseHopLimit 1); got ${JSON.stringify(tokens)}, ${JSON.stringify(hops)}`,
+          ];
 };
 
 export const imdsv2: Check = (type, props) => {
@@ -76,7 +84,9 @@ export const imdsv2: Check = (type, props) => {
         case "aws:eks/nodeGroup:NodeGroup":
         case "eks:index:ManagedNodeGroup":
             // Without a launch template EKS applies its own, with a hop limit of 2.
-            return !componentInputs(props) || props.launchTemplate ? [] : ["a managed node group must use a launch template (EKS's default one allows a hop limit of 2)"];
+            return !componentInputs(props) || props.launchTemplate
+                ? []
+                : ["a managed node group must use a launch template (EKS's default one allows a hop limit of 2)"];
         default:
             return [];
     }
@@ -87,7 +97,8 @@ export const imdsv2: Check = (type, props) => {
  * needs a condition. Describe, List and the other Get calls are metadata, which AWS often cannot
  * scope to a resource.
  */
-const SENSITIVE_READS = /^(secretsmanager:GetSecretValue|ssm:GetParameters?|ssm:GetParametersByPath|s3:GetObject.*|kms:Get(ParametersForImport|PublicKey))$/i;
+const SENSITIVE_READS =
+    /^(secretsmanager:GetSecretValue|ssm:GetParameters?|ssm:GetParametersByPath|s3:GetObject.*|kms:Get(ParametersForImport|PublicKey))$/i;
 const READ_ONLY = /^[a-z0-9-]+:(Describe|List|Get)[A-Za-z]*$/i;
 const ADMIN_POLICIES = /^arn:aws[a-z-]*:iam::aws:policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess|[A-Za-z0-9]+FullAccess)$/;
 
@@ -136,7 +147,9 @@ export const leastPrivilege: Check = (type, props) => {
         case "aws:iam/groupPolicy:GroupPolicy":
             return policyDocumentProblems(props.policy);
         case "aws:iam/role:Role":
-            return (props.inlinePolicies ?? []).flatMap((inline: Props) => policyDocumentProblems(inline.policy).map((p) => `inline policy ${inline.name}: ${p}`));
+            return (props.inlinePolicies ?? []).flatMap((inline: Props) =>
+                policyDocumentProblems(inline.policy).map((p) => `inline policy ${inline.name}: ${p}`),
+            );
         case "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
         case "aws:iam/policyAttachment:PolicyAttachment":
             return ADMIN_POLICIES.test(String(props.policyArn)) ? [`${props.policyArn} grants far more than a platform role needs`] : [];
@@ -156,12 +169,14 @@ export const chartPinned: Check = (type, props) => {
         problems.push(`chart ${props.chart} must be pinned to an exact version; got ${JSON.stringify(props.version)}`);
     }
     const repo = props.repositoryOpts?.repo;
-    if (repo !== undefined && !/^(https|oci):\/\//.test(String(repo))) problems.push(`chart ${props.chart} must come from an https or oci repository; got ${repo}`);
+    if (repo !== undefined && !/^(https|oci):\/\//.test(String(repo)))
+        problems.push(`chart ${props.chart} must come from an https or oci repository; got ${repo}`);
     return problems;
 };
 
 /** Keys whose value is a credential itself (not the name of a Secret holding one). */
-const SECRET_KEY = /(password|passwd|passphrase|token|api_?key|private_?key|secret_?access_?key|client_?secret|webhook_?url|slack_api_url)$|^secret$/i;
+const SECRET_KEY =
+    /(password|passwd|passphrase|token|api_?key|private_?key|secret_?access_?key|client_?secret|webhook_?url|slack_api_url)$|^secret$/i;
 /** Credentials recognisable by their form, wherever they appear. */
 const SECRET_VALUE: ReadonlyArray<[string, RegExp]> = [
     ["an AWS access key ID", /\b(AKIA|ASIA)[0-9A-Z]{16}\b/],
@@ -198,8 +213,12 @@ const BUCKET_TYPES = new Set(["aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2"
 const BUCKET_GUARDS: ReadonlyArray<{ what: string; types: string[]; ok: (props: Props) => boolean }> = [
     {
         what: "default encryption with KMS",
-        types: ["aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2"],
-        ok: (props) => (props.rules ?? []).some((rule: Props) => String(rule.applyServerSideEncryptionByDefault?.sseAlgorithm).startsWith("aws:kms")),
+        types: [
+            "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+            "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2",
+        ],
+        ok: (props) =>
+            (props.rules ?? []).some((rule: Props) => String(rule.applyServerSideEncryptionByDefault?.sseAlgorithm).startsWith("aws:kms")),
     },
     {
         what: "versioning enabled",
@@ -209,7 +228,8 @@ const BUCKET_GUARDS: ReadonlyArray<{ what: string; types: string[]; ok: (props: 
     {
         what: "every public access block on",
         types: ["aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"],
-        ok: (props) => ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((flag) => props[flag] === true),
+        ok: (props) =>
+            ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].every((flag) => props[flag] === true),
     },
 ];
 
@@ -218,9 +238,14 @@ export function bucketProblems(resources: readonly PolicyResource[]): Array<{ ur
     const buckets = resources.filter((r) => BUCKET_TYPES.has(r.type));
     return buckets.flatMap((bucket) => {
         const belongs = (r: PolicyResource) =>
-            (bucket.props.bucket !== undefined && r.props.bucket === bucket.props.bucket) || r.dependencies.some((d) => d.urn === bucket.urn);
-        const missing = BUCKET_GUARDS.filter((guard) => !resources.some((r) => guard.types.includes(r.type) && belongs(r) && guard.ok(r.props)));
-        return missing.length === 0 ? [] : [{ urn: bucket.urn, message: `bucket ${bucket.props.bucket ?? bucket.name} lacks ${missing.map((m) => m.what).join(", ")}` }];
+            (bucket.props.bucket !== undefined && r.props.bucket === bucket.props.bucket) ||
+            r.dependencies.some((d) => d.urn === bucket.urn);
+        const missing = BUCKET_GUARDS.filter(
+            (guard) => !resources.some((r) => guard.types.includes(r.type) && belongs(r) && guard.ok(r.props)),
+        );
+        return missing.length === 0
+            ? []
+            : [{ urn: bucket.urn, message: `bucket ${bucket.props.bucket ?? bucket.name} lacks ${missing.map((m) => m.what).join(", ")}` }];
     });
 }
 
@@ -236,11 +261,16 @@ export const GUARDRAILS: Array<ResourceValidationPolicy | StackValidationPolicy>
     resourcePolicy("eks-secrets-encryption", "Kubernetes secrets are envelope-encrypted with a KMS key", secretsEncryption),
     resourcePolicy("eks-control-plane-logging", "Every control-plane log type goes to CloudWatch", controlPlaneLogging),
     resourcePolicy("imdsv2-hop-limit-1", "Nodes require IMDSv2 with a hop limit of 1", imdsv2),
-    resourcePolicy("iam-least-privilege", "No wildcard IAM actions, no sensitive action on every resource without a condition, no admin managed policies", leastPrivilege),
+    resourcePolicy(
+        "iam-least-privilege",
+        "No wildcard IAM actions, no sensitive action on every resource without a condition, no admin managed policies",
+        leastPrivilege,
+    ),
     {
         name: "s3-bucket-protected",
         description: "Every bucket is KMS-encrypted, versioned and blocks public access",
-        validateStack: (args, reportViolation) => bucketProblems(args.resources).forEach(({ urn, message }) => reportViolation(message, urn)),
+        validateStack: (args, reportViolation) =>
+            bucketProblems(args.resources).forEach(({ urn, message }) => reportViolation(message, urn)),
     },
     resourcePolicy("helm-chart-pinned", "Every Helm chart is pinned to an exact version from an https or oci repository", chartPinned),
     resourcePolicy("helm-values-no-plaintext-secrets", "No credential appears in plain text in Helm values", noSecretsInValues),
