@@ -2,8 +2,8 @@
 // one Platform per region. Nothing of the platform is registered until both checks pass.
 import * as aws from "@pulumi/aws";
 import { Platform } from "./components/platform";
-import { StackConfigError, loadStackConfig } from "./stacks/config";
-import { deploymentProblems, liveState } from "./stacks/gates";
+import { StackConfigError, loadStackConfig } from "./stacks/config/config";
+import { deploymentProblems, liveState } from "./stacks/delivery/gates";
 
 export = async () => {
     const config = loadStackConfig();

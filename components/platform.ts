@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { PARTITION, PLATFORM_NAMESPACES } from "../stacks/catalog";
-import type { RegionConfig } from "../stacks/config";
+import { PARTITION, PLATFORM_NAMESPACES } from "../stacks/config/catalog";
+import type { RegionConfig } from "../stacks/config/config";
 import type {
     BackupSettings,
     ClusterSettings,
@@ -12,24 +12,24 @@ import type {
     SecretsSettings,
     Settings,
     VersionLock,
-} from "../stacks/schema";
-import { CoreAddons, DEFAULTS as CORE_ADDONS } from "./addons";
-import { type AddonIdentity, ArgoCD } from "./argocd";
-import { BackupReplication, type BackupTarget } from "./backup-replication";
-import { Backups, DEFAULTS as VELERO } from "./backups";
-import { Cilium, DEFAULTS as CILIUM } from "./cilium";
-import { Cluster } from "./cluster";
-import { Encryption } from "./encryption";
-import { ExternalSecrets, DEFAULTS as EXTERNAL_SECRETS } from "./external-secrets";
-import { Karpenter, DEFAULTS as KARPENTER } from "./karpenter";
-import { Kyverno } from "./kyverno";
-import { Monitoring } from "./monitoring";
-import { MonitoringCrds } from "./monitoring-crds";
-import { Network } from "./network";
-import { NodeGroups } from "./nodegroups";
-import { NodePools, amiAliases } from "./nodepools";
-import type { Scope } from "./policies";
-import { DRILL, RestoreDrill } from "./restore-drill";
+} from "../stacks/config/schema";
+import { CoreAddons, DEFAULTS as CORE_ADDONS } from "./addons/core/core-addons";
+import { type AddonIdentity, ArgoCD } from "./addons/argocd/argocd";
+import { BackupReplication, type BackupTarget } from "./backups/backup-replication";
+import { Backups, DEFAULTS as VELERO } from "./backups/backups";
+import { Cilium, DEFAULTS as CILIUM } from "./addons/cilium/cilium";
+import { Cluster } from "./eks/cluster";
+import { Encryption } from "./security/encryption";
+import { ExternalSecrets, DEFAULTS as EXTERNAL_SECRETS } from "./addons/external-secrets/external-secrets";
+import { Karpenter, DEFAULTS as KARPENTER } from "./addons/karpenter/karpenter";
+import { Kyverno } from "./addons/kyverno/kyverno";
+import { Monitoring } from "./observability/monitoring";
+import { MonitoringCrds } from "./observability/monitoring-crds";
+import { Network } from "./network/network";
+import { NodeGroups } from "./eks/nodegroups";
+import { NodePools, amiAliases } from "./addons/karpenter/nodepools";
+import type { Scope } from "./shared/iam";
+import { DRILL, RestoreDrill } from "./backups/restore-drill";
 
 export interface PlatformArgs {
     readonly region: RegionConfig;

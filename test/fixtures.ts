@@ -1,11 +1,11 @@
 // Shared test fixtures: the project's real stack files, as raw configuration that a test can
 // change before validating or evaluating it.
-import { type RawStackConfig, StackConfigError, resolveStackConfig } from "../stacks/config";
+import { type RawStackConfig, StackConfigError, resolveStackConfig } from "../stacks/config/config";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { type Evaluation, evaluate, projectRoot, readStackConfig } from "../stacks/offline";
-import { SCALAR_SETTINGS, type SettingKey } from "../stacks/schema";
-import type { Problem } from "../stacks/validate";
+import { type Evaluation, evaluate, projectRoot, readStackConfig } from "../stacks/plan/offline";
+import { SCALAR_SETTINGS, type SettingKey } from "../stacks/config/schema";
+import type { Problem } from "../stacks/config/validate";
 
 export const ROOT = projectRoot(__dirname);
 export const STACKS = ["staging", "prod"] as const;

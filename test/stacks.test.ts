@@ -5,10 +5,17 @@ import * as assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
-import { CHARTS, CONTROL_PLANE_LOG_TYPES } from "../stacks/catalog";
-import { type StackConfig, StackConfigError, resolveStackConfig } from "../stacks/config";
-import { type Evaluation, EvaluationError, OFFLINE_ACCOUNT, type RecordedResource, evaluate, readStackConfig } from "../stacks/offline";
-import { plaintextSecrets } from "../stacks/secrets";
+import { CHARTS, CONTROL_PLANE_LOG_TYPES } from "../stacks/config/catalog";
+import { type StackConfig, StackConfigError, resolveStackConfig } from "../stacks/config/config";
+import {
+    type Evaluation,
+    EvaluationError,
+    OFFLINE_ACCOUNT,
+    type RecordedResource,
+    evaluate,
+    readStackConfig,
+} from "../stacks/plan/offline";
+import { plaintextSecrets } from "../stacks/config/secrets";
 import { ENTRY, ROOT, STACKS, evaluated, ofType, one, rawConfig, settingsOf } from "./fixtures";
 
 /** Whether an AWS resource type takes tags, read from the @pulumi/aws declaration of its arguments. */

@@ -6,7 +6,7 @@
 //
 // Each check is a pure function from a resource's type and properties to violation messages.
 import type { PolicyResource, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
-import { CONTROL_PLANE_LOG_TYPES } from "../catalog";
+import { CONTROL_PLANE_LOG_TYPES } from "../config/catalog";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource properties are free-form
 type Props = Record<string, any>;

@@ -1,0 +1,278 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import type { GitOpsSettings } from "../../../stacks/config/schema";
+import type { ClusterHandle } from "../../eks/cluster";
+import { type ExternalSecretSpec, externalSecret } from "../external-secrets/external-secrets";
+import { platformNamespace, platformRelease } from "../../shared/kubernetes";
+import { NODE_GROUP_LABEL, SYSTEM_PLACEMENT } from "../../shared/scheduling";
+
+/** What GitOps needs to know about one add-on to configure workloads around it. */
+export interface AddonIdentity {
+    readonly namespace: string;
+    /** Service account with AWS access, when the add-on has one. */
+    readonly serviceAccount?: string;
+    readonly roleArn?: pulumi.Input<string>;
+}
+
+export interface ArgoCDArgs {
+    readonly cluster: ClusterHandle;
+    readonly chartVersion: string;
+    readonly settings: GitOpsSettings;
+    /** Folder of the GitOps repository with this cluster's applications. */
+    readonly path: string;
+    readonly environment: string;
+    readonly highAvailability: boolean;
+    /** Add-ons by name, published to Argo CD with the cluster's identity. */
+    readonly addons: Readonly<Record<string, AddonIdentity>>;
+    /** The ClusterSecretStore the OIDC and repository secrets come from. */
+    readonly secretStore: pulumi.Input<pulumi.Resource>[];
+    /** Argo CD runs on the system node group: it waits for the node groups. */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+export const DEFAULTS = {
+    namespace: "argocd",
+    oidcSecret: "argocd-oidc",
+    repositorySecret: "gitops-repository",
+    inCluster: "https://kubernetes.default.svc",
+} as const;
+
+const requests = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+const replicated = (ha: boolean, resources: ReturnType<typeof requests>) => ({
+    replicas: ha ? 2 : 1,
+    resources,
+    pdb: { enabled: ha, minAvailable: 1 },
+    metrics: { enabled: true, serviceMonitor: { enabled: true } },
+});
+
+/**
+ * Helm values of the argo-cd chart: every component on the system nodes with resource requests;
+ * two replicas of each and HA Redis when highly available. With SSO the local admin account is
+ * off and the OIDC client secret is read from a Secret synced by External Secrets (never a value
+ * here). Everyone logged in may read; only the admin groups may change anything. Exec stays off,
+ * and so does anonymous access (Argo CD's default, which nothing here changes).
+ */
+export function argocdValues(args: { url: string; sso?: GitOpsSettings["sso"]; highAvailability: boolean }) {
+    const ha = args.highAvailability;
+    const placement = {
+        nodeSelector: { "kubernetes.io/os": "linux", [NODE_GROUP_LABEL]: "system" },
+        tolerations: [...SYSTEM_PLACEMENT.tolerations],
+    };
+    const sso = args.sso;
+    return {
+        global: { domain: new URL(args.url).host, ...placement },
+        crds: { install: true, keep: true },
+        dex: { enabled: false },
+        controller: replicated(ha, requests("250m", "1Gi", "2Gi")),
+        server: replicated(ha, requests("100m", "256Mi", "512Mi")),
+        repoServer: replicated(ha, requests("100m", "256Mi", "1Gi")),
+        applicationSet: replicated(ha, requests("50m", "128Mi", "512Mi")),
+        notifications: { resources: requests("50m", "64Mi", "256Mi") },
+        redis: { resources: requests("50m", "64Mi", "256Mi") },
+        // Three Redis replicas with hard anti-affinity: needs three system nodes.
+        "redis-ha": { enabled: ha, ...placement, haproxy: placement },
+        configs: {
+            cm: {
+                url: args.url,
+                "admin.enabled": sso === undefined,
+                "exec.enabled": false,
+                ...(sso
+                    ? {
+                          "oidc.config": stringify({
+                              name: "SSO",
+                              issuer: sso.issuer,
+                              clientID: sso.clientId,
+                              clientSecret: `$${DEFAULTS.oidcSecret}:clientSecret`,
+                              requestedScopes: [...sso.scopes],
+                          }),
+                      }
+                    : {}),
+            },
+            rbac: {
+                "policy.default": "role:readonly",
+                "policy.csv": (sso?.adminGroups ?? []).map((group) => `g, ${group}, role:admin`).join("\n"),
+                scopes: "[groups]",
+            },
+        },
+    };
+}
+
+/**
+ * The two AppProjects: `platform` for the cluster's own components (only from the GitOps
+ * repository, only to this cluster), and `teams` (only from the teams' repositories, only to
+ * namespaces with the team prefix, no cluster-scoped resources, and never the objects that fence
+ * a namespace in: quotas, limit ranges, network policies).
+ */
+export function appProjectSpecs(args: { repository: string; teams: GitOpsSettings["teams"] }) {
+    return {
+        platform: {
+            description: "Platform components of this cluster",
+            sourceRepos: [args.repository],
+            destinations: [{ server: DEFAULTS.inCluster, namespace: "*" }],
+            clusterResourceWhitelist: [{ group: "*", kind: "*" }],
+        },
+        teams: {
+            description: "Team applications",
+            sourceRepos: args.teams.sourceRepos.length > 0 ? [...args.teams.sourceRepos] : [args.repository],
+            destinations: [{ server: DEFAULTS.inCluster, namespace: `${args.teams.namespacePrefix}*` }],
+            clusterResourceWhitelist: [],
+            namespaceResourceBlacklist: [
+                { group: "", kind: "ResourceQuota" },
+                { group: "", kind: "LimitRange" },
+                { group: "networking.k8s.io", kind: "NetworkPolicy" },
+            ],
+        },
+    };
+}
+
+/**
+ * The ApplicationSet that hands the cluster to Git: one Application per folder under the
+ * cluster's path, synced automatically. Deleting it leaves the applications' resources alone,
+ * and the Applications carry no finalizer, so tearing Argo CD down never waits on them.
+ */
+export function applicationSetSpec(args: { repository: string; revision: string; path: string }) {
+    return {
+        goTemplate: true,
+        goTemplateOptions: ["missingkey=error"],
+        generators: [{ git: { repoURL: args.repository, revision: args.revision, directories: [{ path: `${args.path}/*` }] } }],
+        syncPolicy: { preserveResourcesOnDeletion: true },
+        template: {
+            metadata: { name: "{{.path.basename}}" },
+            spec: {
+                project: "platform",
+                source: { repoURL: args.repository, targetRevision: args.revision, path: "{{.path.path}}" },
+                destination: { server: DEFAULTS.inCluster, namespace: "{{.path.basename}}" },
+                syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
+            },
+        },
+    };
+}
+
+/**
+ * Labels and annotations of the in-cluster cluster Secret, where ApplicationSets and
+ * applications read who and where this cluster is, and each add-on's namespace, service account
+ * and role ARN (ARNs are not valid label values, so they are annotations).
+ */
+export function clusterMetadata(args: {
+    cluster: string;
+    environment: string;
+    region: string;
+    addons: Readonly<Record<string, { namespace: string; serviceAccount?: string; roleArn?: string }>>;
+}) {
+    const annotations: Record<string, string> = {};
+    for (const [name, addon] of Object.entries(args.addons)) {
+        annotations[`platform/${name}.namespace`] = addon.namespace;
+        if (addon.serviceAccount) annotations[`platform/${name}.service-account`] = addon.serviceAccount;
+        if (addon.roleArn) annotations[`platform/${name}.role-arn`] = addon.roleArn;
+    }
+    return {
+        labels: {
+            "argocd.argoproj.io/secret-type": "cluster",
+            "platform/environment": args.environment,
+            "platform/region": args.region,
+            "platform/cluster": args.cluster,
+        },
+        annotations,
+    };
+}
+
+/**
+ * Argo CD with SSO, its secrets from Secrets Manager, the platform and teams projects, and the
+ * ApplicationSet that hands the cluster to the GitOps repository.
+ *
+ * Teardown: the namespace, release and bootstrap objects are deleted with the cluster rather
+ * than one by one, so destroying a region never waits on Argo CD finalizers; removed alone, the
+ * ApplicationSet goes first and leaves its applications' resources in place.
+ */
+export class ArgoCD extends pulumi.ComponentResource {
+    constructor(name: string, args: ArgoCDArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:addons:ArgoCD", name, {}, opts);
+        const { cluster, settings } = args;
+        const k8sOpts = { parent: this, provider: cluster.provider, deletedWith: cluster.eks };
+
+        const namespace = platformNamespace(`${name}-namespace`, DEFAULTS.namespace, "baseline", k8sOpts);
+
+        const secrets: ExternalSecretSpec[] = [
+            {
+                name: DEFAULTS.repositorySecret,
+                namespace: DEFAULTS.namespace,
+                extract: settings.repository.credentialsSecretName,
+                labels: { "argocd.argoproj.io/secret-type": "repo-creds" },
+                literals: { type: "git", url: settings.repository.url },
+            },
+        ];
+        if (settings.sso) {
+            secrets.push({
+                name: DEFAULTS.oidcSecret,
+                namespace: DEFAULTS.namespace,
+                entries: [{ secretKey: "clientSecret", key: settings.sso.clientSecretName, property: "clientSecret" }],
+                labels: { "app.kubernetes.io/part-of": "argocd" },
+            });
+        }
+        const synced = secrets.map((secret) =>
+            externalSecret(`${name}-secret-${secret.name}`, secret, { ...k8sOpts, dependsOn: [namespace, ...args.secretStore] }),
+        );
+
+        const metadata = pulumi
+            .output(args.addons)
+            .apply((addons) => clusterMetadata({ cluster: cluster.name, environment: args.environment, region: cluster.region, addons }));
+        new k8s.core.v1.Secret(
+            `${name}-in-cluster`,
+            {
+                metadata: { name: "in-cluster", namespace: DEFAULTS.namespace, labels: metadata.labels, annotations: metadata.annotations },
+                stringData: {
+                    name: "in-cluster",
+                    server: DEFAULTS.inCluster,
+                    config: JSON.stringify({ tlsClientConfig: { insecure: false } }),
+                },
+            },
+            { ...k8sOpts, dependsOn: [namespace] },
+        );
+
+        // Not waiting for the synced secrets: Argo CD reads repository credentials and the OIDC
+        // client secret when it needs them, not at start-up.
+        const release = platformRelease(
+            `${name}-release`,
+            {
+                source: "argo-cd",
+                chart: "argo-cd",
+                release: "argo-cd",
+                namespace: DEFAULTS.namespace,
+                version: args.chartVersion,
+                values: argocdValues({ url: settings.url, sso: settings.sso, highAvailability: args.highAvailability }),
+                timeout: 900,
+            },
+            { ...k8sOpts, dependsOn: [...args.dependsOn, namespace] },
+        );
+
+        const projects = appProjectSpecs({ repository: settings.repository.url, teams: settings.teams });
+        const bootstrap = { ...k8sOpts, dependsOn: [release] };
+        const projectResources = Object.entries(projects).map(
+            ([project, spec]) =>
+                new k8s.apiextensions.CustomResource(
+                    `${name}-project-${project}`,
+                    {
+                        apiVersion: "argoproj.io/v1alpha1",
+                        kind: "AppProject",
+                        metadata: { name: project, namespace: DEFAULTS.namespace },
+                        spec,
+                    },
+                    bootstrap,
+                ),
+        );
+        // Its generator lists the repository: it waits for the credentials the store syncs.
+        new k8s.apiextensions.CustomResource(
+            `${name}-applications`,
+            {
+                apiVersion: "argoproj.io/v1alpha1",
+                kind: "ApplicationSet",
+                metadata: { name: "cluster-applications", namespace: DEFAULTS.namespace },
+                spec: applicationSetSpec({ repository: settings.repository.url, revision: settings.repository.revision, path: args.path }),
+            },
+            { ...bootstrap, dependsOn: [release, ...projectResources, ...synced] },
+        );
+
+        this.registerOutputs({});
+    }
+}

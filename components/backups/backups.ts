@@ -1,0 +1,279 @@
+import * as aws from "@pulumi/aws";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { BackupSettings } from "../../stacks/config/schema";
+import { hours } from "../../stacks/config/validate";
+import type { ClusterHandle } from "../eks/cluster";
+import { platformNamespace, platformRelease } from "../shared/kubernetes";
+import { secretsKeyPolicy, tlsOnlyBucketPolicy, veleroPolicy } from "../shared/iam";
+import { createWorkloadRole } from "../shared/roles";
+import { SYSTEM_PLACEMENT } from "../shared/scheduling";
+
+export interface BackupsArgs {
+    readonly cluster: ClusterHandle;
+    readonly chartVersion: string;
+    readonly pluginImage: string;
+    readonly settings: BackupSettings;
+    /** Physical name of the bucket (unique: it carries the account ID). */
+    readonly bucket: pulumi.Input<string>;
+    readonly keyAlias: string;
+    readonly roleName: string;
+    /** Protect and keep the bucket and its key: backups outlive the stack. */
+    readonly protect: boolean;
+    /** Velero runs on the system node group: it waits for the node groups and the CRDs. */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+export const DEFAULTS = {
+    namespace: "velero",
+    serviceAccount: "velero",
+    location: "default",
+    /** Days an interrupted multipart upload may linger. */
+    abortUploadsAfterDays: 7,
+} as const;
+
+/**
+ * Lifecycle of the backup bucket: abort interrupted uploads, and expire old versions of objects
+ * (those Velero deleted when a backup expired, or overwrote) only after the longest backup TTL,
+ * so a backup deleted by mistake stays recoverable for as long as it would have been kept.
+ */
+export function lifecycleRules(schedules: BackupSettings["schedules"]) {
+    const longest = Math.max(...Object.values(schedules).map((schedule) => hours(schedule.ttl)));
+    return [
+        {
+            id: "abort-incomplete-uploads",
+            status: "Enabled",
+            filter: {},
+            abortIncompleteMultipartUpload: { daysAfterInitiation: DEFAULTS.abortUploadsAfterDays },
+        },
+        {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: Math.ceil(longest / 24) },
+        },
+    ];
+}
+
+/**
+ * Helm values of the velero chart: the AWS plugin (pinned), no static credentials (Pod
+ * Identity), storage and snapshot locations as separate resources, metrics with a
+ * ServiceMonitor, and the node agent only when volumes are copied file by file.
+ */
+export function veleroValues(args: { pluginImage: string; volumes: BackupSettings["volumes"] }) {
+    const fileSystem = args.volumes === "fileSystem";
+    return {
+        initContainers: [
+            {
+                name: "velero-plugin-for-aws",
+                image: args.pluginImage,
+                imagePullPolicy: "IfNotPresent",
+                volumeMounts: [{ mountPath: "/target", name: "plugins" }],
+            },
+        ],
+        credentials: { useSecret: false },
+        serviceAccount: { server: { name: DEFAULTS.serviceAccount } },
+        backupsEnabled: false,
+        snapshotsEnabled: false,
+        configuration: { defaultVolumesToFsBackup: fileSystem, uploaderType: "kopia" },
+        deployNodeAgent: fileSystem,
+        nodeAgent: { tolerations: [{ operator: "Exists" }] },
+        metrics: { enabled: true, serviceMonitor: { enabled: true } },
+        nodeSelector: { ...SYSTEM_PLACEMENT.nodeSelector },
+        tolerations: [...SYSTEM_PLACEMENT.tolerations],
+        resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+    };
+}
+
+export function storageLocationSpec<Bucket, Key>(args: { bucket: Bucket; region: string; keyArn: Key }) {
+    return {
+        provider: "aws",
+        default: true,
+        accessMode: "ReadWrite",
+        objectStorage: { bucket: args.bucket },
+        config: { region: args.region, kmsKeyId: args.keyArn },
+    };
+}
+
+/** A scheduled backup of every namespace, with its volumes as the stack file says. */
+export function scheduleSpec(args: { cron: string; ttl: string; volumes: BackupSettings["volumes"] }) {
+    return {
+        schedule: args.cron,
+        useOwnerReferencesInBackup: false,
+        template: {
+            ttl: args.ttl,
+            includedNamespaces: ["*"],
+            storageLocation: DEFAULTS.location,
+            snapshotVolumes: args.volumes === "snapshots",
+            ...(args.volumes === "snapshots" ? { volumeSnapshotLocations: [DEFAULTS.location] } : { defaultVolumesToFsBackup: true }),
+        },
+    };
+}
+
+/**
+ * The cluster's backups: a versioned bucket encrypted with its own rotating key, private, owned
+ * by the bucket owner, TLS only, with a lifecycle; Velero with its AWS plugin and a Pod
+ * Identity role limited to that bucket and key; and the stack file's schedules.
+ */
+export class Backups extends pulumi.ComponentResource {
+    readonly bucketName: pulumi.Output<string>;
+    readonly bucketArn: pulumi.Output<string>;
+    readonly keyArn: pulumi.Output<string>;
+    /** The bucket's versioning: replication needs it on both sides. */
+    readonly versioning: pulumi.Resource;
+    readonly roleArn: pulumi.Output<string>;
+    /** Velero and its locations, for what uses Velero's CRDs. */
+    readonly ready: pulumi.Resource[];
+
+    constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:backups:Backups", name, {}, opts);
+        const { cluster, settings } = args;
+        const parent = { parent: this };
+        const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
+        const tags = cluster.tags;
+
+        const key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `Backups of ${cluster.name}`,
+                enableKeyRotation: true,
+                deletionWindowInDays: 30,
+                policy: cluster.scope.apply((s) => JSON.stringify(secretsKeyPolicy(s))),
+                tags: { ...tags, Name: args.keyAlias.replace(/^alias\//, "") },
+            },
+            stateful,
+        );
+        new aws.kms.Alias(`${name}-key`, { name: args.keyAlias, targetKeyId: key.keyId }, parent);
+
+        const bucket = new aws.s3.Bucket(
+            `${name}-bucket`,
+            { bucket: args.bucket, forceDestroy: false, tags: { ...tags, Name: pulumi.output(args.bucket) } },
+            stateful,
+        );
+        new aws.s3.BucketPublicAccessBlock(
+            `${name}-bucket`,
+            {
+                bucket: bucket.id,
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            parent,
+        );
+        new aws.s3.BucketOwnershipControls(
+            `${name}-bucket`,
+            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+            parent,
+        );
+        this.versioning = new aws.s3.BucketVersioning(
+            `${name}-bucket`,
+            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+            stateful,
+        );
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-bucket`,
+            {
+                bucket: bucket.id,
+                rules: [
+                    { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true },
+                ],
+            },
+            parent,
+        );
+        new aws.s3.BucketPolicy(
+            `${name}-bucket`,
+            { bucket: bucket.id, policy: bucket.bucket.apply((b) => JSON.stringify(tlsOnlyBucketPolicy(b))) },
+            parent,
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-bucket`,
+            { bucket: bucket.id, rules: lifecycleRules(settings.schedules) },
+            { parent: this, dependsOn: [this.versioning] },
+        );
+
+        const role = createWorkloadRole(
+            `${name}-velero`,
+            {
+                cluster,
+                roleName: args.roleName,
+                description: `Velero of ${cluster.name}: its bucket, its key, EBS snapshots`,
+                namespace: DEFAULTS.namespace,
+                serviceAccount: DEFAULTS.serviceAccount,
+                policies: {
+                    backups: pulumi
+                        .all([cluster.scope, bucket.bucket, key.arn])
+                        .apply(([s, b, keyArn]) => veleroPolicy(s, { bucket: b, keyArn, snapshots: settings.volumes === "snapshots" })),
+                },
+            },
+            this,
+        );
+
+        const k8sOpts = { parent: this, provider: cluster.provider };
+        // The node agent reads pod volumes from the host.
+        const namespace = platformNamespace(
+            `${name}-namespace`,
+            DEFAULTS.namespace,
+            settings.volumes === "fileSystem" ? "privileged" : "baseline",
+            { ...k8sOpts, deletedWith: cluster.eks },
+        );
+        const release = platformRelease(
+            `${name}-release`,
+            {
+                source: "velero",
+                chart: "velero",
+                release: "velero",
+                namespace: DEFAULTS.namespace,
+                version: args.chartVersion,
+                values: veleroValues({ pluginImage: args.pluginImage, volumes: settings.volumes }),
+            },
+            { ...k8sOpts, dependsOn: [...args.dependsOn, namespace, role.association, ...role.grants] },
+        );
+
+        const veleroOpts = { ...k8sOpts, dependsOn: [release] };
+        const location = new k8s.apiextensions.CustomResource(
+            `${name}-location`,
+            {
+                apiVersion: "velero.io/v1",
+                kind: "BackupStorageLocation",
+                metadata: { name: DEFAULTS.location, namespace: DEFAULTS.namespace },
+                spec: storageLocationSpec({ bucket: bucket.bucket, region: cluster.region, keyArn: key.arn }),
+            },
+            veleroOpts,
+        );
+        const locations: pulumi.Resource[] = [location];
+        if (settings.volumes === "snapshots") {
+            locations.push(
+                new k8s.apiextensions.CustomResource(
+                    `${name}-snapshots`,
+                    {
+                        apiVersion: "velero.io/v1",
+                        kind: "VolumeSnapshotLocation",
+                        metadata: { name: DEFAULTS.location, namespace: DEFAULTS.namespace },
+                        spec: { provider: "aws", config: { region: cluster.region } },
+                    },
+                    veleroOpts,
+                ),
+            );
+        }
+        for (const [scheduleName, schedule] of Object.entries(settings.schedules)) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-schedule-${scheduleName}`,
+                {
+                    apiVersion: "velero.io/v1",
+                    kind: "Schedule",
+                    metadata: { name: scheduleName, namespace: DEFAULTS.namespace },
+                    spec: scheduleSpec({ cron: schedule.cron, ttl: schedule.ttl, volumes: settings.volumes }),
+                },
+                { ...k8sOpts, dependsOn: [release, ...locations] },
+            );
+        }
+
+        this.bucketName = bucket.bucket;
+        this.bucketArn = bucket.arn;
+        this.keyArn = key.arn;
+        this.roleArn = role.role.arn;
+        this.ready = [release, ...locations];
+        this.registerOutputs({ bucketName: this.bucketName, keyArn: this.keyArn, roleArn: this.roleArn });
+    }
+}

@@ -1,0 +1,200 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { ACCESS_POLICIES, CONTROL_PLANE_LOG_TYPES, PARTITION } from "../../stacks/config/catalog";
+import type { ClusterSettings } from "../../stacks/config/schema";
+import { type Scope, clusterEncryptionPolicy, serviceTrustPolicy } from "../shared/iam";
+import { createRole } from "../shared/roles";
+
+export interface ClusterArgs {
+    readonly name: string;
+    readonly region: string;
+    readonly roleName: string;
+    readonly controlPlaneLogGroup: string;
+    /** Kubernetes minor, e.g. "1.35". */
+    readonly version: string;
+    readonly settings: ClusterSettings;
+    readonly serviceCidr: string;
+    readonly vpcId: pulumi.Input<string>;
+    /** Subnets of the control-plane ENIs and the nodes; public subnets are only for load balancers. */
+    readonly privateSubnetIds: pulumi.Input<string>[];
+    readonly secretsKeyArn: pulumi.Input<string>;
+    readonly logsKeyArn: pulumi.Input<string>;
+    /** Version of the eks-pod-identity-agent add-on. */
+    readonly podIdentityAgentVersion: string;
+    readonly scope: pulumi.Input<Scope>;
+    readonly tags: Readonly<Record<string, string>>;
+    /** Protect the cluster and its log group from deletion by Pulumi. */
+    readonly protect: boolean;
+}
+
+/**
+ * What the components built on a cluster need of it: its identity, its API, and where and how
+ * its AWS resources are named and tagged.
+ */
+export interface ClusterHandle {
+    /** Cluster name, known before creation: for physical names and IAM conditions. */
+    readonly name: string;
+    readonly region: string;
+    /** The same name, resolved only once the control plane exists: use it to order work after it. */
+    readonly createdName: pulumi.Output<string>;
+    readonly endpoint: pulumi.Output<string>;
+    /** The security group EKS creates for the control plane and managed nodes. */
+    readonly securityGroupId: pulumi.Output<string>;
+    /** The @pulumi/eks component, for node groups. */
+    readonly eks: eks.Cluster;
+    /** Kubernetes provider for the cluster's API. */
+    readonly provider: k8s.Provider;
+    readonly scope: pulumi.Output<Scope>;
+    readonly tags: Readonly<Record<string, string>>;
+}
+
+export interface AccessEntry {
+    readonly principalArn: string;
+    readonly type: "STANDARD";
+    readonly accessPolicies: Record<string, { policyArn: string; accessScope: { type: "cluster" } }>;
+}
+
+/**
+ * Access entries for the stack's admin and viewer roles. Keys come from the role ARN, so that
+ * reordering the lists in the stack file changes nothing.
+ */
+export function accessEntries(access: ClusterSettings["access"], partition: string): Record<string, AccessEntry> {
+    const entry = (kind: keyof typeof ACCESS_POLICIES, arn: string): [string, AccessEntry] => {
+        const [, , , , account, resource] = arn.split(":");
+        const role = resource.split("/").pop() ?? resource;
+        return [
+            `${kind}-${account}-${role}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"),
+            {
+                principalArn: arn,
+                type: "STANDARD",
+                accessPolicies: {
+                    [kind]: {
+                        policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${ACCESS_POLICIES[kind]}`,
+                        accessScope: { type: "cluster" },
+                    },
+                },
+            },
+        ];
+    };
+    return Object.fromEntries([...access.admins.map((arn) => entry("admin", arn)), ...access.viewers.map((arn) => entry("viewer", arn))]);
+}
+
+/**
+ * An EKS control plane: API authentication only (access entries, no aws-auth, nothing in
+ * system:masters), private endpoint, secrets envelope-encrypted with a customer-managed key,
+ * every control-plane log type in an encrypted log group with retention, and no self-managed
+ * add-ons: Cilium is the CNI and replaces kube-proxy, and CoreDNS is a managed add-on installed
+ * once nodes exist. The EKS Pod Identity agent is installed with the control plane because the
+ * Cilium operator needs its credentials before any node can become Ready.
+ */
+export class Cluster extends pulumi.ComponentResource {
+    readonly handle: ClusterHandle;
+    readonly oidcIssuer: pulumi.Output<string>;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly podIdentityAgent: aws.eks.Addon;
+
+    constructor(name: string, args: ClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:eks:Cluster", name, {}, opts);
+        const parent = { parent: this };
+        const scope = pulumi.output(args.scope);
+        const tags = { ...args.tags, Name: args.name };
+
+        const { role, grants } = createRole(
+            `${name}-role`,
+            {
+                roleName: args.roleName,
+                description: `EKS control plane of ${args.name}`,
+                trust: scope.apply((s) => serviceTrustPolicy("eks.amazonaws.com", s, { tagSession: true })),
+                managedPolicies: ["AmazonEKSClusterPolicy"],
+                policies: { "secrets-encryption": pulumi.output(args.secretsKeyArn).apply(clusterEncryptionPolicy) },
+                partition: PARTITION,
+                tags,
+            },
+            this,
+        );
+
+        // EKS writes to this exact name; created first, the group gets our retention and key
+        // instead of the never-expiring, unencrypted group EKS would create.
+        const logGroup = new aws.cloudwatch.LogGroup(
+            `${name}-logs`,
+            {
+                name: args.controlPlaneLogGroup,
+                retentionInDays: args.settings.logRetentionDays,
+                kmsKeyId: args.logsKeyArn,
+                tags,
+            },
+            { parent: this, protect: args.protect },
+        );
+
+        const endpoint = args.settings.endpoint;
+        const cluster = new eks.Cluster(
+            `${name}-eks`,
+            {
+                name: args.name,
+                version: args.version,
+                vpcId: args.vpcId,
+                privateSubnetIds: args.privateSubnetIds,
+                endpointPrivateAccess: true,
+                endpointPublicAccess: endpoint.public,
+                ...(endpoint.public ? { publicAccessCidrs: [...endpoint.allowedCidrs] } : {}),
+                authenticationMode: eks.AuthenticationMode.Api,
+                accessEntries: accessEntries(args.settings.access, PARTITION),
+                serviceRole: role,
+                encryptionConfigKeyArn: args.secretsKeyArn,
+                enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
+                kubernetesServiceIpAddressRange: args.serviceCidr,
+                deletionProtection: args.settings.deletionProtection,
+                upgradePolicy: { supportType: args.settings.supportType },
+                // Nodes come from managed node groups; Cilium replaces aws-node and kube-proxy.
+                skipDefaultNodeGroup: true,
+                skipDefaultSecurityGroups: true,
+                bootstrapSelfManagedAddons: false,
+                useDefaultVpcCni: true,
+                corednsAddonOptions: { enabled: false },
+                kubeProxyAddonOptions: { enabled: false },
+                createOidcProvider: false,
+                tags: args.tags,
+                clusterTags: tags,
+            },
+            { parent: this, protect: args.protect, dependsOn: [...grants, logGroup] },
+        );
+
+        this.oidcIssuer = cluster.eksCluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? "");
+        this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
+        this.handle = {
+            name: args.name,
+            region: args.region,
+            createdName: cluster.eksCluster.name,
+            endpoint: cluster.eksCluster.endpoint,
+            securityGroupId: cluster.eksCluster.vpcConfig.clusterSecurityGroupId,
+            eks: cluster,
+            provider: new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent),
+            scope,
+            tags: args.tags,
+        };
+
+        // A DaemonSet on the host network that tolerates every taint: it runs on a node before
+        // the node is Ready, which is what lets the Cilium operator obtain credentials.
+        this.podIdentityAgent = new aws.eks.Addon(
+            `${name}-pod-identity-agent`,
+            {
+                clusterName: this.handle.createdName,
+                addonName: "eks-pod-identity-agent",
+                addonVersion: args.podIdentityAgentVersion,
+                resolveConflictsOnCreate: "OVERWRITE",
+                resolveConflictsOnUpdate: "OVERWRITE",
+                tags,
+            },
+            parent,
+        );
+
+        this.registerOutputs({
+            name: this.handle.createdName,
+            endpoint: this.handle.endpoint,
+            oidcIssuer: this.oidcIssuer,
+            kubeconfig: this.kubeconfig,
+        });
+    }
+}

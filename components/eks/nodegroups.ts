@@ -1,0 +1,147 @@
+import * as aws from "@pulumi/aws";
+import * as eks from "@pulumi/eks";
+import * as pulumi from "@pulumi/pulumi";
+import { AMI_TYPES, PARTITION } from "../../stacks/config/catalog";
+import { NODE_GROUP_ROLES } from "../../stacks/config/names";
+import type { NodeGroupRole, NodeGroupSettings, Settings } from "../../stacks/config/schema";
+import type { ClusterHandle } from "./cluster";
+import { serviceTrustPolicy } from "../shared/iam";
+import { createRole } from "../shared/roles";
+import { CILIUM_STARTUP_TAINT, MEMORY_TAINT, NODE_GROUP_LABEL, SYSTEM_TAINT, type Taint } from "../shared/scheduling";
+
+export interface NodeGroupsArgs {
+    /** The cluster the groups join. */
+    readonly cluster: ClusterHandle;
+    readonly nodeRoleName: string;
+    readonly groupNames: Readonly<Record<NodeGroupRole, string>>;
+    readonly launchTemplateNames: Readonly<Record<NodeGroupRole, string>>;
+    readonly groups: Settings["nodeGroups"];
+    /** Kubernetes minor of the nodes; must match the control plane. */
+    readonly kubernetesVersion: string;
+    /** EKS-optimized AL2023 AMI release, e.g. "1.35.6-20260714". */
+    readonly amiRelease: string;
+    readonly subnetIds: pulumi.Input<string>[];
+    /** What must exist before nodes launch: the CNI, without which they never become Ready. */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+/** Taint each role adds to the Cilium startup taint every node carries. */
+const ROLE_TAINTS: Readonly<Record<NodeGroupRole, readonly Taint[]>> = {
+    system: [SYSTEM_TAINT],
+    general: [],
+    memory: [MEMORY_TAINT],
+};
+
+/** Labels and taints of a group's nodes: platform ones first, then the stack file's extras. */
+export function nodePlacement(role: NodeGroupRole, settings: NodeGroupSettings) {
+    return {
+        labels: { ...settings.labels, [NODE_GROUP_LABEL]: role },
+        taints: [CILIUM_STARTUP_TAINT, ...ROLE_TAINTS[role], ...settings.taints],
+    };
+}
+
+/**
+ * Launch template contents for a managed node group. No AMI, user data, key pair or security
+ * groups: EKS supplies the pinned AMI release and its bootstrap, and attaches the cluster
+ * security group itself. IMDSv2 only, with a hop limit of 1 so that pods cannot reach the
+ * node's credentials (workloads use EKS Pod Identity; Cilium's operator uses the host network).
+ */
+export function launchTemplateData(settings: NodeGroupSettings, tags: Readonly<Record<string, string>>) {
+    return {
+        ebsOptimized: "true",
+        metadataOptions: {
+            httpEndpoint: "enabled",
+            httpTokens: "required",
+            httpPutResponseHopLimit: 1,
+            instanceMetadataTags: "disabled",
+        },
+        blockDeviceMappings: [
+            {
+                // Root device of the AL2023 EKS AMIs.
+                deviceName: "/dev/xvda",
+                ebs: { volumeSize: settings.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+            },
+        ],
+        tagSpecifications: (["instance", "volume", "network-interface"] as const).map((resourceType) => ({
+            resourceType,
+            tags: { ...tags },
+        })),
+    };
+}
+
+/** Managed policies of the node role: join the cluster and pull images, nothing else. */
+export const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRegistryPullOnly"] as const;
+
+/**
+ * The system, general and memory managed node groups, each with its own launch template, one
+ * shared node role, and the AMI release pinned by the version lock. Desired sizes are set at
+ * creation only: later changes by an autoscaler or a person are not reverted by `pulumi up`.
+ */
+export class NodeGroups extends pulumi.ComponentResource {
+    readonly names: Readonly<Record<NodeGroupRole, string>>;
+    readonly groups: eks.ManagedNodeGroup[];
+    /** The group the platform's add-ons run on: what they wait for. */
+    readonly system: eks.ManagedNodeGroup;
+    readonly nodeRoleArn: pulumi.Output<string>;
+
+    constructor(name: string, args: NodeGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:eks:NodeGroups", name, {}, opts);
+        const parent = { parent: this };
+        const cluster = args.cluster;
+        const { role, grants } = createRole(
+            `${name}-role`,
+            {
+                roleName: args.nodeRoleName,
+                description: `Managed node groups of ${cluster.name}`,
+                trust: cluster.scope.apply((s) => serviceTrustPolicy("ec2.amazonaws.com", s)),
+                managedPolicies: [...NODE_POLICIES],
+                partition: PARTITION,
+                tags: cluster.tags,
+            },
+            this,
+        );
+
+        this.groups = NODE_GROUP_ROLES.map((groupRole) => {
+            const settings = args.groups[groupRole];
+            const groupTags = { ...cluster.tags, Name: args.groupNames[groupRole], [NODE_GROUP_LABEL]: groupRole };
+            const template = new aws.ec2.LaunchTemplate(
+                `${name}-${groupRole}`,
+                {
+                    name: args.launchTemplateNames[groupRole],
+                    description: `Nodes of ${args.groupNames[groupRole]}`,
+                    updateDefaultVersion: true,
+                    ...launchTemplateData(settings, groupTags),
+                    tags: groupTags,
+                },
+                parent,
+            );
+            const placement = nodePlacement(groupRole, settings);
+            return new eks.ManagedNodeGroup(
+                `${name}-${groupRole}`,
+                {
+                    cluster: cluster.eks,
+                    nodeGroupName: args.groupNames[groupRole],
+                    nodeRole: role,
+                    subnetIds: args.subnetIds,
+                    amiType: AMI_TYPES[settings.architecture],
+                    version: args.kubernetesVersion,
+                    releaseVersion: args.amiRelease,
+                    instanceTypes: [...settings.instanceTypes],
+                    capacityType: settings.capacityType,
+                    scalingConfig: { minSize: settings.minSize, desiredSize: settings.desiredSize, maxSize: settings.maxSize },
+                    ignoreScalingChanges: true,
+                    labels: placement.labels,
+                    taints: placement.taints.map((taint) => ({ ...taint })),
+                    launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
+                    tags: groupTags,
+                },
+                { parent: this, dependsOn: [...args.dependsOn, ...grants] },
+            );
+        });
+
+        this.system = this.groups[NODE_GROUP_ROLES.indexOf("system")];
+        this.names = args.groupNames;
+        this.nodeRoleArn = role.arn;
+        this.registerOutputs({ names: this.names, nodeRoleArn: this.nodeRoleArn });
+    }
+}

@@ -1,0 +1,202 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { MonitoringSettings } from "../../stacks/config/schema";
+import { type RuleGroup, platformRuleGroups } from "./alerts";
+import type { ClusterHandle } from "../eks/cluster";
+import { DEFAULTS as STORAGE } from "../addons/core/core-addons";
+import { type ExternalSecretSpec, externalSecret } from "../addons/external-secrets/external-secrets";
+import { platformRelease } from "../shared/kubernetes";
+import { MONITORING_NAMESPACE } from "./monitoring-crds";
+import { SYSTEM_PLACEMENT } from "../shared/scheduling";
+
+export interface MonitoringArgs {
+    readonly cluster: ClusterHandle;
+    readonly chartVersion: string;
+    readonly settings: MonitoringSettings;
+    readonly highAvailability: boolean;
+    /** The restore drill the backup alerts watch. */
+    readonly drill: { readonly cronjob: string; readonly namespace: string; readonly periodHours: number };
+    /** The secret store's readiness: the ExternalSecrets of Grafana and Alertmanager wait for it. */
+    readonly secretStore: pulumi.Input<pulumi.Resource>[];
+    /** The CRDs and the nodes the stack runs on. */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
+}
+
+export const DEFAULTS = {
+    namespace: MONITORING_NAMESPACE,
+    grafanaSecret: "grafana-admin",
+    webhookSecret: "alertmanager-webhooks",
+} as const;
+
+/** Where Alertmanager finds a key of a mounted secret (alertmanagerSpec.secrets). */
+const secretFile = (key: string) => `/etc/alertmanager/secrets/${DEFAULTS.webhookSecret}/${key}`;
+
+/**
+ * Alertmanager routing: critical alerts page, everything else goes to chat; a critical alert
+ * silences the warnings of the same alert. Webhook URLs are read from files of a Secret synced
+ * from Secrets Manager, so the configuration itself holds no secret.
+ */
+export function alertmanagerConfig() {
+    return {
+        route: {
+            receiver: "chat",
+            group_by: ["alertname", "namespace"],
+            group_wait: "30s",
+            group_interval: "5m",
+            repeat_interval: "4h",
+            routes: [
+                { matchers: ['severity = "critical"'], receiver: "paging", repeat_interval: "1h" },
+                { matchers: ['alertname = "Watchdog"'], receiver: "null" },
+            ],
+        },
+        inhibit_rules: [
+            { source_matchers: ['severity = "critical"'], target_matchers: ['severity = "warning"'], equal: ["alertname", "namespace"] },
+        ],
+        receivers: [
+            { name: "null" },
+            { name: "paging", webhook_configs: [{ url_file: secretFile("paging-url"), send_resolved: true }] },
+            { name: "chat", webhook_configs: [{ url_file: secretFile("chat-url"), send_resolved: true }] },
+        ],
+    };
+}
+
+const requests = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
+
+/**
+ * Helm values of kube-prometheus-stack. Prometheus keeps the
+ * stack file's retention on an encrypted gp3 volume and picks up every ServiceMonitor,
+ * PodMonitor and PrometheusRule in the cluster, not only its own. Two replicas of Prometheus
+ * and Alertmanager on separate nodes when highly available. EKS runs the control plane and
+ * Cilium replaces kube-proxy, so those targets are not scraped; the API server and CoreDNS are.
+ */
+export function monitoringValues(args: { settings: MonitoringSettings; highAvailability: boolean; rules: RuleGroup[] }) {
+    const ha = args.highAvailability;
+    const placement = { nodeSelector: { ...SYSTEM_PLACEMENT.nodeSelector }, tolerations: [...SYSTEM_PLACEMENT.tolerations] };
+    const selectAll = {
+        serviceMonitorSelectorNilUsesHelmValues: false,
+        podMonitorSelectorNilUsesHelmValues: false,
+        ruleSelectorNilUsesHelmValues: false,
+        probeSelectorNilUsesHelmValues: false,
+        scrapeConfigSelectorNilUsesHelmValues: false,
+    };
+    return {
+        // CRDs come from their own release, installed first; Helm applies a chart's CRDs only
+        // when they are missing, so the chart's copies never replace them.
+        // The chart renders these as the PrometheusRule "kube-prometheus-stack-platform", installed
+        // and upgraded with the Prometheus that evaluates them.
+        additionalPrometheusRulesMap: { platform: { groups: args.rules } },
+        kubeProxy: { enabled: false },
+        kubeControllerManager: { enabled: false },
+        kubeScheduler: { enabled: false },
+        kubeEtcd: { enabled: false },
+        coreDns: { enabled: true },
+        defaultRules: {
+            rules: {
+                kubeProxy: false,
+                kubeControllerManager: false,
+                kubeSchedulerAlerting: false,
+                kubeSchedulerRecording: false,
+                etcd: false,
+            },
+        },
+        prometheusOperator: { ...placement, resources: requests("100m", "128Mi", "512Mi"), admissionWebhooks: { patch: placement } },
+        prometheus: {
+            prometheusSpec: {
+                ...selectAll,
+                ...placement,
+                replicas: ha ? 2 : 1,
+                podAntiAffinity: ha ? "hard" : "soft",
+                retention: args.settings.retention,
+                retentionSize: args.settings.retentionSize,
+                storageSpec: {
+                    volumeClaimTemplate: {
+                        spec: {
+                            storageClassName: STORAGE.storageClass,
+                            accessModes: ["ReadWriteOnce"],
+                            resources: { requests: { storage: `${args.settings.volumeSizeGiB}Gi` } },
+                        },
+                    },
+                },
+                resources: requests("500m", "2Gi", "6Gi"),
+            },
+        },
+        alertmanager: {
+            config: alertmanagerConfig(),
+            alertmanagerSpec: {
+                ...placement,
+                replicas: ha ? 2 : 1,
+                podAntiAffinity: ha ? "hard" : "soft",
+                secrets: [DEFAULTS.webhookSecret],
+                resources: requests("50m", "64Mi", "256Mi"),
+            },
+        },
+        grafana: { admin: { existingSecret: DEFAULTS.grafanaSecret }, ...placement, resources: requests("100m", "256Mi", "512Mi") },
+        "kube-state-metrics": { ...placement, resources: requests("50m", "128Mi", "512Mi") },
+        // A DaemonSet: every node, whatever its taints.
+        "prometheus-node-exporter": { tolerations: [{ operator: "Exists" }] },
+    };
+}
+
+/**
+ * kube-prometheus-stack with the platform's alerts (PrometheusRules rendered by the chart): Grafana's admin credential and
+ * Alertmanager's webhook URLs from Secrets Manager, the API server error-budget alerts and one
+ * rule group per add-on.
+ */
+export class Monitoring extends pulumi.ComponentResource {
+    constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("platform:observability:Monitoring", name, {}, opts);
+        const { cluster, settings } = args;
+        const k8sOpts = { parent: this, provider: cluster.provider, deletedWith: cluster.eks };
+
+        const secrets: ExternalSecretSpec[] = [
+            {
+                name: DEFAULTS.grafanaSecret,
+                namespace: DEFAULTS.namespace,
+                entries: ["admin-user", "admin-password"].map((key) => ({
+                    secretKey: key,
+                    key: settings.grafanaAdminSecretName,
+                    property: key,
+                })),
+            },
+            {
+                // Alertmanager reads the webhook URLs from this Secret's files.
+                name: DEFAULTS.webhookSecret,
+                namespace: DEFAULTS.namespace,
+                entries: [
+                    { secretKey: "paging-url", key: settings.pagingWebhookSecretName, property: "url" },
+                    { secretKey: "chat-url", key: settings.chatWebhookSecretName, property: "url" },
+                ],
+            },
+        ];
+        secrets.forEach((secret) =>
+            externalSecret(`${name}-secret-${secret.name}`, secret, { ...k8sOpts, dependsOn: [...args.dependsOn, ...args.secretStore] }),
+        );
+
+        // The release does not wait for External Secrets: Grafana and Alertmanager start as soon
+        // as their Secrets are written (the kubelet retries), well within the release's timeout.
+        // Waiting would put the External Secrets install on the path of every first deployment,
+        // and a created ExternalSecret object never guaranteed a synced Secret anyway.
+        platformRelease(
+            `${name}-release`,
+            {
+                source: "kube-prometheus-stack",
+                chart: "kube-prometheus-stack",
+                release: "kube-prometheus-stack",
+                namespace: DEFAULTS.namespace,
+                version: args.chartVersion,
+                values: monitoringValues({
+                    settings,
+                    highAvailability: args.highAvailability,
+                    rules: platformRuleGroups({
+                        objective: settings.apiServerAvailability,
+                        runbookUrl: settings.runbookUrl,
+                        drill: args.drill,
+                    }),
+                }),
+                timeout: 900,
+            },
+            { ...k8sOpts, dependsOn: args.dependsOn },
+        );
+
+        this.registerOutputs({});
+    }
+}

@@ -1,0 +1,152 @@
+// Benchmark of the offline plan: median wall time and peak memory of planning each stack file
+// and synthetic fleets of 2, 10 and 20 regions with every add-on on (prod's settings, backups
+// copied between regions), each in a fresh process as `npm run plan` runs; the marginal cost of
+// one more region, and whether it stays the same as the fleet grows (linear growth).
+//
+//   npm run bench                  5 runs per case
+//   npm run bench -- --runs 9
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { REGIONS } from "../config/catalog";
+import { projectRoot, readStackConfig } from "./offline";
+import { planStack, stackNames } from "./plan";
+
+/**
+ * Budget: the two-region prod plan, what each extra region may add, and how much more a region
+ * may cost in the larger half of the fleet than in the smaller (1 = exactly linear).
+ */
+export const BUDGET = { prodSeconds: 3, perRegionSeconds: 0.5, perRegionMiB: 40, growthRatio: 1.5 } as const;
+const FLEET_SIZES = [2, 10, 20] as const;
+
+/** Regions for a synthetic fleet: prod's settings, N regions with three usable zones, distinct ranges. */
+export function syntheticRegions(count: number): Array<Record<string, unknown>> {
+    const regions = Object.entries(REGIONS)
+        .filter(([, zones]) => zones >= 3)
+        .map(([name]) => name);
+    if (count > regions.length) throw new RangeError(`only ${regions.length} regions have three zones`);
+    return regions.slice(0, count).map((region, i) => ({
+        region,
+        vpcCidr: `10.${i}.0.0/16`,
+        serviceCidr: `10.${200 + i}.0.0/16`,
+        ciliumClusterId: i + 1,
+    }));
+}
+
+/** Overrides that turn prod into a synthetic fleet of `count` regions, every add-on on. */
+export function syntheticFleet(root: string, count: number): Record<string, unknown> {
+    const backups = JSON.parse(readStackConfig(root, "prod").config["platform:backups"] ?? "{}") as Record<string, unknown>;
+    return {
+        "platform:regions": syntheticRegions(count),
+        "platform:highAvailability": true,
+        "platform:backups": { ...backups, crossRegion: count > 1 },
+    };
+}
+
+interface Sample {
+    readonly millis: number;
+    readonly maxRssMiB: number;
+    readonly resources: number;
+}
+
+/** One plan in this process; prints its measurements as JSON for the parent. */
+async function child(spec: string): Promise<void> {
+    Error.stackTraceLimit = 0;
+    const root = projectRoot();
+    const out = mkdtempSync(path.join(tmpdir(), "plan-bench-"));
+    try {
+        const fleet = /^fleet-(\d+)$/.exec(spec);
+        const result = fleet
+            ? await planStack(root, "prod", out, { label: spec, overrides: syntheticFleet(root, Number(fleet[1])) })
+            : await planStack(root, spec, out);
+        if (!result.ok) throw new Error(result.text);
+        process.stdout.write(`${JSON.stringify({ resources: result.resources, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
+    } finally {
+        rmSync(out, { recursive: true, force: true });
+    }
+}
+
+function sample(spec: string): Sample {
+    const started = process.hrtime.bigint();
+    const run = spawnSync(process.execPath, [__filename, "--child", spec], { encoding: "utf8" });
+    const millis = Number(process.hrtime.bigint() - started) / 1e6;
+    if (run.status !== 0) throw new Error(`plan of ${spec} failed:\n${run.stderr || run.stdout}`);
+    const measured = JSON.parse(run.stdout.trim().split("\n").pop() as string) as { resources: number; maxRssMiB: number };
+    return { millis, ...measured };
+}
+
+const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const mid = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+function main(argv: string[]): number {
+    const runsArg = argv.indexOf("--runs");
+    const runs = runsArg >= 0 ? Number(argv[runsArg + 1]) : 5;
+    const cases = [...stackNames(projectRoot()), ...FLEET_SIZES.map((n) => `fleet-${n}`)];
+    const results = new Map<string, { millis: number; maxRssMiB: number; resources: number }>();
+    console.log(`offline plan, ${runs} runs per case, each in a fresh process (node ${process.version})`);
+    console.log("case          resources   median wall   peak RSS");
+    for (const spec of cases) {
+        const samples = Array.from({ length: runs }, () => sample(spec));
+        const result = {
+            millis: median(samples.map((s) => s.millis)),
+            maxRssMiB: median(samples.map((s) => s.maxRssMiB)),
+            resources: samples[0].resources,
+        };
+        results.set(spec, result);
+        console.log(
+            `${spec.padEnd(14)}${String(result.resources).padStart(9)}   ${(result.millis / 1000).toFixed(2).padStart(9)} s   ${result.maxRssMiB.toFixed(0).padStart(5)} MiB`,
+        );
+    }
+    const [small, middle, large] = FLEET_SIZES.map((n) => results.get(`fleet-${n}`));
+    const prod = results.get("prod");
+    if (!small || !middle || !large) return 1;
+    const slope = (a: { millis: number; maxRssMiB: number }, b: { millis: number; maxRssMiB: number }, regions: number) => ({
+        seconds: (b.millis - a.millis) / 1000 / regions,
+        mib: (b.maxRssMiB - a.maxRssMiB) / regions,
+    });
+    const perRegion = slope(small, large, FLEET_SIZES[2] - FLEET_SIZES[0]);
+    const [lower, upper] = [slope(small, middle, FLEET_SIZES[1] - FLEET_SIZES[0]), slope(middle, large, FLEET_SIZES[2] - FLEET_SIZES[1])];
+    const growth = upper.seconds / lower.seconds;
+    console.log(
+        `marginal cost per region (fleet-${FLEET_SIZES[0]} -> fleet-${FLEET_SIZES[2]}): ${perRegion.seconds.toFixed(3)} s, ${perRegion.mib.toFixed(1)} MiB`,
+    );
+    console.log(
+        `  fleet-${FLEET_SIZES[0]} -> fleet-${FLEET_SIZES[1]}: ${lower.seconds.toFixed(3)} s, ${lower.mib.toFixed(1)} MiB per region; fleet-${FLEET_SIZES[1]} -> fleet-${FLEET_SIZES[2]}: ${upper.seconds.toFixed(3)} s, ${upper.mib.toFixed(1)} MiB per region`,
+    );
+    const verdicts = [
+        prod
+            ? ([
+                  `prod plan ${(prod.millis / 1000).toFixed(2)} s <= ${BUDGET.prodSeconds} s`,
+                  prod.millis / 1000 <= BUDGET.prodSeconds,
+              ] as const)
+            : undefined,
+        [
+            `per region ${perRegion.seconds.toFixed(3)} s <= ${BUDGET.perRegionSeconds} s`,
+            perRegion.seconds <= BUDGET.perRegionSeconds,
+        ] as const,
+        [`per region ${perRegion.mib.toFixed(1)} MiB <= ${BUDGET.perRegionMiB} MiB`, perRegion.mib <= BUDGET.perRegionMiB] as const,
+        [
+            `growth: a region costs ${growth.toFixed(2)}x as much time in the larger half of the fleet (<= ${BUDGET.growthRatio})`,
+            growth <= BUDGET.growthRatio,
+        ] as const,
+    ].filter((v) => v !== undefined);
+    for (const [text, ok] of verdicts) console.log(`budget: ${ok ? "ok  " : "OVER"} ${text}`);
+    return verdicts.every(([, ok]) => ok) ? 0 : 1;
+}
+
+if (require.main === module) {
+    const childArg = process.argv.indexOf("--child");
+    if (childArg >= 0) {
+        child(process.argv[childArg + 1]).then(
+            () => process.exit(0),
+            (error: unknown) => {
+                console.error(error instanceof Error ? error.message : error);
+                process.exit(1);
+            },
+        );
+    } else process.exit(main(process.argv.slice(2)));
+}

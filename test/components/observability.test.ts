@@ -1,0 +1,196 @@
+// Builders of monitoring, alerts, backups and the restore drill.
+import * as assert from "node:assert/strict";
+import { BURN_RATES, type AlertRule, type RecordingRule, errorRatio, platformRuleGroups } from "../../components/observability/alerts";
+import { lifecycleRules, scheduleSpec, storageLocationSpec, veleroValues } from "../../components/backups/backups";
+import { alertmanagerConfig, monitoringValues } from "../../components/observability/monitoring";
+import { DRILL, drillRules, drillScript } from "../../components/backups/restore-drill";
+import { resolveStackConfig } from "../../stacks/config/config";
+import { hours } from "../../stacks/config/validate";
+import { rawConfig, settingsOf } from "../fixtures";
+
+const prod = resolveStackConfig(rawConfig(settingsOf("prod")));
+const drill = { cronjob: DRILL.name, namespace: "velero", periodHours: 168 };
+const groups = platformRuleGroups({ objective: 0.999, runbookUrl: "https://runbooks.example.com/", drill });
+const alerts = groups.flatMap((g) => g.rules).filter((r): r is AlertRule => "alert" in r);
+const alert = (name: string) => alerts.find((a) => a.alert === name) as AlertRule;
+
+describe("observability and backup builders", () => {
+    describe("alert rules", () => {
+        it("pages on fast burns and tickets on slow ones, with the SRE workbook's windows and factors", () => {
+            assert.deepEqual(
+                BURN_RATES.map((r) => [r.severity, r.long, r.short, r.factor]),
+                [
+                    ["critical", "1h", "5m", 14.4],
+                    ["critical", "6h", "30m", 6],
+                    ["warning", "1d", "2h", 3],
+                    ["warning", "3d", "6h", 1],
+                ],
+            );
+            const fast = alert("APIServerErrorBudgetBurnFast");
+            assert.equal(fast.labels.severity, "critical");
+            assert.ok(fast.expr.includes(`${errorRatio("1h")} > (14.4 * 0.001000) and ${errorRatio("5m")} > (14.4 * 0.001000)`));
+            assert.ok(fast.expr.includes(`${errorRatio("6h")} > (6 * 0.001000) and ${errorRatio("30m")} > (6 * 0.001000)`));
+            const slow = alert("APIServerErrorBudgetBurnSlow");
+            assert.equal(slow.labels.severity, "warning");
+            assert.ok(slow.expr.includes(`${errorRatio("3d")} > (1 * 0.001000) and ${errorRatio("6h")} > (1 * 0.001000)`));
+        });
+
+        it("records the API server error ratio for every window it alerts on", () => {
+            const recorded = groups
+                .flatMap((g) => g.rules)
+                .filter((r): r is RecordingRule => "record" in r)
+                .map((r) => r.record);
+            for (const rate of BURN_RATES)
+                for (const window of [rate.long, rate.short]) assert.ok(recorded.includes(errorRatio(window)), window);
+        });
+
+        it("derives the budget from the objective", () => {
+            const strict = platformRuleGroups({ objective: 0.9995, runbookUrl: "https://r", drill })
+                .flatMap((g) => g.rules)
+                .find((r) => "alert" in r && r.alert === "APIServerErrorBudgetBurnFast") as AlertRule;
+            assert.match(strict.expr, /14\.4 \* 0\.000500/);
+        });
+
+        it("gives every alert a severity, a summary and its own runbook link", () => {
+            assert.equal(new Set(alerts.map((a) => a.alert)).size, alerts.length);
+            for (const rule of alerts) {
+                assert.ok(["critical", "warning"].includes(rule.labels.severity), rule.alert);
+                assert.ok(rule.annotations.summary.length > 0, rule.alert);
+                assert.match(rule.annotations.runbook_url, /^https:\/\/runbooks\.example\.com\/[a-z0-9-]+$/, rule.alert);
+            }
+            assert.equal(alert("RestoreDrillFailed").annotations.runbook_url, "https://runbooks.example.com/restore-drill-failed");
+        });
+
+        it("covers each add-on's failure modes and the backups", () => {
+            for (const name of [
+                "KarpenterLaunchFailing",
+                "PodsPendingTooLong",
+                "ArgoCDApplicationDegraded",
+                "ArgoCDApplicationOutOfSync",
+                "KyvernoWebhookErrors",
+                "ExternalSecretSyncFailing",
+                "VeleroBackupFailed",
+                "VeleroNoRecentBackup",
+                "RestoreDrillFailed",
+                "RestoreDrillMissing",
+            ]) {
+                assert.ok(alert(name), name);
+            }
+            assert.match(alert("VeleroNoRecentBackup").expr, /> 26 \* 3600/);
+            for (const name of ["RestoreDrillFailed", "RestoreDrillMissing"])
+                assert.match(alert(name).expr, new RegExp(`cronjob="${DRILL.name}"`));
+            assert.match(alert("RestoreDrillMissing").expr, /192 \* 3600/, "a week plus a day");
+        });
+    });
+
+    describe("kube-prometheus-stack values", () => {
+        const values = monitoringValues({ settings: prod.monitoring, highAvailability: true, rules: groups });
+        const spec = values.prometheus.prometheusSpec;
+
+        it("keeps the stack file's retention on a gp3 volume, two replicas on separate nodes", () => {
+            assert.deepEqual([spec.retention, spec.retentionSize], [prod.monitoring.retention, prod.monitoring.retentionSize]);
+            assert.equal(spec.storageSpec.volumeClaimTemplate.spec.storageClassName, "gp3");
+            assert.equal(spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, `${prod.monitoring.volumeSizeGiB}Gi`);
+            assert.deepEqual([spec.replicas, spec.podAntiAffinity], [2, "hard"]);
+            assert.equal(
+                monitoringValues({ settings: prod.monitoring, highAvailability: false, rules: [] }).prometheus.prometheusSpec.replicas,
+                1,
+            );
+            assert.ok(spec.resources.requests.cpu && spec.resources.requests.memory);
+        });
+
+        it("scrapes every ServiceMonitor and evaluates every rule in the cluster, not only its own", () => {
+            for (const key of [
+                "serviceMonitorSelectorNilUsesHelmValues",
+                "podMonitorSelectorNilUsesHelmValues",
+                "ruleSelectorNilUsesHelmValues",
+            ] as const)
+                assert.equal(spec[key], false, key);
+            assert.equal(values.coreDns.enabled, true);
+            assert.equal(values.kubeProxy.enabled, false, "Cilium replaces kube-proxy");
+            assert.deepEqual(values.additionalPrometheusRulesMap.platform.groups, groups);
+        });
+
+        it("takes Grafana's admin and Alertmanager's webhooks from Secrets, never from values", () => {
+            assert.equal(values.grafana.admin.existingSecret, "grafana-admin");
+            const receivers = alertmanagerConfig().receivers.flatMap((r) => r.webhook_configs ?? []);
+            assert.ok(
+                receivers.length === 2 &&
+                    receivers.every((w) => w.url_file.startsWith("/etc/alertmanager/secrets/alertmanager-webhooks/") && !("url" in w)),
+            );
+            assert.deepEqual(values.alertmanager.alertmanagerSpec.secrets, ["alertmanager-webhooks"]);
+            const routes = alertmanagerConfig().route.routes;
+            assert.equal(routes.find((r) => r.matchers.includes('severity = "critical"'))?.receiver, "paging");
+        });
+    });
+
+    describe("Velero", () => {
+        it("pins the AWS plugin, uses no static credentials, and exposes metrics to Prometheus", () => {
+            const values = veleroValues({ pluginImage: "velero/velero-plugin-for-aws:v1.14.0", volumes: "snapshots" });
+            assert.equal(values.initContainers[0].image, "velero/velero-plugin-for-aws:v1.14.0");
+            assert.equal(values.credentials.useSecret, false);
+            assert.equal(values.metrics.serviceMonitor.enabled, true);
+            assert.equal(values.deployNodeAgent, false);
+            assert.equal(veleroValues({ pluginImage: "p:v1", volumes: "fileSystem" }).deployNodeAgent, true);
+        });
+
+        it("expires old versions no earlier than the longest backup TTL, and aborts stale uploads", () => {
+            const rules = lifecycleRules(prod.backups.schedules);
+            const longest = Math.max(...Object.values(prod.backups.schedules).map((s) => hours(s.ttl)));
+            const noncurrent = rules.find((r) => r.noncurrentVersionExpiration)?.noncurrentVersionExpiration?.noncurrentDays ?? 0;
+            assert.ok(noncurrent * 24 >= longest, `${noncurrent} days < ${longest} hours`);
+            assert.ok(rules.some((r) => r.abortIncompleteMultipartUpload));
+        });
+
+        it("schedules full backups with their TTL and volumes as the stack file says", () => {
+            const snapshots = scheduleSpec({ cron: "0 3 * * *", ttl: "720h", volumes: "snapshots" });
+            assert.deepEqual(
+                [snapshots.schedule, snapshots.template.ttl, snapshots.template.includedNamespaces, snapshots.template.snapshotVolumes],
+                ["0 3 * * *", "720h", ["*"], true],
+            );
+            const files = scheduleSpec({ cron: "0 3 * * *", ttl: "720h", volumes: "fileSystem" });
+            assert.equal(files.template.snapshotVolumes, false);
+            assert.equal("defaultVolumesToFsBackup" in files.template && files.template.defaultVolumesToFsBackup, true);
+            assert.deepEqual(storageLocationSpec({ bucket: "b", region: "eu-west-1", keyArn: "k" }).config, {
+                region: "eu-west-1",
+                kmsKeyId: "k",
+            });
+        });
+    });
+
+    describe("restore drill", () => {
+        const script = drillScript();
+
+        it("fails loudly on a missing or empty backup, an incomplete or empty restore, or a changed canary", () => {
+            for (const failure of [
+                "no completed backup",
+                "is empty",
+                "ended in phase",
+                "restored nothing",
+                "of the $TOTAL items",
+                "differs from the original",
+            ]) {
+                assert.ok(script.includes(failure), failure);
+            }
+            assert.match(script, /set -eu/);
+            assert.match(script, /namespaceMapping: \{"\$SOURCE": "\$SCRATCH"\}/);
+        });
+
+        it("always removes the scratch namespace and its restore", () => {
+            assert.match(script, /trap cleanup EXIT/);
+            assert.match(script, /cleanup\(\) \{\n {2}kubectl delete namespace "\$SCRATCH"/);
+        });
+
+        it("may touch only its scratch namespace and canary outside the Velero namespace", () => {
+            const rules = drillRules();
+            assert.deepEqual(
+                rules.cluster.map((r) => [r.resources[0], r.resourceNames]),
+                [
+                    ["namespaces", [DRILL.scratch]],
+                    ["configmaps", [DRILL.canary]],
+                ],
+            );
+            assert.ok(rules.namespaced.every((r) => r.apiGroups[0] === "velero.io"));
+        });
+    });
+});

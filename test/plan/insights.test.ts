@@ -1,0 +1,269 @@
+// What the plan tells a reviewer beyond the tree: the difference between two stacks, the monthly
+// cost, the duration of a first `pulumi up` and its critical path, and the diagram.
+import * as assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { resolveStackConfig, type StackConfig } from "../../stacks/config/config";
+import { estimateCost, renderCost } from "../../stacks/plan/cost";
+import { createSeconds, estimateRegion, minutes, schedule } from "../../stacks/plan/deploytime";
+import { renderDiagram } from "../../stacks/plan/diagram";
+import { settingsDiff } from "../../stacks/plan/diff";
+import { type Evaluation, type RecordedResource, evaluate, readStackConfig, resourcesByRegion, waitsFor } from "../../stacks/plan/offline";
+import { REGION_PRICES, HOURS_PER_MONTH } from "../../stacks/plan/prices";
+import { DIAGRAM_DIR } from "../../stacks/plan/plan";
+import { ENTRY, ROOT, STACKS, type Settings, evaluated, rawConfig, settingsOf } from "../fixtures";
+
+const configOf = (settings: Settings, stack: string): StackConfig => resolveStackConfig(rawConfig(settings, { stack }));
+
+/** Replaces every occurrence of `from` in the string values of `value`. */
+function substitute(value: unknown, from: RegExp, to: string): unknown {
+    if (typeof value === "string") return value.replace(from, to);
+    if (Array.isArray(value)) return value.map((item) => substitute(item, from, to));
+    if (value !== null && typeof value === "object")
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, substitute(v, from, to)]));
+    return value;
+}
+
+describe("environment diff", () => {
+    it("finds nothing between a stack and itself", () => {
+        const config = configOf(settingsOf("prod"), "prod");
+        assert.deepEqual(settingsDiff(config, config).differences, []);
+    });
+
+    it("lists exactly the settings changed, and no renaming of environment, account or region", () => {
+        const base = settingsOf("staging");
+        // Another environment in another account: every name and ARN differs, nothing else.
+        const renamed = substitute(substitute(structuredClone(base), /staging/g, "qa"), /\d{12}/g, "999988887777") as Settings;
+        assert.notDeepEqual(renamed.secrets, base.secrets);
+        renamed.nodeGroups.general.maxSize = base.nodeGroups.general.maxSize + 4;
+        renamed.policies.requireProbes = base.policies.requireProbes === "Audit" ? "Enforce" : "Audit";
+        renamed.regions[0].vpcCidr = "10.99.0.0/16";
+        const diff = settingsDiff(configOf(base, "staging"), configOf(renamed, "qa"));
+        assert.deepEqual(diff.differences.map((d) => `${d.scope} ${d.path} ${JSON.stringify(d.from)} -> ${JSON.stringify(d.to)}`).sort(), [
+            `every region nodeGroups.general.maxSize ${base.nodeGroups.general.maxSize} -> ${base.nodeGroups.general.maxSize + 4}`,
+            `every region policies.requireProbes "${base.policies.requireProbes}" -> "${renamed.policies.requireProbes}"`,
+            `${base.regions[0].region} vpcCidr "${base.regions[0].vpcCidr}" -> "10.99.0.0/16"`,
+        ]);
+        assert.ok(diff.substitutions > 5, `${diff.substitutions} renamed values were recognised as such`);
+    });
+
+    it("between staging and prod, reports each differing setting with each file's value", () => {
+        const [staging, prod] = [configOf(settingsOf("staging"), "staging"), configOf(settingsOf("prod"), "prod")];
+        const diff = settingsDiff(staging, prod);
+        const valueAt = (config: StackConfig, scope: string, pathText: string) => {
+            const root = scope === "every region" ? config.settings : config.settings.regions.find((r) => r.region === scope);
+            return pathText.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], root);
+        };
+        for (const d of diff.differences) {
+            assert.deepEqual(d.from, valueAt(staging, d.scope, d.path), `${d.scope} ${d.path} (staging)`);
+            assert.deepEqual(d.to, valueAt(prod, d.scope, d.path), `${d.scope} ${d.path} (prod)`);
+        }
+        const paths = diff.differences.map((d) => d.path);
+        for (const group of ["system", "general", "memory"]) {
+            const [a, b] = [
+                staging.settings.nodeGroups[group as "system"].desiredSize,
+                prod.settings.nodeGroups[group as "system"].desiredSize,
+            ];
+            assert.equal(paths.includes(`nodeGroups.${group}.desiredSize`), a !== b, group);
+        }
+        assert.deepEqual(
+            diff.onlyIn,
+            new Map(prod.regions.filter((r) => !staging.regions.some((s) => s.region === r.region)).map((r) => [r.region, "to"])),
+        );
+    });
+});
+
+describe("cost estimate", () => {
+    const evaluations = new Map<string, Evaluation>();
+    before(async () => {
+        for (const stack of STACKS) evaluations.set(stack, await evaluated(stack));
+    });
+    const costOf = (evaluation: Evaluation) => estimateCost(resourcesByRegion(evaluation.resources));
+
+    it("prices every line, and the lines sum to the total", () => {
+        for (const [stack, evaluation] of evaluations) {
+            const estimate = costOf(evaluation);
+            assert.deepEqual(estimate.missing, [], stack);
+            const cents = (n: number) => Math.round(n * 100);
+            assert.equal(
+                estimate.lines.reduce((sum, line) => sum + cents(line.monthly), 0),
+                cents(estimate.total),
+                stack,
+            );
+            assert.equal(
+                estimate.lines.reduce((sum, line) => sum + cents(line.onDemandMonthly), 0),
+                cents(estimate.allOnDemand),
+                stack,
+            );
+            const spot = estimate.lines.filter((line) => /Spot at/.test(line.basis));
+            assert.ok(
+                spot.length > 0 && spot.every((line) => line.monthly < line.onDemandMonthly),
+                `${stack}: Spot lines are cheaper than on-demand`,
+            );
+            const text = renderCost(estimate).join("\n");
+            assert.match(text, /assumes AWS list prices of \d{4}-\d{2}/);
+            assert.match(text, /20% of their CPU limit/);
+        }
+    });
+
+    it("follows a node group's desired size in the stack file", async () => {
+        const settings = settingsOf("staging");
+        const grown = structuredClone(settings.nodeGroups);
+        grown.general.desiredSize += 2;
+        grown.general.maxSize = Math.max(grown.general.maxSize, grown.general.desiredSize);
+        const input = readStackConfig(ROOT, "staging", { "platform:nodeGroups": grown });
+        const [before, after] = [costOf(evaluations.get("staging") as Evaluation), costOf(await evaluate(ENTRY, "staging", input))];
+        const region = settings.regions[0].region as string;
+        const price = REGION_PRICES[region].instances[grown.general.instanceTypes[0]];
+        const line = (estimate: ReturnType<typeof costOf>) =>
+            estimate.lines.find((l) => l.item.endsWith("-general")) as { monthly: number };
+        // Lines are rounded to cents, so the difference may be off by one.
+        assert.ok(Math.abs(line(after).monthly - line(before).monthly - 2 * price * HOURS_PER_MONTH) <= 0.01);
+        assert.ok(after.total > before.total);
+    });
+
+    it("names what it cannot price instead of guessing", () => {
+        const [region, resources] = [...resourcesByRegion((evaluations.get("staging") as Evaluation).resources)][0];
+        const elsewhere = estimateCost(new Map([["ap-southeast-7", resources]]));
+        assert.deepEqual(elsewhere.missing, ["ap-southeast-7 (no prices for the region)"]);
+        assert.equal(elsewhere.total, 0);
+        assert.ok(region in REGION_PRICES);
+    });
+});
+
+describe("deploy-time estimate", () => {
+    const resource = (name: string, seconds: string, dependencies: string[] = [], parent = ""): RecordedResource => ({
+        urn: name,
+        type: "aws:ec2/natGateway:NatGateway",
+        name,
+        parent,
+        custom: seconds !== "component",
+        remote: false,
+        provider: "",
+        protect: false,
+        retainOnDelete: false,
+        ignoreChanges: [],
+        dependencies,
+        inputs: {},
+    });
+
+    it("starts each resource when all it waits for is done, components included", () => {
+        const nat = createSeconds(resource("x", "custom"));
+        const plan = schedule([
+            resource("a", "custom"),
+            resource("group", "component"),
+            resource("b", "custom", ["a"], "group"),
+            resource("c", "custom", ["group"]),
+            resource("d", "custom"),
+        ]);
+        assert.deepEqual(
+            [...plan.steps.values()].map((s) => `${s.resource.name} ${s.start}-${s.finish}`),
+            [`a 0-${nat}`, `b ${nat}-${2 * nat}`, `c ${2 * nat}-${3 * nat}`, `d 0-${nat}`],
+        );
+        assert.equal(plan.total, 3 * nat);
+        assert.deepEqual(
+            plan.criticalPath.map((s) => s.resource.name),
+            ["a", "b", "c"],
+        );
+    });
+
+    for (const stack of STACKS) {
+        it(`${stack}: the critical path is a chain of real resources, each waiting for the one before`, async () => {
+            const evaluation = await evaluated(stack);
+            const config = configOf(settingsOf(stack), stack);
+            const byUrn = new Map(evaluation.resources.map((r) => [r.urn, r]));
+            const contains = (container: string, urn: string): boolean => {
+                for (let current = byUrn.get(urn); current; current = byUrn.get(current.parent)) if (current.urn === container) return true;
+                return false;
+            };
+            for (const region of config.regions) {
+                const estimate = estimateRegion(
+                    region.region,
+                    resourcesByRegion(evaluation.resources).get(region.region) ?? [],
+                    region.names.nodeGroups.system,
+                );
+                const path = estimate.criticalPath;
+                assert.equal(path[0].start, 0);
+                assert.equal(path[path.length - 1].finish, estimate.total);
+                for (let i = 1; i < path.length; i++) {
+                    const [before, after] = [path[i - 1], path[i]];
+                    assert.ok(byUrn.get(after.resource.urn) === after.resource, "a recorded resource");
+                    assert.ok(
+                        waitsFor(after.resource).some((urn) => urn === before.resource.urn || contains(urn, before.resource.urn)),
+                        `${after.resource.name} waits for ${before.resource.name}`,
+                    );
+                    assert.equal(after.start, before.finish);
+                }
+                assert.ok(
+                    path.some((s) => s.resource.type === "eks:index:Cluster"),
+                    "the control plane is on the path",
+                );
+            }
+        });
+
+        it(`${stack}: a fresh region is within 10% of the floor (control plane + system nodes + slowest add-on)`, async () => {
+            const evaluation = await evaluated(stack);
+            const config = configOf(settingsOf(stack), stack);
+            for (const region of config.regions) {
+                const estimate = estimateRegion(
+                    region.region,
+                    resourcesByRegion(evaluation.resources).get(region.region) ?? [],
+                    region.names.nodeGroups.system,
+                );
+                assert.equal(estimate.floor.systemNodes.resource.inputs.nodeGroupName, region.names.nodeGroups.system);
+                assert.ok(
+                    estimate.total <= estimate.floor.seconds * 1.1,
+                    `${region.region}: ${estimate.total} s against a floor of ${estimate.floor.seconds} s`,
+                );
+            }
+        });
+    }
+});
+
+describe("README on plan insights", () => {
+    it("states the first-deploy estimate and floor of a prod region that the plan computes", async () => {
+        const evaluation = await evaluated("prod");
+        const config = configOf(settingsOf("prod"), "prod");
+        const region = config.regions[0];
+        const estimate = estimateRegion(
+            region.region,
+            resourcesByRegion(evaluation.resources).get(region.region) ?? [],
+            region.names.nodeGroups.system,
+        );
+        const readme = readFileSync(path.join(ROOT, "README.md"), "utf8").replace(/\s+/g, " ");
+        assert.ok(
+            readme.includes(`A prod region comes to ${minutes(estimate.total)} against a floor of ${minutes(estimate.floor.seconds)}`),
+            "README states the current estimate",
+        );
+        for (const stack of STACKS) assert.ok(readme.includes(`(stacks/plan/diagrams/${stack}.md)`), `README links the ${stack} diagram`);
+    });
+});
+
+describe("diagram", () => {
+    for (const stack of STACKS) {
+        it(`${stack}: the committed diagram is the one the plan draws`, async () => {
+            const evaluation = await evaluated(stack);
+            const committed = readFileSync(path.join(ROOT, DIAGRAM_DIR, `${stack}.md`), "utf8");
+            assert.equal(renderDiagram(configOf(settingsOf(stack), stack), evaluation), committed, `run npm run plan -- --diagram`);
+        });
+    }
+
+    it("draws each region with its cluster, node groups, pools and add-ons, and the copies of backups", async () => {
+        const evaluation = await evaluated("prod");
+        const config = configOf(settingsOf("prod"), "prod");
+        const text = renderDiagram(config, evaluation);
+        assert.match(text, /^```mermaid\nflowchart LR$/m);
+        for (const region of config.regions) {
+            assert.ok(text.includes(`["${region.region}: ${region.names.cluster}"]`));
+            for (const group of Object.values(region.names.nodeGroups)) assert.ok(text.includes(`node group ${group.split("-").pop()}`));
+            for (const pool of Object.keys(config.karpenter.pools)) assert.ok(text.includes(`pool ${pool}`));
+            const id = region.region.replace(/-/g, "_");
+            assert.match(
+                text,
+                new RegExp(`${id}_Cilium --> ${id}_${region.names.nodeGroups.system.replace(/-/g, "_")}`),
+                "nodes wait for Cilium",
+            );
+        }
+        assert.equal((text.match(/-\. backups copied \.->/g) ?? []).length, config.backups.crossRegion ? config.regions.length : 0);
+    });
+});
