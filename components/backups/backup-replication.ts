@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PARTITION } from "../../stacks/config/catalog";
-import { replicationPolicy, serviceTrustPolicy } from "../shared/iam";
+import { replicationPolicy } from "./policies";
+import { serviceTrustPolicy } from "../shared/iam";
 import { createRole } from "../shared/roles";
 
 /** One side of a replication: a backup bucket, its key, its region, and its versioning. */

@@ -3,9 +3,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupSettings } from "../../stacks/config/schema";
 import { hours } from "../../stacks/config/validate";
-import type { ClusterHandle } from "../eks/cluster";
+import type { ClusterHandle } from "../shared/cluster-handle";
 import { platformNamespace, platformRelease } from "../shared/kubernetes";
-import { secretsKeyPolicy, tlsOnlyBucketPolicy, veleroPolicy } from "../shared/iam";
+import { secretsKeyPolicy } from "../security/policies";
+import { tlsOnlyBucketPolicy, veleroPolicy } from "./policies";
 import { createWorkloadRole } from "../shared/roles";
 import { SYSTEM_PLACEMENT } from "../shared/scheduling";
 

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterHandle } from "../eks/cluster";
+import type { ClusterHandle } from "../shared/cluster-handle";
 import { SYSTEM_PLACEMENT } from "../shared/scheduling";
 
 export interface RestoreDrillArgs {

@@ -4,7 +4,9 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_POLICIES, CONTROL_PLANE_LOG_TYPES, PARTITION } from "../../stacks/config/catalog";
 import type { ClusterSettings } from "../../stacks/config/schema";
-import { type Scope, clusterEncryptionPolicy, serviceTrustPolicy } from "../shared/iam";
+import type { ClusterHandle } from "../shared/cluster-handle";
+import { type Scope, serviceTrustPolicy } from "../shared/iam";
+import { clusterEncryptionPolicy } from "./policies";
 import { createRole } from "../shared/roles";
 
 export interface ClusterArgs {
@@ -27,27 +29,6 @@ export interface ClusterArgs {
     readonly tags: Readonly<Record<string, string>>;
     /** Protect the cluster and its log group from deletion by Pulumi. */
     readonly protect: boolean;
-}
-
-/**
- * What the components built on a cluster need of it: its identity, its API, and where and how
- * its AWS resources are named and tagged.
- */
-export interface ClusterHandle {
-    /** Cluster name, known before creation: for physical names and IAM conditions. */
-    readonly name: string;
-    readonly region: string;
-    /** The same name, resolved only once the control plane exists: use it to order work after it. */
-    readonly createdName: pulumi.Output<string>;
-    readonly endpoint: pulumi.Output<string>;
-    /** The security group EKS creates for the control plane and managed nodes. */
-    readonly securityGroupId: pulumi.Output<string>;
-    /** The @pulumi/eks component, for node groups. */
-    readonly eks: eks.Cluster;
-    /** Kubernetes provider for the cluster's API. */
-    readonly provider: k8s.Provider;
-    readonly scope: pulumi.Output<Scope>;
-    readonly tags: Readonly<Record<string, string>>;
 }
 
 export interface AccessEntry {

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AMI_TYPES, PARTITION } from "../../stacks/config/catalog";
 import { NODE_GROUP_ROLES } from "../../stacks/config/names";
 import type { NodeGroupRole, NodeGroupSettings, Settings } from "../../stacks/config/schema";
-import type { ClusterHandle } from "./cluster";
+import type { ClusterHandle } from "../shared/cluster-handle";
 import { serviceTrustPolicy } from "../shared/iam";
 import { createRole } from "../shared/roles";
 import { CILIUM_STARTUP_TAINT, MEMORY_TAINT, NODE_GROUP_LABEL, SYSTEM_TAINT, type Taint } from "../shared/scheduling";

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { SubnetLayout } from "../../stacks/config/layout";
 import { EKS_UNSUPPORTED_ZONE_IDS, PARTITION } from "../../stacks/config/catalog";
-import { type Scope, flowLogsPolicy, serviceTrustPolicy } from "../shared/iam";
+import { type Scope, serviceTrustPolicy } from "../shared/iam";
+import { flowLogsPolicy } from "./policies";
 import { createRole } from "../shared/roles";
 
 export interface NetworkArgs {

@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterHandle } from "../eks/cluster";
+import type { ClusterHandle } from "../shared/cluster-handle";
 import { platformNamespace, platformRelease } from "../shared/kubernetes";
 
 export interface MonitoringCrdsArgs {

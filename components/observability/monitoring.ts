@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringSettings } from "../../stacks/config/schema";
 import { type RuleGroup, platformRuleGroups } from "./alerts";
-import type { ClusterHandle } from "../eks/cluster";
+import type { ClusterHandle } from "../shared/cluster-handle";
 import { DEFAULTS as STORAGE } from "../addons/core/core-addons";
 import { type ExternalSecretSpec, externalSecret } from "../addons/external-secrets/external-secrets";
 import { platformRelease } from "../shared/kubernetes";

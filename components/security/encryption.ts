@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { type Scope, logsKeyPolicy, secretsKeyPolicy } from "../shared/iam";
+import type { Scope } from "../shared/iam";
+import { logsKeyPolicy, secretsKeyPolicy } from "./policies";
 
 export interface EncryptionArgs {
     /** Account, region and partition of the keys. */

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { PARTITION } from "../../stacks/config/catalog";
-import type { ClusterHandle } from "../eks/cluster";
+import type { ClusterHandle } from "./cluster-handle";
 import { type PolicyDocument, managedPolicyArn, podIdentityTrustPolicy } from "./iam";
 
 export interface RoleArgs {

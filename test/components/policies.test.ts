@@ -1,24 +1,13 @@
 // IAM and KMS documents: least privilege, built from the ARNs the platform knows.
 import * as assert from "node:assert/strict";
-import {
-    type PolicyDocument,
-    type Scope,
-    type Statement,
-    CILIUM_ENI_CLUSTER_TAG,
-    ciliumOperatorPolicy,
-    clusterEncryptionPolicy,
-    externalSecretsPolicy,
-    flowLogsPolicy,
-    interruptionQueuePolicy,
-    karpenterControllerPolicies,
-    logsKeyPolicy,
-    podIdentityTrustPolicy,
-    replicationPolicy,
-    tlsOnlyBucketPolicy,
-    veleroPolicy,
-    secretsKeyPolicy,
-    serviceTrustPolicy,
-} from "../../components/shared/iam";
+import { type PolicyDocument, type Scope, type Statement, podIdentityTrustPolicy, serviceTrustPolicy } from "../../components/shared/iam";
+import { CILIUM_ENI_CLUSTER_TAG, ciliumOperatorPolicy } from "../../components/addons/cilium/policies";
+import { clusterEncryptionPolicy } from "../../components/eks/policies";
+import { externalSecretsPolicy } from "../../components/addons/external-secrets/policies";
+import { flowLogsPolicy } from "../../components/network/policies";
+import { interruptionQueuePolicy, karpenterControllerPolicies } from "../../components/addons/karpenter/policies";
+import { logsKeyPolicy, secretsKeyPolicy } from "../../components/security/policies";
+import { replicationPolicy, tlsOnlyBucketPolicy, veleroPolicy } from "../../components/backups/policies";
 
 const scope: Scope = { partition: "aws", region: "eu-west-1", accountId: "444455556666" };
 const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);

@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import type { GitOpsSettings } from "../../../stacks/config/schema";
-import type { ClusterHandle } from "../../eks/cluster";
+import type { ClusterHandle } from "../../shared/cluster-handle";
 import { type ExternalSecretSpec, externalSecret } from "../external-secrets/external-secrets";
 import { platformNamespace, platformRelease } from "../../shared/kubernetes";
 import { NODE_GROUP_LABEL, SYSTEM_PLACEMENT } from "../../shared/scheduling";

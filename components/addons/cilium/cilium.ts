@@ -1,8 +1,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { ClusterHandle } from "../../eks/cluster";
+import type { ClusterHandle } from "../../shared/cluster-handle";
 import { platformRelease } from "../../shared/kubernetes";
-import { ciliumOperatorPolicy } from "../../shared/iam";
+import { ciliumOperatorPolicy } from "./policies";
 import { createWorkloadRole } from "../../shared/roles";
 import { SYSTEM_PLACEMENT, SYSTEM_TAINT, tolerate } from "../../shared/scheduling";
 

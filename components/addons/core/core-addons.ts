@@ -3,7 +3,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PARTITION } from "../../../stacks/config/catalog";
 import type { VersionLock } from "../../../stacks/config/schema";
-import type { ClusterHandle } from "../../eks/cluster";
+import type { ClusterHandle } from "../../shared/cluster-handle";
 import { podIdentityTrustPolicy } from "../../shared/iam";
 import { createRole } from "../../shared/roles";
 import { SYSTEM_PLACEMENT, zoneSpread } from "../../shared/scheduling";

@@ -1,9 +1,9 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_NAMESPACES } from "../../../stacks/config/catalog";
-import type { ClusterHandle } from "../../eks/cluster";
+import type { ClusterHandle } from "../../shared/cluster-handle";
 import { platformNamespace, platformRelease } from "../../shared/kubernetes";
-import { externalSecretsPolicy } from "../../shared/iam";
+import { externalSecretsPolicy } from "./policies";
 import { createWorkloadRole } from "../../shared/roles";
 import { SYSTEM_PLACEMENT, zoneSpread } from "../../shared/scheduling";
 

@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { INTERRUPTION_EVENTS, type InterruptionEvent, NODE_GROUP_LABEL, PARTITION } from "../../../stacks/config/catalog";
-import type { ClusterHandle } from "../../eks/cluster";
+import type { ClusterHandle } from "../../shared/cluster-handle";
 import { platformNamespace, platformRelease } from "../../shared/kubernetes";
-import { KARPENTER_POLICIES, interruptionQueuePolicy, karpenterControllerPolicies, serviceTrustPolicy } from "../../shared/iam";
+import { KARPENTER_POLICIES, interruptionQueuePolicy, karpenterControllerPolicies } from "./policies";
+import { serviceTrustPolicy } from "../../shared/iam";
 import { createRole, createWorkloadRole } from "../../shared/roles";
 import { SYSTEM_TAINT, tolerate } from "../../shared/scheduling";
 
