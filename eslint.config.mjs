@@ -8,6 +8,7 @@ export default tseslint.config(
     { ignores: [".build/", ".plan/", "node_modules/"] },
     js.configs.recommended,
     ...tseslint.configs.recommended,
+    { files: ["**/*.cjs"], languageOptions: { sourceType: "commonjs", globals: { module: "writable", require: "readonly" } } },
     {
         files: ["**/*.ts"],
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
