@@ -5,7 +5,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { type Evaluation, evaluate, projectRoot, readStackConfig } from "../stacks/plan/offline";
 import { SCALAR_SETTINGS, type SettingKey } from "../stacks/config/schema";
-import type { Problem } from "../stacks/config/validate";
+import type { Problem } from "../stacks/config/problems";
 
 export const ROOT = projectRoot(__dirname);
 export const STACKS = ["staging", "prod"] as const;

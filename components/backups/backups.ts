@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupSettings } from "../../stacks/config/schema";
-import { hours } from "../../stacks/config/validate";
+import { hours } from "../../stacks/config/units";
 import type { ClusterHandle } from "../shared/cluster-handle";
 import { platformNamespace, platformRelease } from "../shared/kubernetes";
 import { secretsKeyPolicy } from "../security/policies";

@@ -21,7 +21,9 @@ import {
     type VersionLock,
 } from "./schema";
 import { plaintextSecrets } from "./secrets";
-import { type Problem, secretsPrefix, validateSettings } from "./validate";
+import type { Problem } from "./problems";
+import { secretsPrefix } from "./rules/addons";
+import { validateSettings } from "./validate";
 
 export type NetworkConfig =
     | {

@@ -1,7 +1,7 @@
 // The version lock as data: its entries, their order, and the rules promotion and the deploy-time
 // gates share. Pure: no Pulumi, no files.
 import type { VersionLock } from "./schema";
-import type { Problem } from "./validate";
+import type { Problem } from "./problems";
 
 /** One pinned version, by its path in the lock (`kubernetes`, `charts.cilium`, `images.restoreDrill`). */
 export interface LockEntry {

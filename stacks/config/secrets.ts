@@ -2,7 +2,7 @@
 // (`aws:secretKey` counts as much as a `platform:` setting). Secrets belong in Pulumi's
 // encrypted config (`pulumi config set --secret`) or in AWS Secrets Manager, referenced by name.
 // The offending value is masked in the report: echoing it would leak it into CI logs.
-import { type Problem, formatPath } from "./validate";
+import { type Problem, formatPath } from "./problems";
 
 /** Setting names that hold a secret. */
 const SECRET_NAME =

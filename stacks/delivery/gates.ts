@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/config";
 import { formatChange, kubernetesStep, lockChanges } from "../config/lock";
 import type { VersionLock } from "../config/schema";
-import type { Problem } from "../config/validate";
+import type { Problem } from "../config/problems";
 
 export interface DeployedCluster {
     readonly region: string;

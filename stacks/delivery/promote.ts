@@ -19,7 +19,7 @@ import { runMain } from "./cli";
 import { StackConfigError, resolveStackConfig, type StackConfig } from "../config/config";
 import { type LockChange, formatChange, kubernetesStep, lockChanges } from "../config/lock";
 import { projectRoot, stackFile, stackInput } from "../plan/offline";
-import type { Problem } from "../config/validate";
+import type { Problem } from "../config/problems";
 
 const VERSIONS_KEY = "platform:versions";
 

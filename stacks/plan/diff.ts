@@ -8,7 +8,7 @@ import type { StackConfig } from "../config/config";
 import { type CostEstimate } from "./cost";
 import { type RecordedResource, shortType } from "./offline";
 import type { Settings } from "../config/schema";
-import { formatPath } from "../config/validate";
+import { formatPath } from "../config/problems";
 
 /** The component each top-level setting configures. */
 const COMPONENT_OF: Readonly<Record<keyof Settings, string>> = {

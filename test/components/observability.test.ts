@@ -5,7 +5,7 @@ import { lifecycleRules, scheduleSpec, storageLocationSpec, veleroValues } from 
 import { alertmanagerConfig, monitoringValues } from "../../components/observability/monitoring";
 import { DRILL, drillRules, drillScript } from "../../components/backups/restore-drill";
 import { resolveStackConfig } from "../../stacks/config/config";
-import { hours } from "../../stacks/config/validate";
+import { hours } from "../../stacks/config/units";
 import { rawConfig, settingsOf } from "../fixtures";
 
 const prod = resolveStackConfig(rawConfig(settingsOf("prod")));

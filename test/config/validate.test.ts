@@ -3,7 +3,7 @@
 import * as assert from "node:assert/strict";
 import { resolveStackConfig } from "../../stacks/config/config";
 import { KUBERNETES_WINDOW } from "../../stacks/config/catalog";
-import type { Problem } from "../../stacks/config/validate";
+import type { Problem } from "../../stacks/config/problems";
 import { STACKS, type Settings, problems, rawConfig, render, settingsOf } from "../fixtures";
 
 /** Asserts a problem at exactly `path` whose message mentions every fragment. */

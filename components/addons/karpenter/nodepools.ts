@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { KarpenterSettings, NodeClassSettings, PoolSettings } from "../../../stacks/config/schema";
+import type { NodeClassSettings, PoolSettings } from "../../../stacks/config/fields/nodes";
+import type { KarpenterSettings } from "../../../stacks/config/schema";
 import type { ClusterHandle } from "../../shared/cluster-handle";
 import { DISCOVERY_TAG } from "./karpenter";
 import { CILIUM_STARTUP_TAINT } from "../../shared/scheduling";

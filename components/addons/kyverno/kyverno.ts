@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { PolicyAction, PolicySettings } from "../../../stacks/config/schema";
+import type { PolicyAction } from "../../../stacks/config/fields/addons";
+import type { PolicySettings } from "../../../stacks/config/schema";
 import type { ClusterHandle } from "../../shared/cluster-handle";
 import { platformNamespace, platformRelease } from "../../shared/kubernetes";
 import { SYSTEM_PLACEMENT } from "../../shared/scheduling";

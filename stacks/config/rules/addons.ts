@@ -1,0 +1,115 @@
+// Rules of the add-ons' settings: GitOps sources, the secrets prefix External Secrets may read,
+// and monitoring and backup settings that fit what they run on.
+import { formatPath, type IndexedRegion, type ParsedSettings, type Problem, show } from "../problems";
+import { GIGABYTES, hours } from "../units";
+
+/** The Secrets Manager prefix the stack's External Secrets role may read. */
+export const secretsPrefix = (settings: { secrets?: { prefix?: string }; environment?: string }): string | undefined =>
+    settings.secrets?.prefix ?? (settings.environment !== undefined ? `${settings.environment}/` : undefined);
+
+export function gitopsProblems(settings: ParsedSettings): Problem[] {
+    const problems: Problem[] = [];
+    const gitops = settings.gitops;
+    const prefix = secretsPrefix(settings);
+    if (gitops) {
+        if (gitops.requireSso !== false && gitops.sso === undefined) {
+            problems.push({
+                path: "gitops.sso",
+                message: "required: this stack requires single sign-on (gitops.requireSso), and the local admin account is no substitute",
+            });
+        }
+        problems.push(
+            ...outsidePrefix(prefix, [
+                ["gitops.repository.credentialsSecretName", gitops.repository?.credentialsSecretName],
+                ["gitops.sso.clientSecretName", gitops.sso?.clientSecretName],
+            ]),
+        );
+        (gitops.teams?.sourceRepos ?? []).forEach((repo, i) => {
+            if (repo !== undefined && /^\*+$/.test(repo))
+                problems.push({
+                    path: formatPath(["gitops", "teams", "sourceRepos", i]),
+                    message: `${show(repo)} would let teams deploy from any repository`,
+                });
+        });
+    }
+    (settings.secrets?.allowedNamespacePatterns ?? []).forEach((pattern, i) => {
+        if (pattern === undefined) return;
+        try {
+            new RegExp(pattern);
+        } catch {
+            problems.push({
+                path: formatPath(["secrets", "allowedNamespacePatterns", i]),
+                message: `${show(pattern)} is not a regular expression`,
+            });
+        }
+    });
+    return problems;
+}
+
+/** Secrets Manager names the External Secrets role could not read. */
+function outsidePrefix(prefix: string | undefined, referenced: Array<[string, string | undefined]>): Problem[] {
+    return referenced.flatMap(([path, name]) =>
+        name !== undefined && prefix !== undefined && !name.startsWith(prefix)
+            ? [
+                  {
+                      path,
+                      message: `${show(name)} is outside ${show(prefix)}, the only secrets External Secrets may read in this environment`,
+                  },
+              ]
+            : [],
+    );
+}
+
+export function observabilityProblems(settings: ParsedSettings, regions: readonly IndexedRegion[]): Problem[] {
+    const problems: Problem[] = [];
+    const monitoring = settings.monitoring;
+    if (monitoring) {
+        problems.push(
+            ...outsidePrefix(secretsPrefix(settings), [
+                ["monitoring.grafanaAdminSecretName", monitoring.grafanaAdminSecretName],
+                ["monitoring.pagingWebhookSecretName", monitoring.pagingWebhookSecretName],
+                ["monitoring.chatWebhookSecretName", monitoring.chatWebhookSecretName],
+            ]),
+        );
+        const size = monitoring.retentionSize ? /^(\d+)(MB|GB|TB)$/.exec(monitoring.retentionSize) : null;
+        if (size && monitoring.volumeSizeGiB !== undefined) {
+            const gigabytes = Number(size[1]) * GIGABYTES[size[2] as keyof typeof GIGABYTES];
+            // Leave a tenth of the volume for the write-ahead log and compaction.
+            const usable = monitoring.volumeSizeGiB * 1.073741824 * 0.9;
+            if (gigabytes > usable) {
+                problems.push({
+                    path: "monitoring.retentionSize",
+                    message: `${show(monitoring.retentionSize)} does not fit a ${monitoring.volumeSizeGiB} GiB volume with room for the WAL (at most ${Math.floor(usable)}GB)`,
+                });
+            }
+        }
+    }
+    const backups = settings.backups;
+    if (backups) {
+        const schedules = Object.entries(backups.schedules ?? {}).flatMap(([name, s]) => (s ? [[name, s] as const] : []));
+        const daily = schedules.some(
+            ([, s]) =>
+                s.cron !== undefined &&
+                s.cron
+                    .split(/\s+/)
+                    .slice(2)
+                    .every((field) => field === "*"),
+        );
+        if (!daily)
+            problems.push({
+                path: "backups.schedules",
+                message: `${show(schedules.map(([name]) => name))}: at least one schedule must run every day (day-of-month, month and day-of-week "*")`,
+            });
+        for (const [name, s] of schedules) {
+            if (s.ttl !== undefined && hours(s.ttl) < 24)
+                problems.push({
+                    path: formatPath(["backups", "schedules", name, "ttl"]),
+                    message: `${show(s.ttl)} keeps a backup less than a day`,
+                });
+        }
+        if (backups.crossRegion && regions.length < 2) {
+            problems.push({ path: "backups.crossRegion", message: "true needs a second region in the stack to copy backups to" });
+        }
+    }
+    return problems;
+}

@@ -1,0 +1,76 @@
+// Rules of the version lock and the control plane: a supported Kubernetes minor, an AMI release
+// and charts that match it, an API endpoint and access lists that make sense.
+import { KUBERNETES_SUPPORT, KUBERNETES_WINDOW } from "../catalog";
+import { type Cidr, parseCidr } from "../cidr";
+import { formatPath, type ParsedSettings, type Problem, show } from "../problems";
+
+const minor = (version: string): number => Number(version.split(".")[1]);
+
+export function versionProblems(settings: ParsedSettings): Problem[] {
+    const problems: Problem[] = [];
+    const kubernetes = settings.versions?.kubernetes;
+    if (
+        kubernetes !== undefined &&
+        (minor(kubernetes) < minor(KUBERNETES_WINDOW.oldest) || minor(kubernetes) > minor(KUBERNETES_WINDOW.newest))
+    ) {
+        problems.push({
+            path: "versions.kubernetes",
+            message: `${show(kubernetes)} is outside the supported window ${KUBERNETES_WINDOW.oldest}..${KUBERNETES_WINDOW.newest}`,
+        });
+    }
+    const ami = settings.versions?.nodeAmiRelease;
+    if (kubernetes !== undefined && ami !== undefined) {
+        const amiMinor = ami.split(".").slice(0, 2).join(".");
+        if (amiMinor !== kubernetes) {
+            problems.push({
+                path: "versions.nodeAmiRelease",
+                message: `${show(ami)} is an AMI release for Kubernetes ${amiMinor}, not ${kubernetes}`,
+            });
+        }
+    }
+    for (const [chart, support] of Object.entries(KUBERNETES_SUPPORT)) {
+        const version = settings.versions?.charts?.[chart as keyof typeof KUBERNETES_SUPPORT];
+        if (kubernetes === undefined || version === undefined || support === undefined) continue;
+        const line = version.split(".").slice(0, 2).join(".");
+        const range = support.releases[line];
+        const path = formatPath(["versions", "charts", chart]);
+        if (!range) {
+            problems.push({
+                path,
+                message: `${show(version)}: release line ${line} is not in the platform's compatibility table; add its supported Kubernetes range from ${support.source}`,
+            });
+        } else if (minor(kubernetes) < minor(range.min) || minor(kubernetes) > minor(range.max)) {
+            problems.push({
+                path,
+                message: `${show(version)} supports Kubernetes ${range.min}..${range.max}, not ${kubernetes} (${support.source})`,
+            });
+        }
+    }
+    return problems;
+}
+
+export function clusterProblems(settings: ParsedSettings): Problem[] {
+    const problems: Problem[] = [];
+    const endpoint = settings.cluster?.endpoint;
+    if (endpoint?.public === true) {
+        (endpoint.allowedCidrs ?? []).forEach((text, i) => {
+            if (text !== undefined && (parseCidr(text) as Cidr).prefix === 0) {
+                problems.push({
+                    path: formatPath(["cluster", "endpoint", "allowedCidrs", i]),
+                    message: `${show(text)} opens the API endpoint to the internet; list the networks that need it`,
+                });
+            }
+        });
+    }
+    const listed = new Map<string, string>();
+    for (const kind of ["admins", "viewers"] as const) {
+        (settings.cluster?.access?.[kind] ?? []).forEach((arn, i) => {
+            if (arn === undefined) return;
+            const path = formatPath(["cluster", "access", kind, i]);
+            const previous = listed.get(arn);
+            if (previous) problems.push({ path, message: `${show(arn)} is already ${previous}` });
+            else listed.set(arn, path);
+        });
+    }
+    return problems;
+}
