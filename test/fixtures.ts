@@ -3,7 +3,8 @@
 import { type RawStackConfig, StackConfigError, resolveStackConfig } from "../stacks/config/config";
 import * as assert from "node:assert/strict";
 import * as path from "node:path";
-import { type Evaluation, evaluate, projectRoot, readStackConfig } from "../stacks/plan/offline";
+import { type Evaluation, evaluate } from "../stacks/plan/offline";
+import { projectRoot, readStackConfig } from "../stacks/plan/stack-input";
 import { SCALAR_SETTINGS, type SettingKey } from "../stacks/config/schema";
 import type { Problem } from "../stacks/config/problems";
 

@@ -7,14 +7,10 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { CHARTS, CONTROL_PLANE_LOG_TYPES } from "../stacks/config/catalog";
 import { type StackConfig, StackConfigError, resolveStackConfig } from "../stacks/config/config";
-import {
-    type Evaluation,
-    EvaluationError,
-    OFFLINE_ACCOUNT,
-    type RecordedResource,
-    evaluate,
-    readStackConfig,
-} from "../stacks/plan/offline";
+import { type Evaluation, EvaluationError, evaluate } from "../stacks/plan/offline";
+import { OFFLINE_ACCOUNT } from "../stacks/plan/mocks";
+import type { RecordedResource } from "../stacks/plan/resources";
+import { readStackConfig } from "../stacks/plan/stack-input";
 import { plaintextSecrets } from "../stacks/config/secrets";
 import { ENTRY, ROOT, STACKS, evaluated, ofType, one, rawConfig, settingsOf } from "./fixtures";
 

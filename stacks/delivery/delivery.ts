@@ -11,7 +11,7 @@ import { type Cidr, overlaps, parseCidr } from "../config/cidr";
 import { runMain } from "./cli";
 import { type StackConfig, StackConfigError, resolveStackConfig } from "../config/config";
 import { formatChange, lockChanges } from "../config/lock";
-import { projectRoot, readStackConfig } from "../plan/offline";
+import { projectRoot, readStackConfig } from "../plan/stack-input";
 import { stackNames } from "../plan/plan";
 
 export interface StackEntry {

@@ -18,7 +18,7 @@ import { type Document, isMap, isScalar, parse, parseDocument } from "yaml";
 import { runMain } from "./cli";
 import { StackConfigError, resolveStackConfig, type StackConfig } from "../config/config";
 import { type LockChange, formatChange, kubernetesStep, lockChanges } from "../config/lock";
-import { projectRoot, stackFile, stackInput } from "../plan/offline";
+import { projectRoot, stackFile, stackInput } from "../plan/stack-input";
 import type { Problem } from "../config/problems";
 
 const VERSIONS_KEY = "platform:versions";

@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { REGIONS } from "../config/catalog";
-import { projectRoot, readStackConfig } from "./offline";
+import { projectRoot, readStackConfig } from "./stack-input";
 import { planStack, stackNames } from "./plan";
 
 /**

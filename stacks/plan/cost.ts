@@ -1,7 +1,7 @@
 // Estimated monthly cost of a stack, line by line, from what its plan would create and the dated
 // price table in prices.ts. Every line carries the arithmetic and assumptions behind it, and the
 // same stack is priced all on-demand so that what Spot saves is visible.
-import type { RecordedResource } from "./offline";
+import type { RecordedResource } from "./resources";
 import {
     CATEGORY_REFERENCE,
     EKS_CLUSTER_HOUR,

@@ -6,7 +6,7 @@
 // The durations are typical creation times on AWS, rounded, for a first deployment; they are
 // estimates to compare program structures by, not promises. Calibrate them from a real run:
 // `pulumi up --json` (or the Pulumi Cloud timeline) gives each resource's start and end.
-import { type RecordedResource, childrenByParent, shortType, waitsFor } from "./offline";
+import { type RecordedResource, childrenByParent, shortType, waitsFor } from "./resources";
 
 /**
  * Seconds to create one resource, by type. Sources: the Amazon EKS user guide (a cluster takes

@@ -3,8 +3,9 @@
 // dependency graph folded onto components, without arrows implied by others); and the copies of
 // backups between regions.
 import type { StackConfig } from "../config/config";
-import type { Evaluation, RecordedResource } from "./offline";
-import { childrenByParent, resourcesByRegion, waitsFor } from "./offline";
+import type { Evaluation } from "./offline";
+import type { RecordedResource } from "./resources";
+import { childrenByParent, resourcesByRegion, waitsFor } from "./resources";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
 type Inputs = Record<string, any>;

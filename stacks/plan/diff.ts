@@ -6,7 +6,7 @@
 import { REGIONS } from "../config/catalog";
 import type { StackConfig } from "../config/config";
 import { type CostEstimate } from "./cost";
-import { type RecordedResource, shortType } from "./offline";
+import { type RecordedResource, shortType } from "./resources";
 import type { Settings } from "../config/schema";
 import { formatPath } from "../config/problems";
 

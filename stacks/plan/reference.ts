@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import { z } from "zod";
-import { projectRoot } from "./offline";
+import { projectRoot } from "./stack-input";
 import { SETTINGS } from "../config/schema";
 
 interface JsonSchema {

@@ -23,7 +23,9 @@ import { RestoreDrill } from "../../components/backups/restore-drill";
 import { resolveStackConfig } from "../../stacks/config/config";
 import { subnetLayout } from "../../stacks/config/layout";
 import { physicalNames } from "../../stacks/config/names";
-import { OFFLINE_ACCOUNT, type RecordedResource, run } from "../../stacks/plan/offline";
+import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
+import type { RecordedResource } from "../../stacks/plan/resources";
+import { run } from "../../stacks/plan/offline";
 import { COMPONENT_INPUT, ofType, one, rawConfig, settingsOf } from "../fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { GUARDRAILS } from "../../stacks/policy-pack/guardrails";
-import type { RecordedResource } from "../../stacks/plan/offline";
+import type { RecordedResource } from "../../stacks/plan/resources";
 import { ROOT, STACKS, evaluated, settingsOf } from "../fixtures";
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- resource properties are free-form

@@ -1,0 +1,209 @@
+// The plan's summary lines: per stack, what a reviewer should not miss (Karpenter pools,
+// admission policies, GitOps sources, monitoring, backups, protections), read from the recorded
+// resources.
+import type { StackConfig } from "../config/config";
+import { type RecordedResource, shortType } from "./resources";
+
+export const countBy = (items: readonly string[]) =>
+    [...items.reduce((acc, item) => acc.set(item, (acc.get(item) ?? 0) + 1), new Map<string, number>())]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([item, n]) => (n > 1 ? `${item} x${n}` : item))
+        .join(", ");
+
+interface Requirement {
+    key: string;
+    operator: string;
+    values?: string[];
+    minValues?: number;
+}
+interface PoolSpec {
+    template: { spec: { requirements: Requirement[]; taints?: Array<{ key: string; value?: string; effect: string }> } };
+    limits: { cpu: string; memory: string };
+    disruption: { budgets: Array<{ nodes: string; schedule?: string; duration?: string }> };
+    weight?: number;
+}
+
+/** One line per Karpenter NodePool: capacity, instances, limits, weight, taints. */
+export function poolLines(resources: readonly RecordedResource[]): string[] {
+    const pools = resources
+        .filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool")
+        .map((pool) => ({ name: String((pool.inputs.metadata as { name: string }).name), spec: pool.inputs.spec as PoolSpec }))
+        .sort((a, b) => (b.spec.weight ?? 0) - (a.spec.weight ?? 0) || a.name.localeCompare(b.name));
+    const rows = pools.map(({ name, spec }) => {
+        const requirement = (key: string) => spec.template.spec.requirements.find((r) => r.key === key);
+        const family = requirement("karpenter.k8s.aws/instance-family");
+        const instances = [
+            requirement("karpenter.k8s.aws/instance-category")?.values?.join("/"),
+            `gen>${requirement("karpenter.k8s.aws/instance-generation")?.values?.[0]}`,
+            family?.values ? family.values.join(",") : undefined,
+            `>=${family?.minValues ?? 1} families`,
+            requirement("karpenter.k8s.aws/instance-size")?.values?.join(","),
+        ]
+            .filter(Boolean)
+            .join(" ");
+        const taints = (spec.template.spec.taints ?? []).map((t) => `${t.key}=${t.value ?? ""}:${t.effect}`).join(",") || "none";
+        const quiet = spec.disruption.budgets.find((b) => b.nodes === "0" && b.schedule);
+        return [
+            name,
+            requirement("karpenter.sh/capacity-type")?.values?.join(",") ?? "?",
+            instances,
+            `limits ${spec.limits.cpu} vCPU ${spec.limits.memory}`,
+            `weight ${spec.weight ?? "-"}`,
+            `taints ${taints}`,
+            quiet ? `no disruption from "${quiet.schedule}" for ${quiet.duration}` : "",
+        ];
+    });
+    const widths = rows.reduce<number[]>((acc, row) => row.map((cell, i) => Math.max(acc[i] ?? 0, cell.length)), []);
+    return rows.map((row) =>
+        row
+            .map((cell, i) => cell.padEnd(widths[i]))
+            .join("  ")
+            .trimEnd(),
+    );
+}
+
+/** Each admission policy with what it does on a violation. */
+export function policyLines(resources: readonly RecordedResource[]): string[] {
+    const lines: string[] = [];
+    for (const release of resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kyverno-policies")) {
+        const values = release.inputs.values as { podSecurityStandard: string; validationFailureAction: string };
+        lines.push(`pod-security-${values.podSecurityStandard} (kyverno-policies chart)  ${values.validationFailureAction}`);
+    }
+    for (const policy of resources.filter((r) => r.type === "kubernetes:policies.kyverno.io/v1:ValidatingPolicy")) {
+        const actions = (policy.inputs.spec as { validationActions: string[] }).validationActions;
+        lines.push(`${(policy.inputs.metadata as { name: string }).name}  ${actions.includes("Deny") ? "Enforce" : "Audit"}`);
+    }
+    for (const policy of resources.filter((r) => r.type === "kubernetes:kyverno.io/v1:ClusterPolicy")) {
+        const rules = (policy.inputs.spec as { rules: Array<{ name: string; generate?: unknown }> }).rules;
+        lines.push(
+            `${(policy.inputs.metadata as { name: string }).name}  generates ${rules
+                .filter((r) => r.generate)
+                .map((r) => r.name)
+                .join(", ")} in new namespaces`,
+        );
+    }
+    const width = Math.max(0, ...lines.map((line) => line.indexOf("  ")));
+    return lines.map((line) => {
+        const at = line.indexOf("  ");
+        return `${line.slice(0, at).padEnd(width)}${line.slice(at)}`;
+    });
+}
+
+/** Where the cluster's applications come from and who may log in. */
+export function gitopsLines(resources: readonly RecordedResource[]): string[] {
+    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "argo-cd");
+    const appSet = resources.find((r) => r.type === "kubernetes:argoproj.io/v1alpha1:ApplicationSet");
+    if (!release || !appSet) return [];
+    const cm = (release.inputs.values as { configs: { cm: Record<string, unknown> } }).configs.cm;
+    const generator = (
+        appSet.inputs.spec as { generators: Array<{ git: { repoURL: string; revision: string; directories: Array<{ path: string }> } }> }
+    ).generators[0].git;
+    const projects = resources
+        .filter((r) => r.type === "kubernetes:argoproj.io/v1alpha1:AppProject")
+        .map((r) => (r.inputs.metadata as { name: string }).name);
+    return [
+        `applications from ${generator.repoURL} @ ${generator.revision}, one per folder of ${generator.directories[0].path}`,
+        `projects ${projects.join(", ")}; SSO ${cm["oidc.config"] ? "on" : "OFF"}, local admin ${cm["admin.enabled"] ? "ON" : "off"}, exec ${cm["exec.enabled"] ? "ON" : "off"}`,
+    ];
+}
+
+/** Prometheus' retention and the platform's alert rules, by severity. */
+export function monitoringLines(resources: readonly RecordedResource[]): string[] {
+    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kube-prometheus-stack");
+    if (!release) return [];
+    const values = release.inputs.values as {
+        prometheus: {
+            prometheusSpec: {
+                retention: string;
+                retentionSize: string;
+                replicas: number;
+                storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: string } } } } };
+            };
+        };
+        additionalPrometheusRulesMap: Record<
+            string,
+            { groups: Array<{ rules: Array<{ alert?: string; labels?: { severity: string } }> }> }
+        >;
+    };
+    const spec = values.prometheus.prometheusSpec;
+    const alerts = Object.values(values.additionalPrometheusRulesMap)
+        .flatMap((rule) => rule.groups.flatMap((group) => group.rules))
+        .filter((rule) => rule.alert);
+    const bySeverity = (severity: string) =>
+        alerts
+            .filter((a) => a.labels?.severity === severity)
+            .map((a) => a.alert)
+            .join(", ");
+    return [
+        `Prometheus x${spec.replicas}: retention ${spec.retention} or ${spec.retentionSize}, ${spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage} gp3 each`,
+        `alerts paging (critical): ${bySeverity("critical")}`,
+        `alerts to chat (warning): ${bySeverity("warning")}`,
+    ];
+}
+
+/** The backup bucket's protections, where it is copied, the schedules and the drill. */
+export function backupLines(resources: readonly RecordedResource[], allResources: readonly RecordedResource[]): string[] {
+    const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket");
+    if (!bucket) return [];
+    const name = String(bucket.inputs.bucket);
+    const has = (type: string) => resources.some((r) => r.type === type);
+    const protections = [
+        has("aws:s3/bucketVersioning:BucketVersioning") && "versioned",
+        has("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration") && "SSE-KMS (own key)",
+        has("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock") && "public access blocked",
+        has("aws:s3/bucketPolicy:BucketPolicy") && "TLS only",
+        has("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration") && "lifecycle",
+        bucket.protect && "PROTECTED",
+        bucket.retainOnDelete && "retained on delete",
+    ].filter(Boolean);
+    const replication = allResources.find(
+        (r) => r.type === "aws:s3/bucketReplicationConfig:BucketReplicationConfig" && r.inputs.bucket === name,
+    );
+    const destination = (replication?.inputs.rules as Array<{ destination: { bucket: string } }> | undefined)?.[0].destination.bucket.split(
+        ":::",
+    )[1];
+    const schedules = resources
+        .filter((r) => r.type === "kubernetes:velero.io/v1:Schedule")
+        .map((r) => {
+            const spec = r.inputs.spec as { schedule: string; template: { ttl: string } };
+            return `${(r.inputs.metadata as { name: string }).name} "${spec.schedule}" kept ${spec.template.ttl}`;
+        });
+    const drill = resources.find((r) => r.type === "kubernetes:batch/v1:CronJob");
+    return [
+        `bucket ${name}: ${protections.join(", ")}`,
+        destination ? `copied to ${destination}` : "NOT copied to another region",
+        `schedules: ${schedules.join("; ")}`,
+        ...(drill
+            ? [`restore drill "${(drill.inputs.spec as { schedule: string }).schedule}" (alerts RestoreDrillFailed, RestoreDrillMissing)`]
+            : []),
+    ];
+}
+
+/** What a reviewer of this stack should not miss. */
+export function notable(config: StackConfig, resources: readonly RecordedResource[]): string[] {
+    const lines: string[] = [];
+    const endpoint = config.cluster.endpoint;
+    lines.push(endpoint.public ? `PUBLIC API endpoint, reachable from ${endpoint.allowedCidrs.join(", ")}` : "API endpoint private only");
+    lines.push(`EKS deletion protection ${config.cluster.deletionProtection ? "on" : "OFF"}`);
+    const protectedOnes = resources.filter((r) => r.protect && (r.custom || r.remote));
+    lines.push(
+        protectedOnes.length > 0
+            ? `protected from deletion by Pulumi: ${countBy(protectedOnes.map((r) => shortType(r.type)))}`
+            : "NOTHING is protected from deletion by Pulumi",
+    );
+    const { from, requireDeployedLock } = config.promotion;
+    if (from) {
+        lines.push(
+            requireDeployedLock
+                ? `promotion gate: pulumi up refuses a lock that differs from the one stack ${from} has deployed (not checked offline)`
+                : `promotion gate OFF: pulumi up does not compare the lock with stack ${from}'s`,
+        );
+    }
+    for (const region of config.regions) {
+        if (region.network.kind === "created" && region.network.natGateways === "single") {
+            lines.push(`${region.region}: one NAT gateway for all zones (a zone outage cuts egress)`);
+        }
+        if (region.network.kind === "existing") lines.push(`${region.region}: uses existing VPC ${region.network.vpcId}`);
+    }
+    return lines;
+}
