@@ -84,3 +84,9 @@ export function one<T extends { type: string; name: string }>(resources: readonl
     assert.equal(found.length, 1, `expected one ${type}${name ? ` named ${name}` : ""}, found ${found.length}`);
     return found[0];
 }
+
+/** Asserts a problem at exactly `path` whose message mentions every fragment. */
+export function expectProblem(found: readonly Problem[], path: string, ...fragments: string[]): void {
+    const match = found.find((p) => p.path === path && fragments.every((f) => p.message.includes(f)));
+    assert.ok(match, `expected a problem at ${path} mentioning ${fragments.join(" & ")}; got:\n${render(found)}`);
+}

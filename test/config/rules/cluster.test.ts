@@ -1,0 +1,100 @@
+// The version lock, derived physical names and cluster access, one broken property at a time.
+import { KUBERNETES_WINDOW } from "../../../stacks/config/catalog";
+import { expectProblem, problems } from "../../fixtures";
+
+describe("stack file validation", () => {
+    describe("version lock", () => {
+        it("rejects an unquoted Kubernetes version that YAML read as a number", () => {
+            expectProblem(
+                problems("staging", (s) => (s.versions.kubernetes = 1.3)),
+                "versions.kubernetes",
+                "quoted",
+                "1.3",
+            );
+        });
+
+        it("rejects Kubernetes versions outside the supported window", () => {
+            const tooOld = `1.${Number(KUBERNETES_WINDOW.oldest.split(".")[1]) - 1}`;
+            const tooNew = `1.${Number(KUBERNETES_WINDOW.newest.split(".")[1]) + 1}`;
+            for (const version of [tooOld, tooNew]) {
+                const found = problems("staging", (s) => (s.versions.kubernetes = version));
+                expectProblem(found, "versions.kubernetes", `"${version}" is outside the supported window`);
+            }
+            expectProblem(
+                problems("staging", (s) => (s.versions.kubernetes = "latest")),
+                "versions.kubernetes",
+                "Kubernetes minor",
+            );
+        });
+
+        it("rejects an AMI release of another Kubernetes minor", () => {
+            expectProblem(
+                problems("staging", (s) => (s.versions.nodeAmiRelease = "1.34.9-20260714")),
+                "versions.nodeAmiRelease",
+                "for Kubernetes 1.34, not 1.35",
+            );
+        });
+
+        it("rejects ranges and latest for charts and add-ons, and missing pins", () => {
+            expectProblem(
+                problems("staging", (s) => (s.versions.charts.cilium = "^1.20.0")),
+                "versions.charts.cilium",
+                "exact",
+                "^1.20.0",
+            );
+            expectProblem(
+                problems("staging", (s) => (s.versions.addons.coredns = "latest")),
+                "versions.addons.coredns",
+                "exact",
+                "latest",
+            );
+            expectProblem(
+                problems("staging", (s) => delete s.versions.addons["aws-ebs-csi-driver"]),
+                "versions.addons.aws-ebs-csi-driver",
+                "required",
+            );
+        });
+    });
+
+    describe("derived physical names", () => {
+        it("rejects a name that makes an IAM role name longer than 64 characters", () => {
+            const found = problems("staging", (s) => (s.name = "a-very-long-platform-name-for-roles"));
+            expectProblem(found, "regions[0]", "IAM role", "characters; IAM allows 64", "cilium-operator");
+        });
+
+        it("rejects an EKS cluster name longer than 100 characters", () => {
+            const found = problems("staging", (s) => (s.regions[0].clusterName = "c".repeat(101)));
+            expectProblem(found, "regions[0].clusterName", "EKS cluster names are 1-100");
+        });
+
+        it("rejects a cluster name that makes the backup bucket name invalid for S3", () => {
+            const found = problems("staging", (s) => (s.regions[0].clusterName = "Platform-Staging"));
+            expectProblem(found, "regions[0].clusterName", "backup bucket", "lowercase");
+        });
+    });
+
+    describe("cluster access", () => {
+        it("requires an allowlist for a public endpoint and never accepts the whole internet", () => {
+            expectProblem(
+                problems("staging", (s) => (s.cluster.endpoint = { public: true })),
+                "cluster.endpoint.allowedCidrs",
+            );
+            expectProblem(
+                problems("staging", (s) => (s.cluster.endpoint = { public: true, allowedCidrs: ["0.0.0.0/0"] })),
+                "cluster.endpoint.allowedCidrs[0]",
+                '"0.0.0.0/0"',
+                "internet",
+            );
+        });
+
+        it("rejects malformed and doubly listed access roles", () => {
+            expectProblem(
+                problems("staging", (s) => (s.cluster.access.admins = ["arn:aws:iam::1234:role/x"])),
+                "cluster.access.admins[0]",
+                "not an IAM role ARN",
+            );
+            const found = problems("staging", (s) => (s.cluster.access.viewers = [...s.cluster.access.admins]));
+            expectProblem(found, "cluster.access.viewers[0]", "is already cluster.access.admins[0]");
+        });
+    });
+});

@@ -1,0 +1,133 @@
+// The delivery plan CI builds its matrices from, for the committed stacks and for a fleet split
+// into one stack per region.
+import * as assert from "node:assert/strict";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { parseDocument } from "yaml";
+import { resolveStackConfig } from "../../stacks/config/config";
+import { readStackConfig } from "../../stacks/plan/stack-input";
+import { deliveryPlan, fleetProblems } from "../../stacks/delivery/delivery";
+import { promote } from "../../stacks/delivery/promote";
+import { ROOT, settingsOf, STACKS } from "../fixtures";
+import { bump, configOf, promotions } from "./harness";
+
+describe("delivery plan and fleet", () => {
+    let scratch: string;
+    const file = (stack: string) => path.join(scratch, `Pulumi.${stack}.yaml`);
+    /** Rewrites a scratch stack file through the YAML document model (comments survive). */
+    const rewrite = (stack: string, change: (doc: ReturnType<typeof parseDocument>) => void, as = stack) => {
+        const doc = parseDocument(readFileSync(file(stack), "utf8"));
+        change(doc);
+        writeFileSync(file(as), doc.toString());
+    };
+    /** Splits prod into one stack per region: prod keeps the first region, prod-<n> each other one. */
+    const splitProd = (): string[] => {
+        const regions = (settingsOf("prod").regions as Array<{ region: string }>).map((r) => r.region);
+        const names = regions.map((_, i) => (i === 0 ? "prod" : `prod-${i}`));
+        for (let i = regions.length - 1; i >= 0; i--) {
+            rewrite(
+                "prod",
+                (doc) => {
+                    const all = doc.getIn(["config", "platform:regions"]) as { items: unknown[] };
+                    all.items = [all.items[i]];
+                    // Cross-region copies need both regions in one stack.
+                    doc.setIn(["config", "platform:backups", "crossRegion"], false);
+                },
+                names[i],
+            );
+        }
+        return names;
+    };
+
+    beforeEach(() => {
+        scratch = mkdtempSync(path.join(tmpdir(), "delivery-"));
+        for (const name of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"])
+            copyFileSync(path.join(ROOT, name), path.join(scratch, name));
+    });
+    afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+
+    it("previews every stack, deploys staging first and prod after it while prod holds staging's lock", () => {
+        const plan = deliveryPlan(ROOT);
+        assert.deepEqual(plan.all.map((e) => e.stack).sort(), [...STACKS].sort());
+        assert.deepEqual(
+            plan.first.map((e) => e.stack),
+            STACKS.filter((s) => !configOf(s).promotion.from),
+        );
+        assert.deepEqual(
+            plan.promoted.map((e) => e.stack),
+            promotions.map((p) => p.stack),
+        );
+        assert.deepEqual(plan.waiting, []);
+        for (const entry of plan.all) assert.equal(entry.previewRole, `AWS_PREVIEW_ROLE_${entry.environment.toUpperCase()}`);
+    });
+
+    it("holds prod back, saying what a promotion would change, once staging's lock moves", () => {
+        const cilium = configOf("staging").versions.charts.cilium;
+        rewrite("staging", (doc) => doc.setIn(["config", "platform:versions", "charts", "cilium"], bump(cilium)));
+        const plan = deliveryPlan(scratch);
+        assert.deepEqual(plan.promoted, []);
+        assert.deepEqual(
+            plan.waiting.map((w) => [w.stack, w.from, w.changes]),
+            [["prod", "staging", [`charts.cilium: ${cilium} -> ${bump(cilium)}`]]],
+        );
+    });
+
+    it("runs a fleet split into one stack per region, each promoted and deployed on its own", () => {
+        const names = splitProd();
+        const plan = deliveryPlan(scratch);
+        assert.deepEqual(plan.promoted.map((e) => e.stack).sort(), [...names].sort());
+        assert.ok(plan.promoted.every((e) => e.environment === "prod"));
+
+        const cilium = bump(configOf("staging").versions.charts.cilium);
+        rewrite("staging", (doc) => doc.setIn(["config", "platform:versions", "charts", "cilium"], cilium));
+        for (const name of names) {
+            const result = promote(scratch, "staging", name);
+            assert.equal(result.status, "promoted", name);
+            if (result.status === "promoted") writeFileSync(file(name), result.text);
+        }
+        assert.deepEqual(
+            deliveryPlan(scratch)
+                .promoted.map((e) => e.stack)
+                .sort(),
+            [...names].sort(),
+        );
+    });
+
+    it("refuses a fleet whose stacks of one environment pin different locks, or share a cluster or a Cilium ID", () => {
+        const names = splitProd();
+        rewrite(names[1], (doc) =>
+            doc.setIn(["config", "platform:versions", "charts", "velero"], bump(configOf("prod").versions.charts.velero)),
+        );
+        rewrite(names[0], (doc) =>
+            doc.setIn(["config", "platform:regions", 0, "ciliumClusterId"], settingsOf("staging").regions[0].ciliumClusterId),
+        );
+        assert.throws(
+            () => deliveryPlan(scratch),
+            (error: Error) => {
+                assert.match(error.message, new RegExp(`${names[1]}: its lock differs from prod's, a stack of the same environment prod`));
+                assert.match(error.message, /(staging|prod) us-east-1: ciliumClusterId \d+ is also (prod|staging) us-east-1's/);
+                return true;
+            },
+        );
+        const config = (stack: string) => {
+            const input = readStackConfig(scratch, stack);
+            return resolveStackConfig({ project: input.project, stack, config: input.config, isSecret: () => true });
+        };
+        assert.match(fleetProblems([config("prod"), config("prod")]).join("\n"), /cluster .* is also prod/);
+    });
+
+    it("refuses a promotion chain longer than the two stages deploy.yml runs", () => {
+        rewrite(
+            "prod",
+            (doc) => {
+                doc.setIn(["config", "platform:promotion", "from"], "prod");
+                doc.setIn(["config", "platform:environment"], "canary");
+                doc.setIn(["config", "platform:regions", 0, "ciliumClusterId"], 99);
+                doc.setIn(["config", "platform:regions", 1, "ciliumClusterId"], 98);
+            },
+            "canary",
+        );
+        assert.throws(() => deliveryPlan(scratch), /canary: prod is itself promoted from staging/);
+    });
+});
