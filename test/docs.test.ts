@@ -4,10 +4,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
-import { GUARDRAILS } from "../../stacks/policy-pack/guardrails";
-import { renderReference, withReference } from "../../stacks/plan/reference";
-import { SETTINGS } from "../../stacks/config/schema";
-import { ROOT, STACKS } from "../fixtures";
+import { GUARDRAILS } from "../stacks/policy-pack/guardrails";
+import { renderReference, withReference } from "../stacks/plan/reference";
+import { SETTINGS } from "../stacks/config/schema";
+import { ROOT, STACKS } from "./fixtures";
 
 const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
 
