@@ -1,34 +1,17 @@
 // The control plane alone, under the offline mocks.
 import * as assert from "node:assert/strict";
-import { Cluster } from "../../components/eks/cluster";
 import { ofType, one } from "../fixtures";
-import { evaluateComponent, inputs, names, scope, settings, tags } from "./harness";
+import { evaluateComponent, inputs, names, settings, testCluster } from "./harness";
 
 describe("components", () => {
     describe("Cluster", () => {
         const build = (endpoint: { public: false } | { public: true; allowedCidrs: string[] }) =>
             evaluateComponent((p) => {
-                new Cluster(
-                    "c",
-                    {
-                        name: names.cluster,
-                        region: "eu-west-1",
-                        roleName: names.roles.cluster,
-                        controlPlaneLogGroup: names.controlPlaneLogGroup,
-                        version: "1.35",
-                        settings: { ...settings.cluster, endpoint },
-                        serviceCidr: "172.30.0.0/16",
-                        vpcId: "vpc-0abc",
-                        privateSubnetIds: ["subnet-a", "subnet-b"],
-                        secretsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/secrets",
-                        logsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/logs",
-                        podIdentityAgentVersion: "v1.3.10-eksbuild.3",
-                        scope,
-                        tags,
-                        protect: false,
-                    },
-                    { providers: { aws: p.aws } },
-                );
+                testCluster(p.aws, {
+                    settings: { ...settings.cluster, endpoint },
+                    secretsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/secrets",
+                    logsKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/logs",
+                });
             });
 
         it("passes a private, encrypted, fully logged control plane without self-managed add-ons to @pulumi/eks", async () => {

@@ -2,7 +2,7 @@
 // hand-written arguments, so a test can assert what it passes to AWS, Kubernetes and @pulumi/eks.
 import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
-import { Cluster } from "../../components/eks/cluster";
+import { Cluster, type ClusterArgs } from "../../components/eks/cluster";
 import type { Scope } from "../../components/shared/iam";
 import { resolveStackConfig } from "../../stacks/config/config";
 import { physicalNames } from "../../stacks/config/names";
@@ -19,8 +19,8 @@ export const tags = { environment: "test", region: "eu-west-1", owner: "team", "
 export const names = physicalNames("platform-test-eu-west-1");
 export const settings = resolveStackConfig(rawConfig(settingsOf("prod")));
 
-/** A control plane for components that build on one. */
-export function testCluster(provider: aws.Provider): Cluster {
+/** A control plane for components that build on one; `overrides` replace its arguments. */
+export function testCluster(provider: aws.Provider, overrides: Partial<ClusterArgs> = {}): Cluster {
     return new Cluster(
         "c",
         {
@@ -39,6 +39,7 @@ export function testCluster(provider: aws.Provider): Cluster {
             scope,
             tags,
             protect: false,
+            ...overrides,
         },
         { providers: { aws: provider } },
     );
