@@ -18,6 +18,7 @@ export function formatPath(segments: readonly PropertyKey[]): string {
         return acc === "" ? key : /^[A-Za-z_$][\w$-]*$/.test(key) ? `${acc}.${key}` : `${acc}["${key}"]`;
     }, "");
 }
+
 /** Settings as far as they parsed: any field may be missing because it was invalid. */
 export type Parsed<T> = T extends readonly (infer U)[]
     ? Array<Parsed<U> | undefined>
@@ -25,6 +26,8 @@ export type Parsed<T> = T extends readonly (infer U)[]
       ? { [K in keyof T]?: Parsed<T[K]> }
       : T;
 export type ParsedSettings = Parsed<Settings>;
+
 export type IndexedRegion = { index: number; region: Parsed<RegionSettings> };
 
+/** The path of a region's property, e.g. `regions[1].vpcCidr`. */
 export const at = (index: number, ...rest: PropertyKey[]) => formatPath(["regions", index, ...rest]);
