@@ -84,15 +84,22 @@ echo "restore drill passed: $BACKUP restored $RESTORED of $TOTAL items, canary i
 `;
 }
 
-/** RBAC of the drill: read backups, manage its restores, and only its scratch namespace and canary. */
+/**
+ * RBAC of the drill: read backups, manage its restores, and only its scratch namespace and canary.
+ * `kubectl delete` waits for the object to go (its default `--wait=true`) by listing and watching
+ * it with a `metadata.name` field selector (kubectl pkg/cmd/wait, IsDeleted), so every delete
+ * needs list and watch too. RBAC admits a list or watch restricted by resourceNames when the
+ * request carries that selector (https://kubernetes.io/docs/reference/access-authn-authz/rbac/),
+ * so the scratch namespace stays the only namespace the drill can see.
+ */
 export function drillRules() {
     return {
         namespaced: [
             { apiGroups: ["velero.io"], resources: ["backups"], verbs: ["get", "list"] },
-            { apiGroups: ["velero.io"], resources: ["restores"], verbs: ["create", "get", "delete"] },
+            { apiGroups: ["velero.io"], resources: ["restores"], verbs: ["create", "get", "list", "watch", "delete"] },
         ],
         cluster: [
-            { apiGroups: [""], resources: ["namespaces"], resourceNames: [DRILL.scratch], verbs: ["get", "delete"] },
+            { apiGroups: [""], resources: ["namespaces"], resourceNames: [DRILL.scratch], verbs: ["get", "list", "watch", "delete"] },
             { apiGroups: [""], resources: ["configmaps"], resourceNames: [DRILL.canary], verbs: ["get"] },
         ],
     };

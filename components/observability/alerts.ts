@@ -173,14 +173,23 @@ function backupAlerts(args: { drillCronJob: string; namespace: string; drillPeri
         },
         {
             alert: "RestoreDrillFailed",
-            expr: `max(kube_cronjob_status_last_schedule_time{${cronjob}}) - max(kube_cronjob_status_last_successful_time{${cronjob}}) > 7200`,
+            // A drill runs for at most an hour; one scheduled two hours ago with no success since,
+            // or none ever, has failed.
+            expr:
+                `max(kube_cronjob_status_last_schedule_time{${cronjob}}) - max(kube_cronjob_status_last_successful_time{${cronjob}}) > 7200` +
+                ` or (absent(kube_cronjob_status_last_successful_time{${cronjob}}) and on() time() - max(kube_cronjob_status_last_schedule_time{${cronjob}}) > 7200)`,
             severity: "critical",
             summary: "The latest restore drill failed",
             description: "The latest backup could not be restored and verified: backups may be unusable.",
         },
         {
             alert: "RestoreDrillMissing",
-            expr: `absent(kube_cronjob_status_last_successful_time{${cronjob}}) or time() - max(kube_cronjob_status_last_successful_time{${cronjob}}) > ${args.drillPeriodHours + 24} * 3600`,
+            // Measured from the drill's creation until its first success, so a new cluster does not
+            // page before its first drill has had the chance to run; a missing CronJob pages.
+            expr:
+                `absent(kube_cronjob_created{${cronjob}})` +
+                ` or (absent(kube_cronjob_status_last_successful_time{${cronjob}}) and on() time() - max(kube_cronjob_created{${cronjob}}) > ${args.drillPeriodHours + 24} * 3600)` +
+                ` or time() - max(kube_cronjob_status_last_successful_time{${cronjob}}) > ${args.drillPeriodHours + 24} * 3600`,
             for: "1h",
             severity: "critical",
             summary: "No successful restore drill within its period",

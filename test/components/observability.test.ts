@@ -80,6 +80,14 @@ describe("observability and backup builders", () => {
             for (const name of ["RestoreDrillFailed", "RestoreDrillMissing"])
                 assert.match(alert(name).expr, new RegExp(`cronjob="${DRILL.name}"`));
             assert.match(alert("RestoreDrillMissing").expr, /192 \* 3600/, "a week plus a day");
+            // Before its first success, the drill is due a period (plus a day) after its CronJob
+            // exists, not at once: a new cluster does not page before its first drill has run.
+            assert.doesNotMatch(alert("RestoreDrillMissing").expr, /^absent\(kube_cronjob_status_last_successful_time/);
+            assert.match(
+                alert("RestoreDrillMissing").expr,
+                /absent\(kube_cronjob_status_last_successful_time\{[^}]+\}\) and on\(\) time\(\) - max\(kube_cronjob_created\{[^}]+\}\) > 192 \* 3600/,
+            );
+            assert.match(alert("RestoreDrillFailed").expr, /absent\(kube_cronjob_status_last_successful_time\{[^}]+\}\) and on\(\)/);
         });
     });
 
@@ -191,6 +199,15 @@ describe("observability and backup builders", () => {
                 ],
             );
             assert.ok(rules.namespaced.every((r) => r.apiGroups[0] === "velero.io"));
+        });
+
+        it("may list and watch whatever it deletes, as kubectl delete does while it waits", () => {
+            const rules = drillRules();
+            const deletable = [...rules.namespaced, ...rules.cluster].filter((r) => (r.verbs as readonly string[]).includes("delete"));
+            assert.deepEqual(deletable.map((r) => r.resources[0]).sort(), ["namespaces", "restores"]);
+            for (const rule of deletable)
+                for (const verb of ["get", "list", "watch"]) assert.ok(rule.verbs.includes(verb), `${rule.resources[0]}: ${verb}`);
+            assert.match(script, /kubectl delete namespace "\$SCRATCH" --ignore-not-found --wait=true/);
         });
     });
 });
