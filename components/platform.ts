@@ -264,6 +264,7 @@ export class Platform extends pulumi.ComponentResource {
                 chartVersion: versions.charts["kube-prometheus-stack"],
                 settings: args.monitoring,
                 highAvailability: args.highAvailability,
+                environment: args.environment,
                 drill: { cronjob: DRILL.name, namespace: VELERO.namespace, periodHours: 7 * 24 },
                 secretStore: externalSecrets.ready,
                 dependsOn: [nodeGroups.system, monitoringCrds.release],

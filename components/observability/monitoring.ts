@@ -13,6 +13,8 @@ export interface MonitoringArgs {
     readonly chartVersion: string;
     readonly settings: MonitoringSettings;
     readonly highAvailability: boolean;
+    /** The stack's environment, a label of every series and alert with the cluster and region. */
+    readonly environment: string;
     /** The restore drill the backup alerts watch. */
     readonly drill: { readonly cronjob: string; readonly namespace: string; readonly periodHours: number };
     /** The secret store's readiness: the ExternalSecrets of Grafana and Alertmanager wait for it. */
@@ -31,28 +33,41 @@ export const DEFAULTS = {
 const secretFile = (key: string) => `/etc/alertmanager/secrets/${DEFAULTS.webhookSecret}/${key}`;
 
 /**
- * Alertmanager routing: critical alerts page, everything else goes to chat; a critical alert
- * silences the warnings of the same alert. Webhook URLs are read from files of a Secret synced
- * from Secrets Manager, so the configuration itself holds no secret.
+ * Alertmanager routing: the always-firing Watchdog goes to a heartbeat receiver every minute, a
+ * dead man's switch that raises the alarm when Prometheus or Alertmanager stops; critical alerts
+ * page, everything else goes to chat; a critical alert silences the warnings of the same alert.
+ * Alerts are grouped by cluster first (every alert carries Prometheus' external labels), so a
+ * notification is about one cluster and says which. Webhook URLs are read from files of a Secret
+ * synced from Secrets Manager, so the configuration itself holds no secret.
  */
 export function alertmanagerConfig() {
     return {
         route: {
             receiver: "chat",
-            group_by: ["alertname", "namespace"],
+            group_by: ["cluster", "alertname", "namespace"],
             group_wait: "30s",
             group_interval: "5m",
             repeat_interval: "4h",
             routes: [
+                {
+                    matchers: ['alertname = "Watchdog"'],
+                    receiver: "heartbeat",
+                    group_wait: "0s",
+                    group_interval: "1m",
+                    repeat_interval: "1m",
+                },
                 { matchers: ['severity = "critical"'], receiver: "paging", repeat_interval: "1h" },
-                { matchers: ['alertname = "Watchdog"'], receiver: "null" },
             ],
         },
         inhibit_rules: [
-            { source_matchers: ['severity = "critical"'], target_matchers: ['severity = "warning"'], equal: ["alertname", "namespace"] },
+            {
+                source_matchers: ['severity = "critical"'],
+                target_matchers: ['severity = "warning"'],
+                equal: ["cluster", "alertname", "namespace"],
+            },
         ],
         receivers: [
-            { name: "null" },
+            { name: "heartbeat", webhook_configs: [{ url_file: secretFile("heartbeat-url"), send_resolved: false }] },
             { name: "paging", webhook_configs: [{ url_file: secretFile("paging-url"), send_resolved: true }] },
             { name: "chat", webhook_configs: [{ url_file: secretFile("chat-url"), send_resolved: true }] },
         ],
@@ -68,7 +83,13 @@ const requests = (cpu: string, memory: string, limit: string) => ({ requests: { 
  * and Alertmanager on separate nodes when highly available. EKS runs the control plane and
  * Cilium replaces kube-proxy, so those targets are not scraped; the API server and CoreDNS are.
  */
-export function monitoringValues(args: { settings: MonitoringSettings; highAvailability: boolean; rules: RuleGroup[] }) {
+export function monitoringValues(args: {
+    settings: MonitoringSettings;
+    highAvailability: boolean;
+    rules: RuleGroup[];
+    /** Added to every series and alert this Prometheus sends: which cluster, region and environment. */
+    externalLabels: { cluster: string; region: string; environment: string };
+}) {
     const ha = args.highAvailability;
     const placement = { nodeSelector: { ...SYSTEM_PLACEMENT.nodeSelector }, tolerations: [...SYSTEM_PLACEMENT.tolerations] };
     const selectAll = {
@@ -96,6 +117,10 @@ export function monitoringValues(args: { settings: MonitoringSettings; highAvail
                 kubeSchedulerAlerting: false,
                 kubeSchedulerRecording: false,
                 etcd: false,
+                // The platform's own API server burn-rate alerts replace the chart's
+                // KubeAPIErrorBudgetBurn and the recording rules only it uses: one page per signal.
+                kubeApiserverSlos: false,
+                kubeApiserverBurnrate: false,
             },
         },
         prometheusOperator: { ...placement, resources: requests("100m", "128Mi", "512Mi"), admissionWebhooks: { patch: placement } },
@@ -105,6 +130,7 @@ export function monitoringValues(args: { settings: MonitoringSettings; highAvail
                 ...placement,
                 replicas: ha ? 2 : 1,
                 podAntiAffinity: ha ? "hard" : "soft",
+                externalLabels: { ...args.externalLabels },
                 retention: args.settings.retention,
                 retentionSize: args.settings.retentionSize,
                 storageSpec: {
@@ -164,6 +190,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 entries: [
                     { secretKey: "paging-url", key: settings.pagingWebhookSecretName, property: "url" },
                     { secretKey: "chat-url", key: settings.chatWebhookSecretName, property: "url" },
+                    { secretKey: "heartbeat-url", key: settings.heartbeatWebhookSecretName, property: "url" },
                 ],
             },
         ];
@@ -186,6 +213,7 @@ export class Monitoring extends pulumi.ComponentResource {
                 values: monitoringValues({
                     settings,
                     highAvailability: args.highAvailability,
+                    externalLabels: { cluster: args.cluster.name, region: args.cluster.region, environment: args.environment },
                     rules: platformRuleGroups({
                         objective: settings.apiServerAvailability,
                         runbookUrl: settings.runbookUrl,

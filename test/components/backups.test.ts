@@ -53,6 +53,7 @@ describe("components", () => {
                         chartVersion: "88.5.3",
                         settings: settings.monitoring,
                         highAvailability: true,
+                        environment: "test",
                         drill: { cronjob: "restore-drill", namespace: "velero", periodHours: 168 },
                         secretStore: [store],
                         dependsOn: [],
@@ -141,7 +142,11 @@ describe("components", () => {
             const webhooks = synced.find((x) => inputs(x).metadata.name === "alertmanager-webhooks") as RecordedResource;
             assert.deepEqual(
                 inputs(webhooks).spec.data.map((d: Inputs) => d.remoteRef.key),
-                [settings.monitoring.pagingWebhookSecretName, settings.monitoring.chatWebhookSecretName],
+                [
+                    settings.monitoring.pagingWebhookSecretName,
+                    settings.monitoring.chatWebhookSecretName,
+                    settings.monitoring.heartbeatWebhookSecretName,
+                ],
             );
         });
 

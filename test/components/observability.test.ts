@@ -92,7 +92,12 @@ describe("observability and backup builders", () => {
     });
 
     describe("kube-prometheus-stack values", () => {
-        const values = monitoringValues({ settings: prod.monitoring, highAvailability: true, rules: groups });
+        const values = monitoringValues({
+            settings: prod.monitoring,
+            highAvailability: true,
+            rules: groups,
+            externalLabels: { cluster: "platform-prod-eu-west-1", region: "eu-west-1", environment: "prod" },
+        });
         const spec = values.prometheus.prometheusSpec;
 
         it("keeps the stack file's retention on a gp3 volume, two replicas on separate nodes", () => {
@@ -101,7 +106,12 @@ describe("observability and backup builders", () => {
             assert.equal(spec.storageSpec.volumeClaimTemplate.spec.resources.requests.storage, `${prod.monitoring.volumeSizeGiB}Gi`);
             assert.deepEqual([spec.replicas, spec.podAntiAffinity], [2, "hard"]);
             assert.equal(
-                monitoringValues({ settings: prod.monitoring, highAvailability: false, rules: [] }).prometheus.prometheusSpec.replicas,
+                monitoringValues({
+                    settings: prod.monitoring,
+                    highAvailability: false,
+                    rules: [],
+                    externalLabels: values.prometheus.prometheusSpec.externalLabels,
+                }).prometheus.prometheusSpec.replicas,
                 1,
             );
             assert.ok(spec.resources.requests.cpu && spec.resources.requests.memory);
@@ -123,12 +133,45 @@ describe("observability and backup builders", () => {
             assert.equal(values.grafana.admin.existingSecret, "grafana-admin");
             const receivers = alertmanagerConfig().receivers.flatMap((r) => r.webhook_configs ?? []);
             assert.ok(
-                receivers.length === 2 &&
+                receivers.length === 3 &&
                     receivers.every((w) => w.url_file.startsWith("/etc/alertmanager/secrets/alertmanager-webhooks/") && !("url" in w)),
             );
             assert.deepEqual(values.alertmanager.alertmanagerSpec.secrets, ["alertmanager-webhooks"]);
             const routes = alertmanagerConfig().route.routes;
             assert.equal(routes.find((r) => r.matchers.includes('severity = "critical"'))?.receiver, "paging");
+        });
+
+        it("sends the Watchdog to a heartbeat receiver every minute, ahead of every other route", () => {
+            const config = alertmanagerConfig();
+            const [first] = config.route.routes;
+            assert.deepEqual(first.matchers, ['alertname = "Watchdog"']);
+            assert.equal(first.receiver, "heartbeat");
+            assert.equal(first.repeat_interval, "1m");
+            const heartbeat = config.receivers.find((r) => r.name === "heartbeat");
+            assert.match(heartbeat?.webhook_configs?.[0].url_file ?? "", /\/heartbeat-url$/);
+            assert.ok(!config.receivers.some((r) => (r.webhook_configs ?? []).length === 0), "no receiver drops what it is sent");
+        });
+
+        it("labels every series and alert with its cluster, region and environment, and groups notifications by cluster", () => {
+            assert.deepEqual(values.prometheus.prometheusSpec.externalLabels, {
+                cluster: "platform-prod-eu-west-1",
+                region: "eu-west-1",
+                environment: "prod",
+            });
+            const config = alertmanagerConfig();
+            assert.equal(config.route.group_by[0], "cluster");
+            assert.ok(
+                config.inhibit_rules.every((rule) => rule.equal.includes("cluster")),
+                "inhibition never crosses clusters",
+            );
+        });
+
+        it("keeps one set of API server error-budget alerts: the platform's, not the chart's", () => {
+            assert.equal(values.defaultRules.rules.kubeApiserverSlos, false);
+            assert.equal(values.defaultRules.rules.kubeApiserverBurnrate, false);
+            assert.ok(
+                groups.some((group) => group.rules.some((rule) => "alert" in rule && /APIServer|ErrorBudget/i.test(String(rule.alert)))),
+            );
         });
     });
 

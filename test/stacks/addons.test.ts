@@ -98,6 +98,19 @@ for (const stack of STACKS) {
             }
         });
 
+        it("labels each region's series and alerts with its own cluster, region and environment", () => {
+            for (const region of program.config.regions) {
+                const release = ofType(program.inRegion(region.region), "kubernetes:helm.sh/v3:Release").find(
+                    (r) => inputs(r).chart === "kube-prometheus-stack",
+                ) as RecordedResource;
+                assert.deepEqual(inputs(release).values.prometheus.prometheusSpec.externalLabels, {
+                    cluster: region.names.cluster,
+                    region: region.region,
+                    environment: program.config.environment,
+                });
+            }
+        });
+
         it("hands every add-on with an AWS role to GitOps, in the cluster secret and the stack outputs", () => {
             const outputs = program.evaluation.outputs.clusters as Record<
                 string,

@@ -146,6 +146,10 @@ export const monitoring = z.strictObject({
     grafanaAdminSecretName: described(secretName, "Secrets Manager secret with Grafana's admin-user and admin-password"),
     pagingWebhookSecretName: described(secretName, "Secrets Manager secret whose url property receives critical alerts (paging)"),
     chatWebhookSecretName: described(secretName, "Secrets Manager secret whose url property receives warnings (chat)"),
+    heartbeatWebhookSecretName: described(
+        secretName,
+        "Secrets Manager secret whose url property receives the always-firing Watchdog (a dead man's switch that raises the alarm when it stops)",
+    ),
 });
 
 const schedule = z.strictObject({

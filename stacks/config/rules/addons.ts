@@ -69,6 +69,7 @@ export function observabilityProblems(settings: ParsedSettings, regions: readonl
                 ["monitoring.grafanaAdminSecretName", monitoring.grafanaAdminSecretName],
                 ["monitoring.pagingWebhookSecretName", monitoring.pagingWebhookSecretName],
                 ["monitoring.chatWebhookSecretName", monitoring.chatWebhookSecretName],
+                ["monitoring.heartbeatWebhookSecretName", monitoring.heartbeatWebhookSecretName],
             ]),
         );
         const size = monitoring.retentionSize ? /^(\d+)(MB|GB|TB)$/.exec(monitoring.retentionSize) : null;
