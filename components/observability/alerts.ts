@@ -80,11 +80,15 @@ const ADDON_ALERTS: ReadonlyArray<{ group: string; alerts: AlertSpec[] }> = [
         alerts: [
             {
                 alert: "KarpenterLaunchFailing",
-                expr: 'sum(increase(karpenter_cloudprovider_errors_total{method="Create"}[15m])) > 0',
+                // Spot capacity running out is routine: Karpenter falls back to other types, zones or
+                // on-demand, and pods that still wait raise PodsPendingTooLong. The error label is
+                // Karpenter's error type (kubernetes-sigs/karpenter pkg/cloudprovider/metrics).
+                expr: 'sum(increase(karpenter_cloudprovider_errors_total{method="Create", error!="InsufficientCapacityError"}[15m])) > 0',
                 for: "15m",
                 severity: "warning",
                 summary: "Karpenter keeps failing to launch nodes",
-                description: "EC2 rejected node launches for 15 minutes (capacity, quotas or IAM). Pending pods wait.",
+                description:
+                    "EC2 rejected node launches for 15 minutes for another reason than spare capacity (quotas, IAM, launch template). Pending pods wait.",
             },
             {
                 alert: "PodsPendingTooLong",

@@ -77,6 +77,11 @@ describe("observability and backup builders", () => {
                 assert.ok(alert(name), name);
             }
             assert.match(alert("VeleroNoRecentBackup").expr, /> 26 \* 3600/);
+            assert.match(
+                alert("KarpenterLaunchFailing").expr,
+                /error!="InsufficientCapacityError"/,
+                "spot capacity running out is routine",
+            );
             for (const name of ["RestoreDrillFailed", "RestoreDrillMissing"])
                 assert.match(alert(name).expr, new RegExp(`cronjob="${DRILL.name}"`));
             assert.match(alert("RestoreDrillMissing").expr, /192 \* 3600/, "a week plus a day");
