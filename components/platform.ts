@@ -27,6 +27,7 @@ import { Monitoring } from "./observability/monitoring";
 import { MonitoringCrds } from "./observability/monitoring-crds";
 import { Network } from "./network/network";
 import { NodeGroups } from "./eks/nodegroups";
+import { PipelineAccess } from "./eks/pipeline-access";
 import { NodePools, amiAliases } from "./addons/karpenter/nodepools";
 import type { Scope } from "./shared/iam";
 import { DRILL, RestoreDrill } from "./backups/restore-drill";
@@ -244,7 +245,7 @@ export class Platform extends pulumi.ComponentResource {
             },
             parent,
         );
-        new Kyverno(
+        const kyverno = new Kyverno(
             `${name}-kyverno`,
             {
                 cluster: cluster.handle,
@@ -257,7 +258,7 @@ export class Platform extends pulumi.ComponentResource {
             parent,
         );
 
-        new Monitoring(
+        const monitoring = new Monitoring(
             `${name}-monitoring`,
             {
                 cluster: cluster.handle,
@@ -319,7 +320,7 @@ export class Platform extends pulumi.ComponentResource {
             argocd: { namespace: "argocd" },
             monitoring: { namespace: "monitoring" },
         };
-        new ArgoCD(
+        const argocd = new ArgoCD(
             `${name}-argocd`,
             {
                 cluster: cluster.handle,
@@ -334,6 +335,18 @@ export class Platform extends pulumi.ComponentResource {
             },
             parent,
         );
+
+        if (args.cluster.access.previewRole !== undefined) {
+            // Read access for the pipeline's previews, in the namespaces the add-ons create.
+            new PipelineAccess(
+                `${name}-pipeline-access`,
+                {
+                    cluster: cluster.handle,
+                    secretNamespaces: [...new Set(Object.values(this.addons).map((addon) => addon.namespace))].sort(),
+                },
+                { ...parent, dependsOn: [cilium, karpenter, externalSecrets, kyverno, monitoring, backups, argocd] },
+            );
+        }
 
         this.clusterName = names.cluster;
         this.endpoint = cluster.handle.endpoint;

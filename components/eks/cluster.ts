@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_POLICIES, CONTROL_PLANE_LOG_TYPES, PARTITION } from "../../stacks/config/catalog";
 import type { ClusterSettings } from "../../stacks/config/schema";
 import type { ClusterHandle } from "../shared/cluster-handle";
+import { PIPELINE_PREVIEW_GROUP } from "./pipeline-access";
 import { type Scope, serviceTrustPolicy } from "../shared/iam";
 import { clusterEncryptionPolicy } from "./policies";
 import { createRole } from "../shared/roles";
@@ -35,6 +36,8 @@ export interface AccessEntry {
     readonly principalArn: string;
     readonly type: "STANDARD";
     readonly accessPolicies: Record<string, { policyArn: string; accessScope: { type: "cluster" } }>;
+    /** Kubernetes groups of the principal, for RBAC bindings beyond its access policy. */
+    readonly kubernetesGroups?: string[];
 }
 
 /**
@@ -42,11 +45,11 @@ export interface AccessEntry {
  * reordering the lists in the stack file changes nothing.
  */
 export function accessEntries(access: ClusterSettings["access"], partition: string): Record<string, AccessEntry> {
-    const entry = (kind: keyof typeof ACCESS_POLICIES, arn: string): [string, AccessEntry] => {
+    const entry = (kind: keyof typeof ACCESS_POLICIES, arn: string, prefix: string = kind, groups?: string[]): [string, AccessEntry] => {
         const [, , , , account, resource] = arn.split(":");
         const role = resource.split("/").pop() ?? resource;
         return [
-            `${kind}-${account}-${role}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"),
+            `${prefix}-${account}-${role}`.toLowerCase().replace(/[^a-z0-9-]/g, "-"),
             {
                 principalArn: arn,
                 type: "STANDARD",
@@ -56,10 +59,18 @@ export function accessEntries(access: ClusterSettings["access"], partition: stri
                         accessScope: { type: "cluster" },
                     },
                 },
+                ...(groups ? { kubernetesGroups: groups } : {}),
             },
         ];
     };
-    return Object.fromEntries([...access.admins.map((arn) => entry("admin", arn)), ...access.viewers.map((arn) => entry("viewer", arn))]);
+    return Object.fromEntries([
+        ...access.admins.map((arn) => entry("admin", arn)),
+        ...access.viewers.map((arn) => entry("viewer", arn)),
+        // The pipeline: `pulumi up` administers the cluster; `pulumi preview --refresh` reads it,
+        // with the view policy and the PipelineAccess RBAC bound to its group.
+        ...(access.deployRole ? [entry("admin", access.deployRole, "pipeline-deploy")] : []),
+        ...(access.previewRole ? [entry("viewer", access.previewRole, "pipeline-preview", [PIPELINE_PREVIEW_GROUP])] : []),
+    ]);
 }
 
 /**

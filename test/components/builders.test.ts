@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import { corednsConfiguration, ebsCsiConfiguration, storageClassSpec } from "../../components/addons/core/core-addons";
 import { ciliumValues } from "../../components/addons/cilium/cilium";
 import { accessEntries } from "../../components/eks/cluster";
+import { PIPELINE_PREVIEW_GROUP } from "../../components/eks/pipeline-access";
 import { DISCOVERY_TAG, eventPattern, karpenterValues } from "../../components/addons/karpenter/karpenter";
 import { launchTemplateData, nodePlacement } from "../../components/eks/nodegroups";
 import { POOL_LABEL, amiAliases, ec2NodeClassSpec, nodePoolSpec } from "../../components/addons/karpenter/nodepools";
@@ -118,6 +119,25 @@ describe("pure builders", () => {
             accessEntries({ admins: [admin], viewers: [viewer] }, "aws"),
             accessEntries({ admins: [admin], viewers: [viewer].reverse() }, "aws"),
         );
+    });
+
+    it("lets the pipeline's deploy role administer the cluster and its preview role view it, in the preview group", () => {
+        const deploy = "arn:aws:iam::444455556666:role/github-actions/platform-deploy";
+        const preview = "arn:aws:iam::444455556666:role/github-actions/platform-preview";
+        const entries = accessEntries({ admins: [], viewers: [], deployRole: deploy, previewRole: preview }, "aws");
+        assert.deepEqual(
+            Object.fromEntries(
+                Object.entries(entries).map(([key, e]) => [
+                    key,
+                    [e.principalArn, Object.values(e.accessPolicies)[0].policyArn.split("/").pop(), e.kubernetesGroups],
+                ]),
+            ),
+            {
+                "pipeline-deploy-444455556666-platform-deploy": [deploy, "AmazonEKSClusterAdminPolicy", undefined],
+                "pipeline-preview-444455556666-platform-preview": [preview, "AmazonEKSViewPolicy", [PIPELINE_PREVIEW_GROUP]],
+            },
+        );
+        assert.ok(!PIPELINE_PREVIEW_GROUP.startsWith("system:"), "EKS refuses system: groups on access entries");
     });
 
     describe("Karpenter", () => {

@@ -8,6 +8,7 @@ import { StackConfigError } from "../../stacks/config/config";
 import { EvaluationError, evaluate } from "../../stacks/plan/offline";
 import { readStackConfig } from "../../stacks/plan/stack-input";
 import { ENTRY, ROOT, STACKS, ofType, one, rawConfig, settingsOf } from "../fixtures";
+import { PIPELINE_PREVIEW_GROUP } from "../../components/eks/pipeline-access";
 import { type Inputs, describeStack, inputs } from "./harness";
 
 /** Whether an AWS resource type takes tags, read from the @pulumi/aws declaration of its arguments. */
@@ -37,6 +38,42 @@ for (const stack of STACKS) {
             }
             for (const provider of ofType(program.resources, "pulumi:providers:aws")) {
                 assert.equal(JSON.parse(inputs(provider).defaultTags).tags.region, inputs(provider).region);
+            }
+        });
+
+        it("lets the preview role read every object the program manages, and Secrets only where releases keep them", () => {
+            const plural = (kind: string) => kind.toLowerCase().replace(/y$/, "ie").replace(/s$/, "se") + "s";
+            for (const region of program.config.regions) {
+                const own = program.inRegion(region.region);
+                const roles = ofType(own, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map(inputs);
+                const reader = roles.find((r) => r.metadata.name === PIPELINE_PREVIEW_GROUP) as Inputs;
+                const readable = (group: string, resource: string) =>
+                    reader.rules.some(
+                        (rule: Inputs) =>
+                            rule.apiGroups.includes(group) && rule.resources.includes(resource) && rule.verbs.includes("list"),
+                    );
+                for (const resource of own.filter((r) => r.custom && r.type.startsWith("kubernetes:"))) {
+                    const [, groupVersion, kind] = resource.type.split(":");
+                    if (kind === "Release" || kind === "Secret") continue;
+                    const group = groupVersion.startsWith("core/") ? "" : groupVersion.split("/")[0];
+                    assert.ok(readable(group, plural(kind)), `${region.region}: the preview cannot read ${resource.type}`);
+                }
+                assert.ok(!reader.rules.some((rule: Inputs) => rule.resources.includes("secrets") || rule.resources.includes("*")));
+                const secretNamespaces = new Set(
+                    ofType(own, "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding")
+                        .map(inputs)
+                        .filter((b) => b.roleRef.name === `${PIPELINE_PREVIEW_GROUP}-secrets`)
+                        .map((b) => b.metadata.namespace as string),
+                );
+                for (const kept of [
+                    ...ofType(own, "kubernetes:helm.sh/v3:Release"),
+                    ...ofType(own, "kubernetes:core/v1:Secret").map((s) => ({ ...s, inputs: { namespace: inputs(s).metadata.namespace } })),
+                ]) {
+                    assert.ok(
+                        secretNamespaces.has(inputs(kept).namespace),
+                        `${region.region}: no Secret read in ${inputs(kept).namespace}`,
+                    );
+                }
             }
         });
 

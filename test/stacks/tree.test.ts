@@ -6,6 +6,7 @@ import type { StackConfig } from "../../stacks/config/config";
 import { CHARTS, CONTROL_PLANE_LOG_TYPES } from "../../stacks/config/catalog";
 import type { RecordedResource } from "../../stacks/plan/resources";
 import { STACKS, ofType, one } from "../fixtures";
+import { PIPELINE_PREVIEW_GROUP } from "../../components/eks/pipeline-access";
 import { type Inputs, ancestors, describeStack, inputs } from "./harness";
 
 for (const stack of STACKS) {
@@ -91,13 +92,21 @@ for (const stack of STACKS) {
                 assert.equal(cluster.kubeProxyAddonOptions.enabled, false);
                 assert.equal(cluster.corednsAddonOptions.enabled, false);
                 assert.equal(cluster.skipDefaultNodeGroup, true);
+                const access = program.config.cluster.access;
                 for (const entry of Object.values(cluster.accessEntries as Inputs)) {
-                    assert.deepEqual(entry.kubernetesGroups ?? [], [], "no access entry maps to Kubernetes groups such as system:masters");
+                    // Only the preview role is in a group, the platform's own; none is in system:masters.
+                    const groups = entry.principalArn === access.previewRole ? [PIPELINE_PREVIEW_GROUP] : [];
+                    assert.deepEqual(entry.kubernetesGroups ?? [], groups, `${entry.principalArn}: Kubernetes groups`);
                 }
-                assert.equal(
-                    Object.keys(cluster.accessEntries).length,
-                    program.config.cluster.access.admins.length + program.config.cluster.access.viewers.length,
-                );
+                const pipeline = [access.deployRole, access.previewRole].filter((arn) => arn !== undefined);
+                assert.equal(pipeline.length, 2, "the stack file names the pipeline's deploy and preview roles");
+                assert.equal(Object.keys(cluster.accessEntries).length, access.admins.length + access.viewers.length + pipeline.length);
+                const policyOf = (arn: string | undefined) =>
+                    Object.values(cluster.accessEntries as Inputs)
+                        .filter((entry) => entry.principalArn === arn)
+                        .flatMap((entry) => Object.values(entry.accessPolicies as Inputs).map((p) => p.policyArn.split("/").pop()));
+                assert.deepEqual(policyOf(access.deployRole), ["AmazonEKSClusterAdminPolicy"]);
+                assert.deepEqual(policyOf(access.previewRole), ["AmazonEKSViewPolicy"]);
             }
         });
 

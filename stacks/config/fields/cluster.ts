@@ -36,6 +36,14 @@ export const cluster = z.strictObject({
             .strictObject({
                 admins: described(z.array(roleArn).default([]), "IAM roles granted AmazonEKSClusterAdminPolicy"),
                 viewers: described(z.array(roleArn).default([]), "IAM roles granted AmazonEKSViewPolicy"),
+                deployRole: described(
+                    roleArn.optional(),
+                    "The pipeline's deploy role (AWS_DEPLOY_ROLE): granted AmazonEKSClusterAdminPolicy, for pulumi up",
+                ),
+                previewRole: described(
+                    roleArn.optional(),
+                    "The pipeline's preview role (AWS_PREVIEW_ROLE_<ENVIRONMENT>): AmazonEKSViewPolicy plus read access to what the platform manages, for pulumi preview --refresh",
+                ),
             })
             .prefault({}),
         "Access entries (API authentication mode; nothing is mapped to system:masters)",

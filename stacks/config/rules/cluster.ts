@@ -62,15 +62,21 @@ export function clusterProblems(settings: ParsedSettings): Problem[] {
             }
         });
     }
+    // EKS allows one access entry per principal: every role may be listed once, in one place.
+    const access = settings.cluster?.access;
     const listed = new Map<string, string>();
-    for (const kind of ["admins", "viewers"] as const) {
-        (settings.cluster?.access?.[kind] ?? []).forEach((arn, i) => {
-            if (arn === undefined) return;
-            const path = formatPath(["cluster", "access", kind, i]);
-            const previous = listed.get(arn);
-            if (previous) problems.push({ path, message: `${show(arn)} is already ${previous}` });
-            else listed.set(arn, path);
-        });
+    const entries: Array<[string | undefined, string]> = [
+        ...(["admins", "viewers"] as const).flatMap((kind) =>
+            (access?.[kind] ?? []).map((arn, i): [string | undefined, string] => [arn, formatPath(["cluster", "access", kind, i])]),
+        ),
+        [access?.deployRole, formatPath(["cluster", "access", "deployRole"])],
+        [access?.previewRole, formatPath(["cluster", "access", "previewRole"])],
+    ];
+    for (const [arn, path] of entries) {
+        if (arn === undefined) continue;
+        const previous = listed.get(arn);
+        if (previous) problems.push({ path, message: `${show(arn)} is already ${previous}` });
+        else listed.set(arn, path);
     }
     return problems;
 }

@@ -96,5 +96,23 @@ describe("stack file validation", () => {
             const found = problems("staging", (s) => (s.cluster.access.viewers = [...s.cluster.access.admins]));
             expectProblem(found, "cluster.access.viewers[0]", "is already cluster.access.admins[0]");
         });
+
+        it("validates the pipeline's roles like the others, and never as a second entry for a role", () => {
+            expectProblem(
+                problems("staging", (s) => (s.cluster.access.deployRole = "platform-deploy")),
+                "cluster.access.deployRole",
+                "not an IAM role ARN",
+            );
+            expectProblem(
+                problems("staging", (s) => (s.cluster.access.previewRole = s.cluster.access.deployRole)),
+                "cluster.access.previewRole",
+                "is already cluster.access.deployRole",
+            );
+            expectProblem(
+                problems("staging", (s) => (s.cluster.access.deployRole = s.cluster.access.admins[0])),
+                "cluster.access.deployRole",
+                "is already cluster.access.admins[0]",
+            );
+        });
     });
 });
