@@ -7,6 +7,7 @@ import { type Evaluation, evaluate } from "../stacks/plan/offline";
 import { projectRoot, readStackConfig } from "../stacks/plan/stack-input";
 import { SCALAR_SETTINGS, type SettingKey } from "../stacks/config/schema";
 import type { Problem } from "../stacks/config/problems";
+import type { RecordedResource } from "../stacks/plan/resources";
 
 export const ROOT = projectRoot(__dirname);
 export const STACKS = ["staging", "prod"] as const;
@@ -90,3 +91,8 @@ export function expectProblem(found: readonly Problem[], path: string, ...fragme
     const match = found.find((p) => p.path === path && fragments.every((f) => p.message.includes(f)));
     assert.ok(match, `expected a problem at ${path} mentioning ${fragments.join(" & ")}; got:\n${render(found)}`);
 }
+
+/** A recorded resource's inputs, free-form so tests can read any property. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
+export type Inputs = Record<string, any>;
+export const inputs = (r: RecordedResource) => r.inputs as Inputs;

@@ -5,8 +5,8 @@ import { ExternalSecrets } from "../../components/addons/external-secrets/extern
 import { Kyverno } from "../../components/addons/kyverno/kyverno";
 import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
 import type { RecordedResource } from "../../stacks/plan/resources";
-import { ofType, one } from "../fixtures";
-import { evaluateComponent, inputs, names, settings, testCluster } from "./harness";
+import { ofType, one, inputs } from "../fixtures";
+import { evaluateComponent, names, settings, testCluster } from "./harness";
 
 describe("components", () => {
     describe("ExternalSecrets, Kyverno and ArgoCD on one cluster", () => {

@@ -8,8 +8,8 @@ import { Monitoring } from "../../components/observability/monitoring";
 import { RestoreDrill } from "../../components/backups/restore-drill";
 import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
 import type { RecordedResource } from "../../stacks/plan/resources";
-import { ofType, one } from "../fixtures";
-import { evaluateComponent, type Inputs, inputs, names, settings, tags, testCluster } from "./harness";
+import { ofType, one, type Inputs, inputs } from "../fixtures";
+import { evaluateComponent, names, settings, tags, testCluster } from "./harness";
 
 describe("components", () => {
     describe("Backups, RestoreDrill, Monitoring and BackupReplication", () => {

@@ -1,7 +1,7 @@
 // The control plane alone, under the offline mocks.
 import * as assert from "node:assert/strict";
-import { ofType, one } from "../fixtures";
-import { evaluateComponent, inputs, names, settings, testCluster } from "./harness";
+import { ofType, one, inputs } from "../fixtures";
+import { evaluateComponent, names, settings, testCluster } from "./harness";
 
 describe("components", () => {
     describe("Cluster", () => {

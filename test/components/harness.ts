@@ -11,9 +11,6 @@ import type { RecordedResource } from "../../stacks/plan/resources";
 import { run } from "../../stacks/plan/offline";
 import { COMPONENT_INPUT, rawConfig, settingsOf } from "../fixtures";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
-export type Inputs = Record<string, any>;
-export const inputs = (r: RecordedResource) => r.inputs as Inputs;
 export const scope: Scope = { partition: "aws", region: "eu-west-1", accountId: OFFLINE_ACCOUNT };
 export const tags = { environment: "test", region: "eu-west-1", owner: "team", "managed-by": "pulumi" };
 export const names = physicalNames("platform-test-eu-west-1");

@@ -2,8 +2,8 @@
 import * as assert from "node:assert/strict";
 import { Network } from "../../components/network/network";
 import { subnetLayout } from "../../stacks/config/layout";
-import { ofType, one } from "../fixtures";
-import { evaluateComponent, inputs, names, scope, tags } from "./harness";
+import { ofType, one, inputs } from "../fixtures";
+import { evaluateComponent, names, scope, tags } from "./harness";
 
 describe("components", () => {
     describe("Network", () => {

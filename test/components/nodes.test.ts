@@ -8,8 +8,8 @@ import { NodeGroups } from "../../components/eks/nodegroups";
 import { NodePools } from "../../components/addons/karpenter/nodepools";
 import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
 import type { RecordedResource } from "../../stacks/plan/resources";
-import { ofType, one } from "../fixtures";
-import { evaluateComponent, inputs, names, settings, testCluster } from "./harness";
+import { ofType, one, inputs } from "../fixtures";
+import { evaluateComponent, names, settings, testCluster } from "./harness";
 
 describe("components", () => {
     describe("Cilium, NodeGroups, CoreAddons, Karpenter and NodePools on one cluster", () => {

@@ -2,8 +2,8 @@
 import * as assert from "node:assert/strict";
 import { Encryption } from "../../components/security/encryption";
 import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
-import { ofType } from "../fixtures";
-import { evaluateComponent, inputs, names, scope, tags } from "./harness";
+import { ofType, inputs } from "../fixtures";
+import { evaluateComponent, names, scope, tags } from "./harness";
 
 describe("components", () => {
     describe("Encryption", () => {

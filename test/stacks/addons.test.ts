@@ -4,8 +4,8 @@ import * as assert from "node:assert/strict";
 import { plaintextSecrets } from "../../stacks/config/secrets";
 import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
 import type { RecordedResource } from "../../stacks/plan/resources";
-import { STACKS, ofType, one } from "../fixtures";
-import { type Inputs, describeStack, inputs } from "./harness";
+import { STACKS, ofType, one, type Inputs, inputs } from "../fixtures";
+import { describeStack } from "./harness";
 
 for (const stack of STACKS) {
     describeStack(stack, (program) => {

@@ -6,10 +6,6 @@ import type { RecordedResource } from "../../stacks/plan/resources";
 import { readStackConfig } from "../../stacks/plan/stack-input";
 import { ROOT, evaluated } from "../fixtures";
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
-export type Inputs = Record<string, any>;
-export const inputs = (r: RecordedResource) => r.inputs as Inputs;
-
 export function ancestors(resource: RecordedResource, byUrn: Map<string, RecordedResource>): RecordedResource[] {
     const chain: RecordedResource[] = [];
     for (let current = byUrn.get(resource.parent); current; current = byUrn.get(current.parent)) chain.push(current);

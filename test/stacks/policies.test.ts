@@ -7,9 +7,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { StackConfigError } from "../../stacks/config/config";
 import { EvaluationError, evaluate } from "../../stacks/plan/offline";
 import { readStackConfig } from "../../stacks/plan/stack-input";
-import { ENTRY, ROOT, STACKS, ofType, one, rawConfig, settingsOf } from "../fixtures";
+import { ENTRY, ROOT, STACKS, ofType, one, rawConfig, settingsOf, type Inputs, inputs } from "../fixtures";
 import { PIPELINE_PREVIEW_GROUP } from "../../components/eks/pipeline-access";
-import { type Inputs, describeStack, inputs } from "./harness";
+import { describeStack } from "./harness";
 
 /** Whether an AWS resource type takes tags, read from the @pulumi/aws declaration of its arguments. */
 const taggable = (() => {

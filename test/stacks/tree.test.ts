@@ -5,9 +5,9 @@ import * as assert from "node:assert/strict";
 import type { StackConfig } from "../../stacks/config/config";
 import { CHARTS, CONTROL_PLANE_LOG_TYPES } from "../../stacks/config/catalog";
 import type { RecordedResource } from "../../stacks/plan/resources";
-import { STACKS, ofType, one } from "../fixtures";
+import { STACKS, ofType, one, type Inputs, inputs } from "../fixtures";
 import { PIPELINE_PREVIEW_GROUP } from "../../components/eks/pipeline-access";
-import { type Inputs, ancestors, describeStack, inputs } from "./harness";
+import { ancestors, describeStack } from "./harness";
 
 for (const stack of STACKS) {
     describeStack(stack, (program) => {
