@@ -36,6 +36,13 @@ module.exports = {
             to: { path: "^components/platform\\.ts$" },
         },
         {
+            name: "only-platform-deploys-a-region",
+            comment: "The cluster phase of a region (components/region.ts) is the Platform's second phase, called by it alone.",
+            severity: "error",
+            from: { pathNot: "^(components/platform\\.ts|test/)" },
+            to: { path: "^components/region\\.ts$" },
+        },
+        {
             name: "tooling-reads-the-plan",
             comment: "The plan tooling and the policy pack see the program only through what it registers.",
             severity: "error",

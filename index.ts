@@ -1,6 +1,12 @@
 // Entry point: read the stack file, check it against what is deployed, then one AWS provider and
 // one Platform per region. Nothing of the platform is registered until both checks pass.
+//
+// Each region is built in two phases (see Platform): first every region's keys, network and
+// pipeline runner, and the peering between the networks; then every region's cluster. A stack in
+// bootstrap mode stops after the first phase.
 import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import type { PeerRoute } from "./components/network/network";
 import { Platform } from "./components/platform";
 import { StackConfigError, loadStackConfig } from "./stacks/config/config";
 import { deploymentProblems, liveState } from "./stacks/delivery/gates";
@@ -22,8 +28,11 @@ export = async () => {
     const problems = await deploymentProblems(config, liveState(config, providers));
     if (problems.length > 0) throw new StackConfigError(config.stack, problems);
 
+    // A network's routes to its peers are known only once the peerings exist, which need every
+    // network first: each network takes a deferred list, resolved below.
+    const peerRoutes = config.regions.map(() => pulumi.deferredOutput<PeerRoute[]>());
     const platforms = config.regions.map(
-        (region) =>
+        (region, i) =>
             new Platform(
                 region.region,
                 {
@@ -40,33 +49,68 @@ export = async () => {
                     monitoring: config.monitoring,
                     backups: config.backups,
                     protect: config.protect,
+                    pipeline: config.pipeline,
+                    peerRoutes: peerRoutes[i][0],
                 },
                 { providers: { aws: providers.get(region.region) as aws.Provider } },
             ),
     );
 
+    // Every pair of networks this program created is peered, so that the runner of any region
+    // reaches every cluster of the stack, and another region's runner can take over.
+    const routes: PeerRoute[][] = platforms.map(() => []);
+    platforms.forEach((platform, i) =>
+        platforms.forEach((other, j) => {
+            if (j <= i || !platform.network || !other.network) return;
+            const connection = platform.peerWith(other);
+            routes[i].push({ cidrBlock: other.region.vpcCidr, vpcPeeringConnectionId: connection });
+            routes[j].push({ cidrBlock: platform.region.vpcCidr, vpcPeeringConnectionId: connection });
+        }),
+    );
+    peerRoutes.forEach(([, resolve], i) => resolve(pulumi.output(routes[i])));
+
+    const pipeline = {
+        /** The runner `npm run -s delivery` sends this stack's Pulumi jobs to. */
+        runnerRegion: config.pipeline.runnerRegion,
+        runners: Object.fromEntries(platforms.map((platform) => [platform.region.region, platform.runner.projectName])),
+    };
+    // Bootstrap: no cluster, and no `versions` output, which would tell promoted stacks this lock runs.
+    if (config.pipeline.bootstrap) return { bootstrap: true, pipeline };
+
+    const routeTables = platforms.flatMap((platform) => platform.network?.routeTables ?? []);
+    const clusters = platforms.map((platform) =>
+        platform.deploy({
+            securityGroupIds: { [platform.region.region]: platform.runner.securityGroupId },
+            cidrs: Object.fromEntries(
+                platforms.filter((other) => other !== platform).map((other) => [other.region.region, other.region.vpcCidr]),
+            ),
+            ready: routeTables,
+        }),
+    );
+
     // Each region's backups are copied to the next region's bucket, the last region's to the first.
     if (config.backups.crossRegion) {
-        platforms.forEach((platform, i) => platform.replicateBackupsTo(platforms[(i + 1) % platforms.length].backups));
+        platforms.forEach((platform, i) => platform.replicateBackupsTo(clusters[(i + 1) % clusters.length].backups));
     }
 
     return {
         /** Per region: what operators and later stacks need to reach the cluster. */
         clusters: Object.fromEntries(
-            platforms.map((platform, i) => [
+            clusters.map((cluster, i) => [
                 config.regions[i].region,
                 {
-                    clusterName: platform.clusterName,
-                    endpoint: platform.endpoint,
-                    oidcIssuer: platform.oidcIssuer,
-                    kubeconfig: platform.kubeconfig,
-                    nodeGroups: platform.nodeGroupNames,
-                    addons: platform.addons,
-                    backupBucket: platform.backups.bucketName,
+                    clusterName: cluster.clusterName,
+                    endpoint: cluster.endpoint,
+                    oidcIssuer: cluster.oidcIssuer,
+                    kubeconfig: cluster.kubeconfig,
+                    nodeGroups: cluster.nodeGroupNames,
+                    addons: cluster.addons,
+                    backupBucket: cluster.backups.bucketName,
                     backupsReplicatedTo: config.backups.crossRegion ? config.regions[(i + 1) % config.regions.length].region : undefined,
                 },
             ]),
         ),
+        pipeline,
         /** The version lock this stack runs: what promotion gates of later stacks compare against. */
         versions: config.versions,
     };

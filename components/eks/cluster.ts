@@ -30,6 +30,18 @@ export interface ClusterArgs {
     readonly tags: Readonly<Record<string, string>>;
     /** Protect the cluster and its log group from deletion by Pulumi. */
     readonly protect: boolean;
+    /** Who reaches the private API endpoint besides the nodes: the pipeline's runners. */
+    readonly apiClients: ApiClients;
+}
+
+/** The pipeline's runners, as the control plane's security group admits them on 443. */
+export interface ApiClients {
+    /** Runner security groups in the cluster's own VPC. */
+    readonly securityGroupIds: Readonly<Record<string, pulumi.Input<string>>>;
+    /** Other regions' VPCs, whose runners come over peering (security groups do not cross regions). */
+    readonly cidrs: Readonly<Record<string, string>>;
+    /** What must exist before the API is reachable from them: the peering routes. */
+    readonly ready: pulumi.Input<pulumi.Resource>[];
 }
 
 export interface AccessEntry {
@@ -72,6 +84,23 @@ export function accessEntries(access: ClusterSettings["access"], partition: stri
         ...(access.previewRole ? [entry("viewer", access.previewRole, "pipeline-preview", [PIPELINE_PREVIEW_GROUP])] : []),
     ]);
 }
+
+/**
+ * @pulumi/eks creates its aws.eks.Cluster with `bootstrapClusterCreatorAdminPermissions: true`:
+ * EKS then gives whoever runs the first `pulumi up` an access entry of its own, outside the stack
+ * file, and refuses the stack file's entry for that same role (one entry per principal). Turned
+ * off here, every principal's access is the stack file's, whoever creates the cluster. The
+ * component ignores later changes to the field, so existing clusters keep what they have.
+ * https://github.com/pulumi/pulumi-eks/blob/master/nodejs/eks/cluster/cluster.ts (accessConfig)
+ * https://docs.aws.amazon.com/eks/latest/userguide/creating-access-entries.html
+ */
+export const withoutCreatorAccessEntry: pulumi.ResourceTransform = (args) =>
+    args.type === "aws:eks/cluster:Cluster"
+        ? {
+              props: { ...args.props, accessConfig: { ...args.props.accessConfig, bootstrapClusterCreatorAdminPermissions: false } },
+              opts: args.opts,
+          }
+        : undefined;
 
 /**
  * An EKS control plane: API authentication only (access entries, no aws-auth, nothing in
@@ -150,8 +179,34 @@ export class Cluster extends pulumi.ComponentResource {
                 tags: args.tags,
                 clusterTags: tags,
             },
-            { parent: this, protect: args.protect, dependsOn: [...grants, logGroup] },
+            { parent: this, protect: args.protect, dependsOn: [...grants, logGroup], transforms: [withoutCreatorAccessEntry] },
         );
+
+        // The only security group of the control plane is the one EKS creates (the component's own
+        // are skipped): admitting the runners there is what lets the pipeline reach the API.
+        const clusterSecurityGroupId = cluster.eksCluster.vpcConfig.clusterSecurityGroupId;
+        const admit = (key: string, source: { referencedSecurityGroupId: pulumi.Input<string> } | { cidrIpv4: string }, what: string) =>
+            new aws.vpc.SecurityGroupIngressRule(
+                `${name}-api-from-${key}`,
+                {
+                    securityGroupId: clusterSecurityGroupId,
+                    description: `Kubernetes API from ${what}`,
+                    ipProtocol: "tcp",
+                    fromPort: 443,
+                    toPort: 443,
+                    ...source,
+                    tags,
+                },
+                parent,
+            );
+        const apiAccess = [
+            ...Object.entries(args.apiClients.securityGroupIds).map(([key, id]) =>
+                admit(key, { referencedSecurityGroupId: id }, `the ${key} pipeline runner`),
+            ),
+            ...Object.entries(args.apiClients.cidrs).map(([key, cidr]) =>
+                admit(key, { cidrIpv4: cidr }, `the ${key} VPC, whose pipeline runner comes over peering`),
+            ),
+        ];
 
         this.oidcIssuer = cluster.eksCluster.identities.apply((ids) => ids[0]?.oidcs?.[0]?.issuer ?? "");
         this.kubeconfig = pulumi.secret(cluster.kubeconfigJson);
@@ -162,7 +217,12 @@ export class Cluster extends pulumi.ComponentResource {
             endpoint: cluster.eksCluster.endpoint,
             securityGroupId: cluster.eksCluster.vpcConfig.clusterSecurityGroupId,
             eks: cluster,
-            provider: new k8s.Provider(`${name}-k8s`, { kubeconfig: this.kubeconfig, enableServerSideApply: true }, parent),
+            // Every Kubernetes object waits for the runners to be admitted: the pipeline applies them.
+            provider: new k8s.Provider(
+                `${name}-k8s`,
+                { kubeconfig: this.kubeconfig, enableServerSideApply: true },
+                { parent: this, dependsOn: [...apiAccess, ...args.apiClients.ready] },
+            ),
             scope,
             tags: args.tags,
         };

@@ -21,6 +21,14 @@ export interface NetworkArgs {
     readonly scope: pulumi.Input<Scope>;
     readonly tags: Readonly<Record<string, string>>;
     readonly protect: boolean;
+    /** Routes to the stack's other VPCs over peering connections, in every private route table. */
+    readonly peerRoutes?: pulumi.Input<PeerRoute[]>;
+}
+
+/** A route to another VPC of the stack, through the peering connection to it. */
+export interface PeerRoute {
+    readonly cidrBlock: string;
+    readonly vpcPeeringConnectionId: pulumi.Input<string>;
 }
 
 /** Subnet tags that tell load balancer controllers and Karpenter which subnets to use. */
@@ -39,6 +47,8 @@ export class Network extends pulumi.ComponentResource {
     readonly vpcId: pulumi.Output<string>;
     /** The private subnets' routes through NAT: nodes need them to pull images and join the cluster. */
     readonly egress: pulumi.Resource[];
+    /** The private route tables, peer routes included once those exist. */
+    readonly routeTables: pulumi.Resource[];
     readonly privateSubnetIds: pulumi.Output<string>[];
     readonly publicSubnetIds: pulumi.Output<string>[];
     /** The zones of the subnets, in subnet order. */
@@ -147,7 +157,9 @@ export class Network extends pulumi.ComponentResource {
                 `${name}-private-${i}`,
                 {
                     vpcId: vpc.id,
-                    routes: [{ cidrBlock: "0.0.0.0/0", natGatewayId: nats[Math.min(i, nats.length - 1)].id }],
+                    routes: pulumi
+                        .all([nats[Math.min(i, nats.length - 1)].id, pulumi.output(args.peerRoutes ?? [])])
+                        .apply(([natGatewayId, peers]) => [{ cidrBlock: "0.0.0.0/0", natGatewayId }, ...peers]),
                     tags: tagged(`private-${i}`),
                 },
                 parent,
@@ -216,6 +228,7 @@ export class Network extends pulumi.ComponentResource {
         this.privateSubnetIds = privateSubnets.map((subnet) => subnet.id);
         this.publicSubnetIds = publicSubnets.map((subnet) => subnet.id);
         this.egress = egress;
+        this.routeTables = privateRouteTables;
         this.registerOutputs({
             vpcId: this.vpcId,
             privateSubnetIds: this.privateSubnetIds,

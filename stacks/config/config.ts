@@ -13,6 +13,7 @@ import {
     type KarpenterSettings,
     type MonitoringSettings,
     type NatLayout,
+    type PipelineSettings,
     type PolicySettings,
     type PromotionSettings,
     type SecretsSettings,
@@ -72,6 +73,8 @@ export interface StackConfig {
     readonly monitoring: MonitoringSettings;
     readonly backups: BackupSettings;
     readonly promotion: PromotionSettings;
+    /** Runners and bootstrap mode; `runnerRegion` resolved to a region of the stack. */
+    readonly pipeline: PipelineSettings & { readonly runnerRegion: string };
     readonly regions: readonly RegionConfig[];
 }
 
@@ -139,6 +142,7 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
         monitoring: settings.monitoring,
         backups: settings.backups,
         promotion: settings.promotion,
+        pipeline: { ...settings.pipeline, runnerRegion: settings.pipeline.runnerRegion ?? settings.regions[0].region },
         regions: settings.regions.map((region) => {
             const cluster = region.clusterName ?? defaultClusterName(settings.name, settings.environment, region.region);
             const zones = region.availabilityZones ?? settings.network.availabilityZones;

@@ -17,6 +17,7 @@ export const ROLE_SUFFIXES = {
     externalSecrets: "external-secrets",
     velero: "velero",
     backupReplication: "backup-replication",
+    pipelineRunner: "pipeline-runner",
 } as const;
 export type RoleName = keyof typeof ROLE_SUFFIXES;
 
@@ -37,6 +38,10 @@ export interface PhysicalNames {
     /** Karpenter's interruption queue and the EventBridge rules that feed it. */
     readonly interruptionQueue: string;
     readonly interruptionRules: Readonly<Record<InterruptionEvent, string>>;
+    /** CodeBuild project of the region's pipeline runner; jobs ask for it as `codebuild-<project>-…`. */
+    readonly runnerProject: string;
+    /** Where CodeBuild writes the runner's build logs. */
+    readonly runnerLogGroup: string;
 }
 
 export const NODE_GROUP_ROLES: readonly NodeGroupRole[] = ["system", "general", "memory"];
@@ -63,6 +68,8 @@ export function physicalNames(cluster: string): PhysicalNames {
             InterruptionEvent,
             string
         >,
+        runnerProject: `${cluster}-pipeline`,
+        runnerLogGroup: `/aws/codebuild/${cluster}-pipeline`,
     };
 }
 

@@ -8,6 +8,7 @@ import { versions } from "./fields/versions";
 import { karpenter, nodeGroup } from "./fields/nodes";
 import { backups, gitops, monitoring, policies, secrets } from "./fields/addons";
 import { cluster, natGateways, network, promotion, region } from "./fields/cluster";
+import { pipeline } from "./fields/pipeline";
 
 /**
  * All `platform:` keys of a stack file. Keys with scalar values are read as plain strings; the
@@ -57,6 +58,7 @@ export const SETTINGS = {
     policies: described(policies, "Kyverno admission policies"),
     monitoring: described(monitoring, "kube-prometheus-stack"),
     backups: described(backups.prefault({}), "Velero backups"),
+    pipeline: described(pipeline, "The pipeline's runners inside each region's VPC, and the bootstrap of a new stack"),
     promotion: described(promotion.prefault({}), "Where this stack's version lock comes from, and the deploy-time gate on it"),
     regions: described(
         z.array(region).min(1, "at least one region is required"),
@@ -81,3 +83,4 @@ export type PolicySettings = Settings["policies"];
 export type MonitoringSettings = Settings["monitoring"];
 export type BackupSettings = Settings["backups"];
 export type PromotionSettings = Settings["promotion"];
+export type PipelineSettings = Settings["pipeline"];

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { type SettingKey, SETTINGS, type Settings, settingsSchema } from "./schema";
 import { gitopsProblems, observabilityProblems } from "./rules/addons";
-import { clusterProblems, versionProblems } from "./rules/cluster";
+import { clusterProblems, pipelineProblems, versionProblems } from "./rules/cluster";
 import { nameProblems, tagProblems } from "./rules/names";
 import { networkProblems, regionProblems } from "./rules/network";
 import { karpenterProblems, nodeGroupProblems } from "./rules/nodes";
@@ -112,6 +112,7 @@ function crossFieldProblems(settings: ParsedSettings): Problem[] {
         ...nodeGroupProblems(settings),
         ...versionProblems(settings),
         ...clusterProblems(settings),
+        ...pipelineProblems(settings, regions),
         ...nameProblems(settings, regions),
         ...tagProblems(settings),
         ...karpenterProblems(settings),

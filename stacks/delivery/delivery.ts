@@ -3,7 +3,10 @@
 // while its lock equals its source's. A fleet split into one stack per region is just more stack
 // files of one environment, sharing that environment's lock; each gets its own matrix job.
 //
-// It refuses a fleet whose stack files disagree (see fleetProblems).
+// Each stack's jobs run on the CodeBuild-hosted runner its stack file names (`pipeline.runnerRegion`),
+// inside that region's VPC, and assume the deploy and preview roles of its `cluster.access`. Stacks
+// in bootstrap mode are left to an operator. It refuses a fleet whose stack files disagree (see
+// fleetProblems), and a stack without the roles CI assumes.
 //
 //   npm run -s delivery                      what CI would do, for people
 //   npm run -s delivery -- --github-output   the same as `name=json` lines for $GITHUB_OUTPUT
@@ -17,7 +20,11 @@ import { stackNames } from "../plan/plan";
 export interface StackEntry {
     readonly stack: string;
     readonly environment: string;
-    /** GitHub variable holding the read-only role previews of this environment assume. */
+    /** The CodeBuild project whose runner, inside the VPC, runs the stack's Pulumi jobs (`runs-on: codebuild-<runner>-…`). */
+    readonly runner: string;
+    readonly runnerRegion: string;
+    /** The roles the jobs assume through OIDC: `pulumi up`, and the read-only `pulumi preview --refresh`. */
+    readonly deployRole: string;
     readonly previewRole: string;
 }
 
@@ -30,13 +37,25 @@ export interface DeliveryPlan {
     readonly promoted: readonly StackEntry[];
     /** Stacks waiting for a promotion, with what it would change. */
     readonly waiting: ReadonlyArray<StackEntry & { readonly from: string; readonly changes: readonly string[] }>;
+    /** Stacks in bootstrap mode: an operator runs their first `pulumi up`; CI leaves them alone. */
+    readonly bootstrapping: readonly StackEntry[];
 }
 
 const entry = (config: StackConfig): StackEntry => ({
     stack: config.stack,
     environment: config.environment,
-    previewRole: `AWS_PREVIEW_ROLE_${config.environment.toUpperCase()}`,
+    runner: (config.regions.find((region) => region.region === config.pipeline.runnerRegion) ?? config.regions[0]).names.runnerProject,
+    runnerRegion: config.pipeline.runnerRegion,
+    deployRole: config.cluster.access.deployRole as string,
+    previewRole: config.cluster.access.previewRole as string,
 });
+
+/** What CI needs of a stack file: the roles its jobs assume, which are also the ones the clusters admit. */
+function pipelineProblems(config: StackConfig): string[] {
+    return (["deployRole", "previewRole"] as const)
+        .filter((role) => config.cluster.access[role] === undefined)
+        .map((role) => `${config.stack}: cluster.access.${role} is required: CI assumes it, and the clusters grant it access`);
+}
 
 /**
  * What no single stack file can check about the fleet: stacks of one environment share its lock,
@@ -99,15 +118,20 @@ export function deliveryPlan(root: string): DeliveryPlan {
         }
     }
     if (invalid.length > 0) throw new Error(invalid.join("\n"));
-    const all = [...configs.values()];
+    // A stack in bootstrap mode has no runner yet (its first `pulumi up` builds them): CI neither
+    // previews nor deploys it until its stack file leaves bootstrap mode.
+    const bootstrapping = [...configs.values()].filter((config) => config.pipeline.bootstrap);
+    const all = [...configs.values()].filter((config) => !config.pipeline.bootstrap);
     const first = all.filter((config) => !config.promotion.from);
-    const problems = fleetProblems(all);
+    const problems = [...fleetProblems([...configs.values()]), ...all.flatMap(pipelineProblems)];
     const promoted: StackEntry[] = [];
     const waiting: Array<StackEntry & { from: string; changes: string[] }> = [];
     for (const config of all.filter((c) => c.promotion.from)) {
         const from = config.promotion.from as string;
         const source = configs.get(from);
         if (!source) problems.push(`${config.stack}: promotion.from names ${from}, which has no stack file`);
+        else if (source.pipeline.bootstrap)
+            waiting.push({ ...entry(config), from, changes: [`${from} is in bootstrap mode: it deploys no lock yet`] });
         else if (source.promotion.from)
             problems.push(
                 `${config.stack}: ${from} is itself promoted from ${source.promotion.from}; deploy.yml deploys in two stages, so promote from a first-stage stack`,
@@ -119,7 +143,7 @@ export function deliveryPlan(root: string): DeliveryPlan {
         }
     }
     if (problems.length > 0) throw new Error(problems.join("\n"));
-    return { all: all.map(entry), first: first.map(entry), promoted, waiting };
+    return { all: all.map(entry), first: first.map(entry), promoted, waiting, bootstrapping: bootstrapping.map(entry) };
 }
 
 function main(argv: string[]): number {
@@ -129,16 +153,23 @@ function main(argv: string[]): number {
         console.log(`all=${JSON.stringify(plan.all)}`);
         console.log(`first=${JSON.stringify(plan.first)}`);
         console.log(`promoted=${JSON.stringify(plan.promoted)}`);
+        console.log(`any=${plan.all.length > 0}`);
+        console.log(`any-first=${plan.first.length > 0}`);
         console.log(`any-promoted=${plan.promoted.length > 0}`);
         console.log(
             `waiting=${JSON.stringify(plan.waiting.map((w) => `${w.stack} waits for \`npm run promote -- ${w.from} ${w.stack}\``))}`,
         );
         return 0;
     }
-    console.log(`preview on pull requests: ${plan.all.map((e) => e.stack).join(", ")}`);
-    console.log(`deploy on merge, first: ${plan.first.map((e) => e.stack).join(", ") || "(none)"}`);
-    console.log(`then, after approval: ${plan.promoted.map((e) => e.stack).join(", ") || "(none)"}`);
+    const on = (e: StackEntry) => `${e.stack} (runner ${e.runner})`;
+    console.log(`preview on pull requests: ${plan.all.map(on).join(", ") || "(none)"}`);
+    console.log(`deploy on merge, first: ${plan.first.map(on).join(", ") || "(none)"}`);
+    console.log(`then, after approval: ${plan.promoted.map(on).join(", ") || "(none)"}`);
     for (const w of plan.waiting) console.log(`waiting for promotion from ${w.from}: ${w.stack} (${w.changes.join("; ")})`);
+    for (const b of plan.bootstrapping)
+        console.log(
+            `bootstrapping, not run by CI: ${b.stack} (an operator runs its first pulumi up; see the README's "A new environment")`,
+        );
     return 0;
 }
 

@@ -4,6 +4,7 @@
 //
 // - Upgrade path: each region's existing cluster may only move to the lock's Kubernetes minor if
 //   that is the same minor or the next one (EKS upgrades one minor at a time, never downgrades).
+// - Bootstrap: a stack whose clusters exist may not go back to bootstrap mode, which builds none.
 // - Promotion: a stack with `promotion.from` runs only a lock its source stack has deployed: the
 //   source's `versions` output must equal this stack's lock.
 import * as aws from "@pulumi/aws";
@@ -75,6 +76,12 @@ export async function deploymentProblems(config: StackConfig, state: DeployedSta
         from && requireDeployedLock ? state.deployedLock({ from, stackReference }) : undefined,
     ]);
     const problems = upgradeProblems(config.versions, clusters);
+    if (config.pipeline.bootstrap && clusters.length > 0) {
+        problems.push({
+            path: "pipeline.bootstrap",
+            message: `bootstrap builds no cluster, so it would delete ${clusters.map((c) => `${c.name} (${c.region})`).join(", ")}; bootstrap is for a stack whose clusters do not exist yet`,
+        });
+    }
     // Offline, the plan says the gate is unchecked; at deploy time there is always a backend.
     if (source && source !== "unavailable")
         problems.push(...promotionProblems(config.versions, { name: source.reference, lock: source.lock }));

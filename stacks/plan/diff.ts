@@ -29,6 +29,7 @@ const COMPONENT_OF: Readonly<Record<keyof Settings, string>> = {
     monitoring: "Monitoring",
     backups: "Backups",
     promotion: "delivery",
+    pipeline: "Runner",
     regions: "Network",
 };
 

@@ -182,6 +182,23 @@ export function backupLines(resources: readonly RecordedResource[], allResources
 /** What a reviewer of this stack should not miss. */
 export function notable(config: StackConfig, resources: readonly RecordedResource[]): string[] {
     const lines: string[] = [];
+    const { bootstrap, runnerRegion } = config.pipeline;
+    if (bootstrap) {
+        lines.push(
+            "BOOTSTRAP MODE: keys, networks and pipeline runners only, no cluster; CI does not run this stack. Run its first pulumi up by hand, then leave bootstrap mode (README: A new environment)",
+        );
+    }
+    const runner = config.regions.find((region) => region.region === runnerRegion)?.names.runnerProject;
+    const peered = config.regions.filter((region) => region.network.kind === "created").length > 1;
+    lines.push(
+        `Pulumi jobs run on the CodeBuild runner ${runner} inside the ${runnerRegion} VPC${peered ? "; it reaches the other regions' APIs over VPC peering" : ""}`,
+    );
+    const existing = config.regions.filter((region) => region.network.kind === "existing");
+    if (config.regions.length > 1 && existing.length > 0) {
+        lines.push(
+            `NOT peered (existing VPC): ${existing.map((r) => r.region).join(", ")}; the runners reach those APIs only through connectivity of your own`,
+        );
+    }
     const endpoint = config.cluster.endpoint;
     lines.push(endpoint.public ? `PUBLIC API endpoint, reachable from ${endpoint.allowedCidrs.join(", ")}` : "API endpoint private only");
     lines.push(`EKS deletion protection ${config.cluster.deletionProtection ? "on" : "OFF"}`);

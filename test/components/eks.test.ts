@@ -1,10 +1,41 @@
 // The control plane alone, under the offline mocks.
 import * as assert from "node:assert/strict";
 import { ofType, one, inputs } from "../fixtures";
+import { withoutCreatorAccessEntry } from "../../components/eks/cluster";
 import { evaluateComponent, names, settings, testCluster } from "./harness";
 
 describe("components", () => {
     describe("Cluster", () => {
+        it("leaves no access entry to whoever creates it: every principal's access is the stack file's", () => {
+            const props = { name: "c", accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true } };
+            const changed = withoutCreatorAccessEntry({
+                type: "aws:eks/cluster:Cluster",
+                name: "c-eksCluster",
+                props,
+                opts: {},
+                custom: true,
+            });
+            assert.deepEqual((changed as { props: typeof props } | undefined)?.props.accessConfig, {
+                authenticationMode: "API",
+                bootstrapClusterCreatorAdminPermissions: false,
+            });
+            assert.equal(withoutCreatorAccessEntry({ type: "aws:iam/role:Role", name: "r", props, opts: {}, custom: true }), undefined);
+        });
+
+        it("admits the pipeline's runners to the API on 443 before its Kubernetes provider is used", async () => {
+            const resources = await evaluateComponent((p) => testCluster(p.aws));
+            const rules = ofType(resources, "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+            assert.deepEqual(
+                rules.map((r) => [inputs(r).referencedSecurityGroupId ?? inputs(r).cidrIpv4, inputs(r).fromPort, inputs(r).toPort]).sort(),
+                [
+                    ["10.20.0.0/16", 443, 443],
+                    ["sg-0runner", 443, 443],
+                ],
+            );
+            const provider = one(resources, "pulumi:providers:kubernetes", "c-k8s");
+            for (const rule of rules) assert.ok(provider.dependencies.includes(rule.urn), rule.name);
+        });
+
         const build = (endpoint: { public: false } | { public: true; allowedCidrs: string[] }) =>
             evaluateComponent((p) => {
                 testCluster(p.aws, {

@@ -59,7 +59,44 @@ describe("delivery plan and fleet", () => {
             promotions.map((p) => p.stack),
         );
         assert.deepEqual(plan.waiting, []);
-        for (const entry of plan.all) assert.equal(entry.previewRole, `AWS_PREVIEW_ROLE_${entry.environment.toUpperCase()}`);
+        assert.deepEqual(plan.bootstrapping, []);
+    });
+
+    it("sends each stack's jobs to the runner of its runner region, with the roles its clusters admit", () => {
+        for (const entry of deliveryPlan(ROOT).all) {
+            const config = configOf(entry.stack);
+            const region = config.regions.find((r) => r.region === config.pipeline.runnerRegion);
+            assert.equal(entry.runner, region?.names.runnerProject);
+            assert.equal(entry.runnerRegion, config.pipeline.runnerRegion);
+            assert.equal(entry.deployRole, config.cluster.access.deployRole);
+            assert.equal(entry.previewRole, config.cluster.access.previewRole);
+        }
+        // Another region's runner takes over when the stack file says so.
+        const regions = (settingsOf("prod").regions as Array<{ region: string }>).map((r) => r.region);
+        rewrite("prod", (doc) => doc.setIn(["config", "platform:pipeline", "runnerRegion"], regions[1]));
+        const prod = deliveryPlan(scratch).all.find((e) => e.stack === "prod");
+        assert.equal(prod?.runnerRegion, regions[1]);
+        assert.match(String(prod?.runner), new RegExp(`-${regions[1]}-pipeline$`));
+    });
+
+    it("leaves a stack in bootstrap mode to its operator, and holds back what is promoted from it", () => {
+        rewrite("staging", (doc) => doc.setIn(["config", "platform:pipeline", "bootstrap"], true));
+        const plan = deliveryPlan(scratch);
+        assert.deepEqual(
+            plan.bootstrapping.map((e) => e.stack),
+            ["staging"],
+        );
+        assert.ok(!plan.all.some((e) => e.stack === "staging"), "no preview of a stack without runners");
+        assert.deepEqual(plan.first, []);
+        assert.deepEqual(
+            plan.waiting.map((w) => [w.stack, w.changes.join()]),
+            [["prod", "staging is in bootstrap mode: it deploys no lock yet"]],
+        );
+    });
+
+    it("refuses a stack without the roles CI assumes", () => {
+        rewrite("staging", (doc) => doc.deleteIn(["config", "platform:cluster", "access", "previewRole"]));
+        assert.throws(() => deliveryPlan(scratch), /staging: cluster\.access\.previewRole is required/);
     });
 
     it("holds prod back, saying what a promotion would change, once staging's lock moves", () => {

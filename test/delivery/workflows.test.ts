@@ -9,7 +9,8 @@ import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
 import { deliveryPlan } from "../../stacks/delivery/delivery";
 import { stackNames } from "../../stacks/plan/plan";
-import { ROOT } from "../fixtures";
+import { ROOT, STACKS } from "../fixtures";
+import { configOf } from "./harness";
 
 const DIR = path.join(ROOT, ".github", "workflows");
 const FILES = readdirSync(DIR)
@@ -23,6 +24,7 @@ interface Step {
     with?: Record<string, string | boolean | number>;
 }
 interface Job {
+    "runs-on"?: string;
     needs?: string | string[];
     outputs?: Record<string, string>;
     if?: string;
@@ -133,6 +135,42 @@ describe("workflows", () => {
             assert.deepEqual(parsed.permissions, { contents: "read" }, `${file}: the default token is read-only`);
         });
     }
+
+    describe("runners", () => {
+        const configs = new Map(STACKS.map((stack) => [stack, configOf(stack)]));
+
+        for (const file of FILES) {
+            it(`${file} runs Pulumi only on the stack's runner inside its VPC, with the roles its stack file grants access`, () => {
+                const parsed = workflow(file);
+                for (const [name, job] of Object.entries(parsed.jobs)) {
+                    const pulumiSteps = steps(job, "pulumi/actions");
+                    if (pulumiSteps.length === 0) {
+                        // Tests, the offline plan and the comment need no network path to a cluster.
+                        assert.match(String(job["runs-on"]), /^ubuntu-/, `${file} ${name}: a job without Pulumi stays on a hosted runner`);
+                        continue;
+                    }
+                    for (const entry of matrixOf(parsed, job)) {
+                        const config = configs.get(entry.stack as (typeof STACKS)[number]);
+                        assert.ok(config, `${file} ${name}: runs a committed stack (${entry.stack})`);
+                        const runner = config.regions.find((r) => r.region === config.pipeline.runnerRegion)?.names.runnerProject;
+                        assert.equal(
+                            expand(job["runs-on"], entry),
+                            `codebuild-${runner}-\${{ github.run_id }}-\${{ github.run_attempt }}`,
+                            `${file} ${name}: ${entry.stack} runs on its own CodeBuild-hosted runner`,
+                        );
+                        const command = pulumiSteps[0].with?.command;
+                        const role = command === "up" ? config.cluster.access.deployRole : config.cluster.access.previewRole;
+                        const [credentials] = steps(job, "aws-actions/configure-aws-credentials");
+                        assert.equal(
+                            expand(credentials.with?.["role-to-assume"], entry),
+                            role,
+                            `${file} ${name}: ${command} assumes its role`,
+                        );
+                    }
+                }
+            });
+        }
+    });
 
     describe("pull requests", () => {
         const pr = () => workflow("pull-request.yml");

@@ -77,9 +77,14 @@ for (const stack of STACKS) {
             }
         });
 
-        it("opens no security group to the internet and grants no wildcard IAM action", () => {
-            const json = JSON.stringify(program.resources.filter((r) => /SecurityGroup/.test(r.type)).map((r) => r.inputs));
-            assert.ok(!json.includes("0.0.0.0/0"), "a security group allows 0.0.0.0/0");
+        it("opens no security group to the internet, lets only HTTPS out to it, and grants no wildcard IAM action", () => {
+            const groups = program.resources.filter((r) => /SecurityGroup/.test(r.type));
+            const inbound = groups.filter((r) => r.type !== "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule");
+            assert.ok(!JSON.stringify(inbound.map((r) => r.inputs)).includes("0.0.0.0/0"), "a security group admits 0.0.0.0/0");
+            for (const rule of ofType(groups, "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")) {
+                const { cidrIpv4, ipProtocol, fromPort, toPort } = inputs(rule);
+                if (cidrIpv4 === "0.0.0.0/0") assert.deepEqual([ipProtocol, fromPort, toPort], ["tcp", 443, 443], rule.name);
+            }
             for (const policy of ofType(program.resources, "aws:iam/rolePolicy:RolePolicy")) {
                 for (const statement of JSON.parse(inputs(policy).policy).Statement as Inputs[]) {
                     const actions: string[] = [].concat(statement.Action);

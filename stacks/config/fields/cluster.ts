@@ -38,11 +38,11 @@ export const cluster = z.strictObject({
                 viewers: described(z.array(roleArn).default([]), "IAM roles granted AmazonEKSViewPolicy"),
                 deployRole: described(
                     roleArn.optional(),
-                    "The pipeline's deploy role (AWS_DEPLOY_ROLE): granted AmazonEKSClusterAdminPolicy, for pulumi up",
+                    "The pipeline's deploy role, which CI assumes for pulumi up: granted AmazonEKSClusterAdminPolicy; required by npm run delivery",
                 ),
                 previewRole: described(
                     roleArn.optional(),
-                    "The pipeline's preview role (AWS_PREVIEW_ROLE_<ENVIRONMENT>): AmazonEKSViewPolicy plus read access to what the platform manages, for pulumi preview --refresh",
+                    "The pipeline's preview role, which CI assumes for pulumi preview --refresh: AmazonEKSViewPolicy plus read access to what the platform manages; required by npm run delivery",
                 ),
             })
             .prefault({}),

@@ -1,8 +1,9 @@
 // Rules of the version lock and the control plane: a supported Kubernetes minor, an AMI release
-// and charts that match it, an API endpoint and access lists that make sense.
+// and charts that match it, an API endpoint and access lists that make sense, a runner region
+// the stack has.
 import { KUBERNETES_SUPPORT, KUBERNETES_WINDOW } from "../catalog";
 import { type Cidr, parseCidr } from "../cidr";
-import { formatPath, type ParsedSettings, type Problem, show } from "../problems";
+import { formatPath, type IndexedRegion, type ParsedSettings, type Problem, show } from "../problems";
 
 const minor = (version: string): number => Number(version.split(".")[1]);
 
@@ -79,4 +80,14 @@ export function clusterProblems(settings: ParsedSettings): Problem[] {
         else listed.set(arn, path);
     }
     return problems;
+}
+
+/** The runner region is one of the stack's regions: its VPC holds the runner that runs Pulumi. */
+export function pipelineProblems(settings: ParsedSettings, regions: readonly IndexedRegion[]): Problem[] {
+    const runnerRegion = settings.pipeline?.runnerRegion;
+    if (runnerRegion === undefined || regions.length === 0) return [];
+    const known = regions.map(({ region }) => region.region);
+    return known.includes(runnerRegion)
+        ? []
+        : [{ path: "pipeline.runnerRegion", message: `${show(runnerRegion)} is not a region of this stack (${known.join(", ")})` }];
 }

@@ -1,5 +1,6 @@
 // The version lock, derived physical names and cluster access, one broken property at a time.
 import { KUBERNETES_WINDOW } from "../../../stacks/config/catalog";
+import * as assert from "node:assert/strict";
 import { expectProblem, problems } from "../../fixtures";
 
 describe("stack file validation", () => {
@@ -113,6 +114,32 @@ describe("stack file validation", () => {
                 "cluster.access.deployRole",
                 "is already cluster.access.admins[0]",
             );
+        });
+    });
+
+    describe("pipeline", () => {
+        it("requires the repository and the GitHub connection the runners register through", () => {
+            const found = problems("staging", (s) => delete s.pipeline);
+            expectProblem(found, "pipeline", "required");
+        });
+
+        it("rejects a repository, a connection or a runner region it cannot use, all at once", () => {
+            const found = problems("prod", (s) => {
+                s.pipeline.repository = "git@github.com:example-org/platform.git";
+                s.pipeline.connectionArn = "arn:aws:secretsmanager:us-east-1:444455556666:secret:github";
+                s.pipeline.runnerRegion = "ap-south-1";
+            });
+            expectProblem(found, "pipeline.repository", "https://github.com/<owner>/<repository>", "git@github.com");
+            expectProblem(found, "pipeline.connectionArn", "CodeConnections", "secretsmanager");
+            expectProblem(found, "pipeline.runnerRegion", '"ap-south-1" is not a region of this stack', "us-east-1");
+        });
+
+        it("accepts connections under the older codestar-connections prefix, and any region of the stack as runner region", () => {
+            const found = problems("prod", (s) => {
+                s.pipeline.connectionArn = s.pipeline.connectionArn.replace(":codeconnections:", ":codestar-connections:");
+                s.pipeline.runnerRegion = s.regions[1].region;
+            });
+            assert.deepEqual(found, []);
         });
     });
 });

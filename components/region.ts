@@ -1,0 +1,330 @@
+// The second phase of a region: the EKS cluster and every add-on, built on the region's
+// foundation (keys, network, runner) once the networks of every region are peered. Platform.deploy
+// calls it; bootstrap mode never does.
+import * as pulumi from "@pulumi/pulumi";
+import { PLATFORM_NAMESPACES } from "../stacks/config/catalog";
+import type { RegionConfig } from "../stacks/config/config";
+import type {
+    BackupSettings,
+    ClusterSettings,
+    GitOpsSettings,
+    KarpenterSettings,
+    MonitoringSettings,
+    PipelineSettings,
+    PolicySettings,
+    SecretsSettings,
+    Settings,
+    VersionLock,
+} from "../stacks/config/schema";
+import { CoreAddons, DEFAULTS as CORE_ADDONS } from "./addons/core/core-addons";
+import { type AddonIdentity, ArgoCD } from "./addons/argocd/argocd";
+import type { BackupTarget } from "./backups/backup-replication";
+import { Backups, DEFAULTS as VELERO } from "./backups/backups";
+import { Cilium, DEFAULTS as CILIUM } from "./addons/cilium/cilium";
+import { type ApiClients, Cluster } from "./eks/cluster";
+import { ExternalSecrets, DEFAULTS as EXTERNAL_SECRETS } from "./addons/external-secrets/external-secrets";
+import { Karpenter, DEFAULTS as KARPENTER } from "./addons/karpenter/karpenter";
+import { Kyverno } from "./addons/kyverno/kyverno";
+import { Monitoring } from "./observability/monitoring";
+import { MonitoringCrds } from "./observability/monitoring-crds";
+import { NodeGroups } from "./eks/nodegroups";
+import { PipelineAccess } from "./eks/pipeline-access";
+import { NodePools, amiAliases } from "./addons/karpenter/nodepools";
+import type { Scope } from "./shared/iam";
+import { DRILL, RestoreDrill } from "./backups/restore-drill";
+
+export interface PlatformArgs {
+    readonly region: RegionConfig;
+    readonly versions: VersionLock;
+    readonly cluster: ClusterSettings;
+    readonly nodeGroups: Settings["nodeGroups"];
+    readonly karpenter: KarpenterSettings;
+    readonly highAvailability: boolean;
+    readonly environment: string;
+    readonly secrets: SecretsSettings & { readonly prefix: string };
+    readonly gitops: GitOpsSettings;
+    readonly policies: PolicySettings;
+    readonly monitoring: MonitoringSettings;
+    readonly backups: BackupSettings;
+    /** Protect stateful resources (cluster, keys, log groups) from deletion by Pulumi. */
+    readonly protect: boolean;
+    readonly pipeline: PipelineSettings;
+}
+
+/** What the first phase of a region built, for the cluster on it. */
+export interface Foundation {
+    readonly scope: pulumi.Output<Scope>;
+    readonly secretsKeyArn: pulumi.Output<string>;
+    readonly logsKeyArn: pulumi.Output<string>;
+    readonly vpcId: pulumi.Output<string>;
+    readonly privateSubnetIds: pulumi.Input<string>[];
+    /** Zones of the created subnets; undefined for an existing VPC. */
+    readonly zones: pulumi.Output<string[]> | undefined;
+    /** The private subnets' NAT routes: nodes join through them. */
+    readonly egress: pulumi.Resource[];
+}
+
+/** What a region's cluster hands to the stack's outputs and to backup replication. */
+export interface RegionCluster {
+    readonly clusterName: string;
+    readonly endpoint: pulumi.Output<string>;
+    readonly oidcIssuer: pulumi.Output<string>;
+    readonly kubeconfig: pulumi.Output<string>;
+    readonly nodeGroupNames: Readonly<Record<string, string>>;
+    /** Namespace, service account and role of every add-on, as handed to GitOps. */
+    readonly addons: Readonly<Record<string, AddonIdentity>>;
+    readonly backups: BackupTarget;
+}
+
+/**
+ * Order of creation: control plane (+ Pod Identity agent) -> Cilium -> node groups -> CoreDNS,
+ * EBS CSI, Karpenter -> node pools, then the other add-ons on the system nodes. See Cilium for why
+ * the CNI comes before the nodes, and Karpenter for the order of teardown. Every Kubernetes object
+ * waits for the pipeline's runners to be admitted to the API (see Cluster's `apiClients`).
+ */
+export function deployCluster(
+    name: string,
+    args: PlatformArgs,
+    foundation: Foundation,
+    apiClients: ApiClients,
+    parent: { parent: pulumi.Resource },
+): RegionCluster {
+    const { region, versions } = args;
+    const names = region.names;
+    const cluster = new Cluster(
+        `${name}-cluster`,
+        {
+            name: names.cluster,
+            region: region.region,
+            roleName: names.roles.cluster,
+            controlPlaneLogGroup: names.controlPlaneLogGroup,
+            version: versions.kubernetes,
+            settings: args.cluster,
+            serviceCidr: region.serviceCidr,
+            vpcId: foundation.vpcId,
+            privateSubnetIds: foundation.privateSubnetIds,
+            secretsKeyArn: foundation.secretsKeyArn,
+            logsKeyArn: foundation.logsKeyArn,
+            podIdentityAgentVersion: versions.addons["eks-pod-identity-agent"],
+            scope: foundation.scope,
+            tags: region.tags,
+            protect: args.protect,
+            apiClients,
+        },
+        parent,
+    );
+
+    // Every add-on ships a ServiceMonitor, Cilium's included, and Cilium comes before the nodes.
+    // Cilium does not wait for the Pod Identity agent: its operator needs the agent only once
+    // it runs on a node, and the nodes wait for both.
+    const monitoringCrds = new MonitoringCrds(
+        `${name}-monitoring-crds`,
+        { cluster: cluster.handle, chartVersion: versions.charts["prometheus-operator-crds"] },
+        parent,
+    );
+
+    const cilium = new Cilium(
+        `${name}-cilium`,
+        {
+            cluster: cluster.handle,
+            clusterId: region.ciliumClusterId,
+            vpcId: foundation.vpcId,
+            chartVersion: versions.charts.cilium,
+            operatorRoleName: names.roles.ciliumOperator,
+            dependsOn: [monitoringCrds.release],
+        },
+        parent,
+    );
+
+    const nodeGroups = new NodeGroups(
+        `${name}-nodes`,
+        {
+            cluster: cluster.handle,
+            nodeRoleName: names.roles.node,
+            groupNames: names.nodeGroups,
+            launchTemplateNames: names.launchTemplates,
+            groups: args.nodeGroups,
+            kubernetesVersion: versions.kubernetes,
+            amiRelease: versions.nodeAmiRelease,
+            subnetIds: foundation.privateSubnetIds,
+            // A node is Ready once Cilium's operator, with credentials from the Pod Identity
+            // agent, has given it pod addresses; it joins through the NAT routes.
+            dependsOn: [cilium.release, cluster.podIdentityAgent, ...foundation.egress],
+        },
+        parent,
+    );
+
+    // Add-ons wait for the system group only: it is where they run (they tolerate its
+    // CriticalAddonsOnly taint), and the general and memory groups are not theirs to wait for.
+    const coreAddons = new CoreAddons(
+        `${name}-addons`,
+        {
+            cluster: cluster.handle,
+            versions: versions.addons,
+            ebsCsiRoleName: names.roles.ebsCsi,
+            dependsOn: [nodeGroups.system],
+        },
+        parent,
+    );
+
+    const karpenter = new Karpenter(
+        `${name}-karpenter`,
+        {
+            cluster: cluster.handle,
+            chartVersion: versions.charts.karpenter,
+            controllerRoleName: names.roles.karpenter,
+            nodeRoleName: names.roles.karpenterNode,
+            queueName: names.interruptionQueue,
+            ruleNames: names.interruptionRules,
+            untaggedSubnetIds: region.network.kind === "existing" ? foundation.privateSubnetIds : undefined,
+            dependsOn: [nodeGroups.system],
+        },
+        parent,
+    );
+    new NodePools(
+        `${name}-pools`,
+        {
+            cluster: cluster.handle,
+            settings: args.karpenter,
+            nodeRoleName: karpenter.nodeRoleName,
+            amiAliases: amiAliases(versions),
+            zones: foundation.zones,
+            dependsOn: karpenter.ready,
+        },
+        parent,
+    );
+
+    const externalSecrets = new ExternalSecrets(
+        `${name}-external-secrets`,
+        {
+            cluster: cluster.handle,
+            chartVersion: versions.charts["external-secrets"],
+            roleName: names.roles.externalSecrets,
+            prefix: args.secrets.prefix,
+            kmsKeyArn: args.secrets.kmsKeyArn,
+            allowedNamespaces: args.secrets.allowedNamespaces,
+            allowedNamespacePatterns: args.secrets.allowedNamespacePatterns,
+            highAvailability: args.highAvailability,
+            dependsOn: [nodeGroups.system],
+        },
+        parent,
+    );
+    const kyverno = new Kyverno(
+        `${name}-kyverno`,
+        {
+            cluster: cluster.handle,
+            chartVersion: versions.charts.kyverno,
+            settings: args.policies,
+            excludedNamespaces: PLATFORM_NAMESPACES,
+            highAvailability: args.highAvailability,
+            dependsOn: [nodeGroups.system],
+        },
+        parent,
+    );
+
+    const monitoring = new Monitoring(
+        `${name}-monitoring`,
+        {
+            cluster: cluster.handle,
+            chartVersion: versions.charts["kube-prometheus-stack"],
+            settings: args.monitoring,
+            highAvailability: args.highAvailability,
+            environment: args.environment,
+            drill: { cronjob: DRILL.name, namespace: VELERO.namespace, periodHours: 7 * 24 },
+            secretStore: externalSecrets.ready,
+            dependsOn: [nodeGroups.system, monitoringCrds.release],
+        },
+        parent,
+    );
+    const backups = new Backups(
+        `${name}-backups`,
+        {
+            cluster: cluster.handle,
+            chartVersion: versions.charts.velero,
+            pluginImage: versions.images.veleroAwsPlugin,
+            settings: args.backups,
+            bucket: foundation.scope.apply((s) => names.backupBucket(s.accountId)),
+            keyAlias: names.backupKeyAlias,
+            roleName: names.roles.velero,
+            protect: args.protect,
+            dependsOn: [nodeGroups.system, monitoringCrds.release],
+        },
+        parent,
+    );
+    new RestoreDrill(
+        `${name}-restore-drill`,
+        {
+            cluster: cluster.handle,
+            namespace: VELERO.namespace,
+            schedule:
+                Object.keys(args.backups.schedules).find((key) =>
+                    args.backups.schedules[key].cron
+                        .split(/\s+/)
+                        .slice(2)
+                        .every((f) => f === "*"),
+                ) ?? Object.keys(args.backups.schedules)[0],
+            cron: args.backups.drill.cron,
+            image: versions.images.restoreDrill,
+            dependsOn: backups.ready,
+        },
+        parent,
+    );
+
+    const addons: Record<string, AddonIdentity> = {
+        cilium: { namespace: CILIUM.namespace, serviceAccount: CILIUM.operatorServiceAccount, roleArn: cilium.operatorRoleArn },
+        "ebs-csi": { namespace: "kube-system", serviceAccount: CORE_ADDONS.ebsCsiServiceAccount, roleArn: coreAddons.ebsCsiRoleArn },
+        karpenter: { namespace: KARPENTER.namespace, serviceAccount: KARPENTER.serviceAccount, roleArn: karpenter.controllerRoleArn },
+        "external-secrets": {
+            namespace: EXTERNAL_SECRETS.namespace,
+            serviceAccount: EXTERNAL_SECRETS.serviceAccount,
+            roleArn: externalSecrets.roleArn,
+        },
+        velero: { namespace: VELERO.namespace, serviceAccount: VELERO.serviceAccount, roleArn: backups.roleArn },
+        kyverno: { namespace: "kyverno" },
+        argocd: { namespace: "argocd" },
+        monitoring: { namespace: "monitoring" },
+    };
+    const argocd = new ArgoCD(
+        `${name}-argocd`,
+        {
+            cluster: cluster.handle,
+            chartVersion: versions.charts["argo-cd"],
+            settings: args.gitops,
+            path: region.gitopsPath,
+            environment: args.environment,
+            highAvailability: args.highAvailability,
+            addons,
+            secretStore: externalSecrets.ready,
+            dependsOn: [nodeGroups.system],
+        },
+        parent,
+    );
+
+    if (args.cluster.access.previewRole !== undefined) {
+        // Read access for the pipeline's previews, in the namespaces the add-ons create.
+        new PipelineAccess(
+            `${name}-pipeline-access`,
+            {
+                cluster: cluster.handle,
+                secretNamespaces: [...new Set(Object.values(addons).map((addon) => addon.namespace))].sort(),
+            },
+            { ...parent, dependsOn: [cilium, karpenter, externalSecrets, kyverno, monitoring, backups, argocd] },
+        );
+    }
+
+    return {
+        clusterName: names.cluster,
+        endpoint: cluster.handle.endpoint,
+        oidcIssuer: cluster.oidcIssuer,
+        kubeconfig: cluster.kubeconfig,
+        nodeGroupNames: nodeGroups.names,
+        addons,
+        backups: {
+            region: region.region,
+            bucketName: backups.bucketName,
+            bucketArn: backups.bucketArn,
+            keyArn: backups.keyArn,
+            versioning: backups.versioning,
+        },
+    };
+}
