@@ -78,17 +78,22 @@ export = async () => {
     if (config.pipeline.bootstrap) return { bootstrap: true, pipeline };
 
     const routeTables = platforms.flatMap((platform) => platform.network?.routeTables ?? []);
-    const clusters = platforms.map((platform) =>
-        platform.deploy({
-            securityGroupIds: { [platform.region.region]: platform.runner.securityGroupId },
-            cidrs: Object.fromEntries(
-                platforms.filter((other) => other !== platform).map((other) => [other.region.region, other.region.vpcCidr]),
-            ),
-            ready: routeTables,
-        }),
+    // With crossRegion, each region's backups are copied to the next region's bucket (the last
+    // region's to the first), where a second drill restores them.
+    const copiedFrom = (i: number) => (config.backups.crossRegion ? platforms[(i + platforms.length - 1) % platforms.length] : undefined);
+    const clusters = platforms.map((platform, i) =>
+        platform.deploy(
+            {
+                securityGroupIds: { [platform.region.region]: platform.runner.securityGroupId },
+                cidrs: Object.fromEntries(
+                    platforms.filter((other) => other !== platform).map((other) => [other.region.region, other.region.vpcCidr]),
+                ),
+                ready: routeTables,
+            },
+            copiedFrom(i),
+        ),
     );
 
-    // Each region's backups are copied to the next region's bucket, the last region's to the first.
     if (config.backups.crossRegion) {
         platforms.forEach((platform, i) => platform.replicateBackupsTo(clusters[(i + 1) % clusters.length].backups));
     }

@@ -134,10 +134,16 @@ export class Platform extends pulumi.ComponentResource {
         this.registerOutputs({ vpcId: this.vpcId, runnerProject: this.runner.projectName });
     }
 
-    /** Phase 2: the cluster and its add-ons, reachable by the runners in `apiClients`. */
-    deploy(apiClients: ApiClients): RegionCluster {
+    /**
+     * Phase 2: the cluster and its add-ons, reachable by the runners in `apiClients`. `replicaOf`
+     * names the region whose backups are replicated into this one's bucket: a second drill
+     * restores them.
+     */
+    deploy(apiClients: ApiClients, replicaOf?: Platform): RegionCluster {
         if (this.cluster) throw new Error(`${this.region.region}: the cluster is deployed once`);
-        this.cluster = deployCluster(this.resourceName, this.args, this.foundation, apiClients, { parent: this });
+        this.cluster = deployCluster(this.resourceName, this.args, this.foundation, apiClients, replicaOf?.region.names.cluster, {
+            parent: this,
+        });
         return this.cluster;
     }
 
@@ -164,6 +170,7 @@ export class Platform extends pulumi.ComponentResource {
                 source: this.cluster.backups,
                 destination,
                 roleName: this.region.names.roles.backupReplication,
+                prefix: this.region.names.cluster,
                 accountId: this.accountId,
                 tags: this.region.tags,
             },

@@ -31,7 +31,7 @@ import { NodeGroups } from "./eks/nodegroups";
 import { PipelineAccess } from "./eks/pipeline-access";
 import { NodePools, amiAliases } from "./addons/karpenter/nodepools";
 import type { Scope } from "./shared/iam";
-import { DRILL, RestoreDrill } from "./backups/restore-drill";
+import { RestoreDrill, drillNames } from "./backups/restore-drill";
 
 export interface PlatformArgs {
     readonly region: RegionConfig;
@@ -87,10 +87,13 @@ export function deployCluster(
     args: PlatformArgs,
     foundation: Foundation,
     apiClients: ApiClients,
+    /** The cluster whose backups are replicated into this one's bucket, which a second drill restores. */
+    replicaOf: string | undefined,
     parent: { parent: pulumi.Resource },
 ): RegionCluster {
     const { region, versions } = args;
     const names = region.names;
+    const drills = [drillNames(false), ...(replicaOf ? [drillNames(true)] : [])];
     const cluster = new Cluster(
         `${name}-cluster`,
         {
@@ -230,7 +233,7 @@ export function deployCluster(
             settings: args.monitoring,
             highAvailability: args.highAvailability,
             environment: args.environment,
-            drill: { cronjob: DRILL.name, namespace: VELERO.namespace, periodHours: 7 * 24 },
+            drills: { cronjobs: drills.map((drill) => drill.name), namespace: VELERO.namespace, periodHours: 7 * 24 },
             secretStore: externalSecrets.ready,
             dependsOn: [nodeGroups.system, monitoringCrds.release],
         },
@@ -247,28 +250,30 @@ export function deployCluster(
             keyAlias: names.backupKeyAlias,
             roleName: names.roles.velero,
             protect: args.protect,
-            dependsOn: [nodeGroups.system, monitoringCrds.release],
+            dependsOn: [nodeGroups.system, monitoringCrds.release, coreAddons.snapshotController],
         },
         parent,
     );
-    new RestoreDrill(
-        `${name}-restore-drill`,
-        {
-            cluster: cluster.handle,
-            namespace: VELERO.namespace,
-            schedule:
-                Object.keys(args.backups.schedules).find((key) =>
-                    args.backups.schedules[key].cron
-                        .split(/\s+/)
-                        .slice(2)
-                        .every((f) => f === "*"),
-                ) ?? Object.keys(args.backups.schedules)[0],
-            cron: args.backups.drill.cron,
-            image: versions.images.restoreDrill,
-            dependsOn: backups.ready,
-        },
-        parent,
-    );
+    const drill = {
+        cluster: cluster.handle,
+        namespace: VELERO.namespace,
+        // The daily schedule (every day of every month), or the first one.
+        schedule:
+            Object.keys(args.backups.schedules).find((key) =>
+                args.backups.schedules[key].cron
+                    .split(/\s+/)
+                    .slice(2)
+                    .every((f) => f === "*"),
+            ) ?? Object.keys(args.backups.schedules)[0],
+        cron: args.backups.drill.cron,
+        image: versions.images.restoreDrill,
+        storageClass: CORE_ADDONS.storageClass,
+        dependsOn: backups.ready,
+    };
+    new RestoreDrill(`${name}-restore-drill`, drill, parent);
+    if (replicaOf) {
+        new RestoreDrill(`${name}-replica-drill`, { ...drill, replicaOf: { cluster: replicaOf, bucket: backups.bucketName } }, parent);
+    }
 
     const addons: Record<string, AddonIdentity> = {
         cilium: { namespace: CILIUM.namespace, serviceAccount: CILIUM.operatorServiceAccount, roleArn: cilium.operatorRoleArn },

@@ -18,6 +18,8 @@ export interface BackupReplicationArgs {
     readonly source: BackupTarget;
     readonly destination: BackupTarget;
     readonly roleName: string;
+    /** The source cluster's name: its backups' prefix, the only objects copied. */
+    readonly prefix: string;
     readonly accountId: pulumi.Input<string>;
     readonly tags: Readonly<Record<string, string>>;
 }
@@ -25,7 +27,9 @@ export interface BackupReplicationArgs {
 /**
  * Copies every backup to the bucket of another region, re-encrypted with that region's key,
  * delete markers included (an expired backup expires in both places), so a region's loss
- * never takes its backups with it. S3 replication runs with its own role.
+ * never takes its backups with it. Backups live under their cluster's name in every bucket, so the
+ * copy lands beside the destination's own backups, where its read-only location finds it. S3
+ * replication runs with its own role.
  */
 export class BackupReplication extends pulumi.ComponentResource {
     constructor(name: string, args: BackupReplicationArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -70,7 +74,8 @@ export class BackupReplication extends pulumi.ComponentResource {
                     {
                         id: `to-${destination.region}`,
                         status: "Enabled",
-                        filter: {},
+                        // Only the source's own backups: the replicas it holds of another region stay there.
+                        filter: { prefix: `${args.prefix}/` },
                         deleteMarkerReplication: { status: "Enabled" },
                         sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
                         destination: { bucket: destination.bucketArn, encryptionConfiguration: { replicaKmsKeyId: destination.keyArn } },

@@ -21,7 +21,7 @@ export interface BackupsArgs {
     readonly roleName: string;
     /** Protect and keep the bucket and its key: backups outlive the stack. */
     readonly protect: boolean;
-    /** Velero runs on the system node group: it waits for the node groups and the CRDs. */
+    /** Velero runs on the system node group: it waits for the node groups and the CRDs (the snapshot CRDs included). */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -29,6 +29,7 @@ export const DEFAULTS = {
     namespace: "velero",
     serviceAccount: "velero",
     location: "default",
+    snapshotClass: "velero-ebs",
     /** Days an interrupted multipart upload may linger. */
     abortUploadsAfterDays: 7,
 } as const;
@@ -59,10 +60,15 @@ export function lifecycleRules(schedules: BackupSettings["schedules"]) {
 /**
  * Helm values of the velero chart: the AWS plugin (pinned), no static credentials (Pod
  * Identity), storage and snapshot locations as separate resources, metrics with a
- * ServiceMonitor, and the node agent only when volumes are copied file by file.
+ * ServiceMonitor. Volumes decide the rest:
+ * - snapshotData: the CSI feature and the node agent as data mover, which needs no host path
+ *   (https://velero.io/docs/main/csi-snapshot-data-movement/);
+ * - fileSystem: the node agent with the host's pod volumes mounted, copying them file by file;
+ * - snapshots: neither; the AWS plugin takes EBS snapshots.
  */
 export function veleroValues(args: { pluginImage: string; volumes: BackupSettings["volumes"] }) {
     const fileSystem = args.volumes === "fileSystem";
+    const dataMover = args.volumes === "snapshotData";
     return {
         initContainers: [
             {
@@ -76,9 +82,18 @@ export function veleroValues(args: { pluginImage: string; volumes: BackupSetting
         serviceAccount: { server: { name: DEFAULTS.serviceAccount } },
         backupsEnabled: false,
         snapshotsEnabled: false,
-        configuration: { defaultVolumesToFsBackup: fileSystem, uploaderType: "kopia" },
-        deployNodeAgent: fileSystem,
-        nodeAgent: { tolerations: [{ operator: "Exists" }] },
+        configuration: {
+            defaultVolumesToFsBackup: fileSystem,
+            uploaderType: "kopia",
+            // Also what a backup made by hand (velero backup create) does with its volumes.
+            ...(dataMover ? { features: "EnableCSI", defaultSnapshotMoveData: true } : {}),
+        },
+        deployNodeAgent: fileSystem || dataMover,
+        nodeAgent: {
+            tolerations: [{ operator: "Exists" }],
+            disableHostPath: !fileSystem,
+            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+        },
         metrics: { enabled: true, serviceMonitor: { enabled: true } },
         nodeSelector: { ...SYSTEM_PLACEMENT.nodeSelector },
         tolerations: [...SYSTEM_PLACEMENT.tolerations],
@@ -86,18 +101,45 @@ export function veleroValues(args: { pluginImage: string; volumes: BackupSetting
     };
 }
 
-export function storageLocationSpec<Bucket, Key>(args: { bucket: Bucket; region: string; keyArn: Key }) {
+/**
+ * A storage location in the cluster's bucket, under a prefix of the cluster's name: replication
+ * puts another region's backups into the same bucket under that region's cluster name, where a
+ * read-only location of their own finds them (see replicaLocationSpec), and where neither
+ * Velero takes the other's backups, or Kopia repositories, for its own.
+ */
+export function storageLocationSpec<Bucket, Key>(args: { bucket: Bucket; prefix: string; region: string; keyArn: Key }) {
     return {
         provider: "aws",
         default: true,
         accessMode: "ReadWrite",
-        objectStorage: { bucket: args.bucket },
+        objectStorage: { bucket: args.bucket, prefix: args.prefix },
         config: { region: args.region, kmsKeyId: args.keyArn },
+    };
+}
+
+/**
+ * A read-only location on another cluster's backups, replicated into this cluster's bucket under
+ * that cluster's name. Velero lists them, restores from them, and neither writes, expires nor
+ * maintains anything there (its garbage collection and repository maintenance skip read-only
+ * locations).
+ */
+export function replicaLocationSpec<Bucket>(args: { bucket: Bucket; sourceCluster: string; region: string }) {
+    return {
+        provider: "aws",
+        default: false,
+        accessMode: "ReadOnly",
+        objectStorage: { bucket: args.bucket, prefix: args.sourceCluster },
+        config: { region: args.region },
     };
 }
 
 /** A scheduled backup of every namespace, with its volumes as the stack file says. */
 export function scheduleSpec(args: { cron: string; ttl: string; volumes: BackupSettings["volumes"] }) {
+    const volumes = {
+        snapshots: { snapshotVolumes: true, volumeSnapshotLocations: [DEFAULTS.location] },
+        snapshotData: { snapshotVolumes: true, snapshotMoveData: true },
+        fileSystem: { snapshotVolumes: false, defaultVolumesToFsBackup: true },
+    }[args.volumes];
     return {
         schedule: args.cron,
         useOwnerReferencesInBackup: false,
@@ -105,9 +147,23 @@ export function scheduleSpec(args: { cron: string; ttl: string; volumes: BackupS
             ttl: args.ttl,
             includedNamespaces: ["*"],
             storageLocation: DEFAULTS.location,
-            snapshotVolumes: args.volumes === "snapshots",
-            ...(args.volumes === "snapshots" ? { volumeSnapshotLocations: [DEFAULTS.location] } : { defaultVolumesToFsBackup: true }),
+            ...volumes,
         },
+    };
+}
+
+/**
+ * The VolumeSnapshotClass Velero picks for EBS volumes (by its label, one per driver). The data
+ * mover deletes each snapshot once its data is in the bucket.
+ * https://velero.io/docs/main/csi/
+ */
+export function volumeSnapshotClass() {
+    return {
+        apiVersion: "snapshot.storage.k8s.io/v1",
+        kind: "VolumeSnapshotClass",
+        metadata: { name: DEFAULTS.snapshotClass, labels: { "velero.io/csi-volumesnapshot-class": "true" } },
+        driver: "ebs.csi.aws.com",
+        deletionPolicy: "Delete",
     };
 }
 
@@ -204,6 +260,7 @@ export class Backups extends pulumi.ComponentResource {
                 policies: {
                     backups: pulumi
                         .all([cluster.scope, bucket.bucket, key.arn])
+                        // CSI snapshots are the EBS CSI driver's to take: Velero needs EC2 only for its own.
                         .apply(([s, b, keyArn]) => veleroPolicy(s, { bucket: b, keyArn, snapshots: settings.volumes === "snapshots" })),
                 },
             },
@@ -238,11 +295,20 @@ export class Backups extends pulumi.ComponentResource {
                 apiVersion: "velero.io/v1",
                 kind: "BackupStorageLocation",
                 metadata: { name: DEFAULTS.location, namespace: DEFAULTS.namespace },
-                spec: storageLocationSpec({ bucket: bucket.bucket, region: cluster.region, keyArn: key.arn }),
+                spec: storageLocationSpec({ bucket: bucket.bucket, prefix: cluster.name, region: cluster.region, keyArn: key.arn }),
             },
             veleroOpts,
         );
         const locations: pulumi.Resource[] = [location];
+        if (settings.volumes === "snapshotData") {
+            // The CRD comes with the snapshot controller add-on, which the stack orders first.
+            locations.push(
+                new k8s.apiextensions.CustomResource(`${name}-snapshot-class`, volumeSnapshotClass(), {
+                    ...k8sOpts,
+                    dependsOn: args.dependsOn,
+                }),
+            );
+        }
         if (settings.volumes === "snapshots") {
             locations.push(
                 new k8s.apiextensions.CustomResource(

@@ -13,7 +13,8 @@ export const PIPELINE_PREVIEW_GROUP = "platform:pipeline-preview";
 
 /** The kinds the program creates, by API group (plural resource names), apart from Secrets. */
 export const MANAGED_KINDS: Readonly<Record<string, readonly string[]>> = {
-    "": ["namespaces", "serviceaccounts", "configmaps"],
+    "": ["namespaces", "serviceaccounts", "configmaps", "persistentvolumeclaims"],
+    apps: ["deployments"],
     "rbac.authorization.k8s.io": ["roles", "rolebindings", "clusterroles", "clusterrolebindings"],
     "storage.k8s.io": ["storageclasses"],
     batch: ["cronjobs"],
@@ -24,6 +25,7 @@ export const MANAGED_KINDS: Readonly<Record<string, readonly string[]>> = {
     "policies.kyverno.io": ["validatingpolicies"],
     "argoproj.io": ["appprojects", "applicationsets"],
     "velero.io": ["backupstoragelocations", "volumesnapshotlocations", "schedules"],
+    "snapshot.storage.k8s.io": ["volumesnapshotclasses"],
 };
 
 const READ = ["get", "list", "watch"];

@@ -157,9 +157,20 @@ const ADDON_ALERTS: ReadonlyArray<{ group: string; alerts: AlertSpec[] }> = [
     },
 ];
 
-/** Alerts on backups and on the restore drill that proves them. */
-function backupAlerts(args: { drillCronJob: string; namespace: string; drillPeriodHours: number }): AlertSpec[] {
-    const cronjob = `namespace="${args.namespace}", cronjob="${args.drillCronJob}"`;
+/** The drills the backup alerts watch: their CronJobs, in the Velero namespace, and their period. */
+export interface DrillWatch {
+    readonly cronjobs: readonly string[];
+    readonly namespace: string;
+    readonly periodHours: number;
+}
+
+/** `expr(selector)` for each drill's CronJob, joined with `or`: each drill fires on its own. */
+const eachDrill = (drills: DrillWatch, expr: (selector: string) => string): string =>
+    drills.cronjobs.map((cronjob) => `(${expr(`namespace="${drills.namespace}", cronjob="${cronjob}"`)})`).join(" or ");
+
+/** Alerts on backups and on the restore drills that prove them. */
+function backupAlerts(drills: DrillWatch): AlertSpec[] {
+    const due = `${drills.periodHours + 24} * 3600`;
     return [
         {
             alert: "VeleroBackupFailed",
@@ -179,24 +190,30 @@ function backupAlerts(args: { drillCronJob: string; namespace: string; drillPeri
             alert: "RestoreDrillFailed",
             // A drill runs for at most an hour; one scheduled two hours ago with no success since,
             // or none ever, has failed.
-            expr:
-                `max(kube_cronjob_status_last_schedule_time{${cronjob}}) - max(kube_cronjob_status_last_successful_time{${cronjob}}) > 7200` +
-                ` or (absent(kube_cronjob_status_last_successful_time{${cronjob}}) and on() time() - max(kube_cronjob_status_last_schedule_time{${cronjob}}) > 7200)`,
+            expr: eachDrill(
+                drills,
+                (s) =>
+                    `max by (cronjob) (kube_cronjob_status_last_schedule_time{${s}}) - max by (cronjob) (kube_cronjob_status_last_successful_time{${s}}) > 7200` +
+                    ` or (absent(kube_cronjob_status_last_successful_time{${s}}) and on() time() - max(kube_cronjob_status_last_schedule_time{${s}}) > 7200)`,
+            ),
             severity: "critical",
-            summary: "The latest restore drill failed",
-            description: "The latest backup could not be restored and verified: backups may be unusable.",
+            summary: "The latest restore drill {{ $labels.cronjob }} failed",
+            description: "The latest backup could not be restored and verified, volume included: backups may be unusable.",
         },
         {
             alert: "RestoreDrillMissing",
             // Measured from the drill's creation until its first success, so a new cluster does not
             // page before its first drill has had the chance to run; a missing CronJob pages.
-            expr:
-                `absent(kube_cronjob_created{${cronjob}})` +
-                ` or (absent(kube_cronjob_status_last_successful_time{${cronjob}}) and on() time() - max(kube_cronjob_created{${cronjob}}) > ${args.drillPeriodHours + 24} * 3600)` +
-                ` or time() - max(kube_cronjob_status_last_successful_time{${cronjob}}) > ${args.drillPeriodHours + 24} * 3600`,
+            expr: eachDrill(
+                drills,
+                (s) =>
+                    `absent(kube_cronjob_created{${s}})` +
+                    ` or (absent(kube_cronjob_status_last_successful_time{${s}}) and on() time() - max(kube_cronjob_created{${s}}) > ${due})` +
+                    ` or time() - max by (cronjob) (kube_cronjob_status_last_successful_time{${s}}) > ${due}`,
+            ),
             for: "1h",
             severity: "critical",
-            summary: "No successful restore drill within its period",
+            summary: "No successful restore drill {{ $labels.cronjob }} within its period",
             description: "Backups have not been proven restorable recently.",
         },
     ];
@@ -211,11 +228,7 @@ const toRule = (spec: AlertSpec, runbook: (alert: string) => string): AlertRule 
 });
 
 /** Every rule group of the platform: the API server SLO and each add-on's failure modes. */
-export function platformRuleGroups(args: {
-    objective: number;
-    runbookUrl: string;
-    drill: { cronjob: string; namespace: string; periodHours: number };
-}): RuleGroup[] {
+export function platformRuleGroups(args: { objective: number; runbookUrl: string; drills: DrillWatch }): RuleGroup[] {
     const runbook = (alert: string) =>
         `${args.runbookUrl.replace(/\/$/, "")}/${alert.replace(/([a-z0-9])([A-Z])/g, "$1-$2").toLowerCase()}`;
     return [
@@ -223,11 +236,7 @@ export function platformRuleGroups(args: {
         ...ADDON_ALERTS.map(({ group, alerts }) => ({ name: group, rules: alerts.map((spec) => toRule(spec, runbook)) })),
         {
             name: "platform-backups",
-            rules: backupAlerts({
-                drillCronJob: args.drill.cronjob,
-                namespace: args.drill.namespace,
-                drillPeriodHours: args.drill.periodHours,
-            }).map((spec) => toRule(spec, runbook)),
+            rules: backupAlerts(args.drills).map((spec) => toRule(spec, runbook)),
         },
     ];
 }

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { MonitoringSettings } from "../../stacks/config/schema";
-import { type RuleGroup, platformRuleGroups } from "./alerts";
+import { type DrillWatch, type RuleGroup, platformRuleGroups } from "./alerts";
 import type { ClusterHandle } from "../shared/cluster-handle";
 import { DEFAULTS as STORAGE } from "../addons/core/core-addons";
 import { type ExternalSecretSpec, externalSecret } from "../addons/external-secrets/external-secrets";
@@ -15,8 +15,8 @@ export interface MonitoringArgs {
     readonly highAvailability: boolean;
     /** The stack's environment, a label of every series and alert with the cluster and region. */
     readonly environment: string;
-    /** The restore drill the backup alerts watch. */
-    readonly drill: { readonly cronjob: string; readonly namespace: string; readonly periodHours: number };
+    /** The restore drills the backup alerts watch. */
+    readonly drills: DrillWatch;
     /** The secret store's readiness: the ExternalSecrets of Grafana and Alertmanager wait for it. */
     readonly secretStore: pulumi.Input<pulumi.Resource>[];
     /** The CRDs and the nodes the stack runs on. */
@@ -217,7 +217,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     rules: platformRuleGroups({
                         objective: settings.apiServerAvailability,
                         runbookUrl: settings.runbookUrl,
-                        drill: args.drill,
+                        drills: args.drills,
                     }),
                 }),
                 timeout: 900,

@@ -57,3 +57,18 @@ export function platformRelease(name: string, args: ReleaseArgs, opts: pulumi.Cu
         opts,
     );
 }
+
+/** Pod security of the platform's own small jobs and pods: the restricted profile, as nobody. */
+export const NOBODY_POD = {
+    runAsNonRoot: true,
+    runAsUser: 65534,
+    runAsGroup: 65534,
+    seccompProfile: { type: "RuntimeDefault" },
+} as const;
+
+/** Container security of the same: no privilege escalation, a read-only root, no capabilities. */
+export const LOCKED_CONTAINER = {
+    allowPrivilegeEscalation: false,
+    readOnlyRootFilesystem: true,
+    capabilities: { drop: ["ALL"] },
+};

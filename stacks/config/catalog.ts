@@ -114,7 +114,7 @@ export const KUBERNETES_SUPPORT: Partial<
 };
 
 /** EKS managed add-ons the platform installs. Versions are in the stack file. */
-export const ADDONS = ["coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver"] as const;
+export const ADDONS = ["coredns", "eks-pod-identity-agent", "aws-ebs-csi-driver", "snapshot-controller"] as const;
 export type AddonName = (typeof ADDONS)[number];
 
 /** Retention periods CloudWatch Logs accepts (PutRetentionPolicy). */
@@ -166,6 +166,7 @@ export const PLATFORM_NAMESPACES = [
     "velero",
     "restore-drill-canary",
     "restore-drill-scratch",
+    "restore-drill-replica-scratch",
 ] as const;
 
 /** Label every managed node group's nodes carry, with the group's role (system, general, memory) as value. */

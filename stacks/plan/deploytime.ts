@@ -36,6 +36,7 @@ export const ADDON_SECONDS: Readonly<Record<string, number>> = {
     coredns: 90,
     "aws-ebs-csi-driver": 90,
     "eks-pod-identity-agent": 45,
+    "snapshot-controller": 90,
 };
 
 /**

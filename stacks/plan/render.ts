@@ -79,7 +79,7 @@ export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: 
             ["admission policies", policyLines(inRegion)],
             ["GitOps", gitopsLines(inRegion)],
             ["monitoring", monitoringLines(inRegion)],
-            ["backups", backupLines(inRegion, evaluation.resources)],
+            ["backups", backupLines(config, inRegion, evaluation.resources)],
             ["first pulumi up (estimate)", renderEstimate(estimateRegion(region.region, inRegion, region.names.nodeGroups.system))],
         ] as const;
         for (const [title, section] of sections) {

@@ -142,7 +142,11 @@ export function monitoringLines(resources: readonly RecordedResource[]): string[
 }
 
 /** The backup bucket's protections, where it is copied, the schedules and the drill. */
-export function backupLines(resources: readonly RecordedResource[], allResources: readonly RecordedResource[]): string[] {
+export function backupLines(
+    config: StackConfig,
+    resources: readonly RecordedResource[],
+    allResources: readonly RecordedResource[],
+): string[] {
     const bucket = resources.find((r) => r.type === "aws:s3/bucket:Bucket");
     if (!bucket) return [];
     const name = String(bucket.inputs.bucket);
@@ -168,14 +172,29 @@ export function backupLines(resources: readonly RecordedResource[], allResources
             const spec = r.inputs.spec as { schedule: string; template: { ttl: string } };
             return `${(r.inputs.metadata as { name: string }).name} "${spec.schedule}" kept ${spec.template.ttl}`;
         });
-    const drill = resources.find((r) => r.type === "kubernetes:batch/v1:CronJob");
+    const drills = resources
+        .filter((r) => r.type === "kubernetes:batch/v1:CronJob")
+        .map((r) => {
+            const env = (
+                r.inputs.spec as {
+                    jobTemplate: { spec: { template: { spec: { containers: Array<{ env: Array<{ name: string; value?: string }> }> } } } };
+                }
+            ).jobTemplate.spec.template.spec.containers[0].env;
+            const value = (name: string) => env.find((e) => e.name === name)?.value;
+            return `restore drill ${(r.inputs.metadata as { name: string }).name} "${(r.inputs.spec as { schedule: string }).schedule}": ${value("EXPECTED_MARKER")?.replace(/ restore drill canary$/, "")}'s backups from location ${value("LOCATION")}, canary volume checked`;
+        });
+    const volumes = {
+        snapshots: "EBS snapshots (they stay in this region)",
+        snapshotData: "CSI snapshots, data moved into the bucket",
+        fileSystem: "file copies into the bucket",
+    }[config.backups.volumes];
     return [
         `bucket ${name}: ${protections.join(", ")}`,
         destination ? `copied to ${destination}` : "NOT copied to another region",
         `schedules: ${schedules.join("; ")}`,
-        ...(drill
-            ? [`restore drill "${(drill.inputs.spec as { schedule: string }).schedule}" (alerts RestoreDrillFailed, RestoreDrillMissing)`]
-            : []),
+        `volumes: ${volumes}`,
+        ...drills,
+        ...(drills.length > 0 ? ["alerts RestoreDrillFailed, RestoreDrillMissing per drill"] : []),
     ];
 }
 

@@ -5,7 +5,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { BackupReplication } from "../../components/backups/backup-replication";
 import { Backups } from "../../components/backups/backups";
 import { Monitoring } from "../../components/observability/monitoring";
-import { RestoreDrill } from "../../components/backups/restore-drill";
+import { DRILL, RestoreDrill } from "../../components/backups/restore-drill";
+import { CANARY, canaryMarker } from "../../components/backups/restore-canary";
 import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
 import type { RecordedResource } from "../../stacks/plan/resources";
 import { ofType, one, type Inputs, inputs } from "../fixtures";
@@ -32,18 +33,18 @@ describe("components", () => {
                     },
                     { providers: { aws: p.aws } },
                 );
-                new RestoreDrill(
-                    "drill",
-                    {
-                        cluster: cluster.handle,
-                        namespace: "velero",
-                        schedule: "daily",
-                        cron: "0 5 * * 0",
-                        image: "alpine/k8s:1.35.0",
-                        dependsOn: backups.ready,
-                    },
-                    { providers: { aws: p.aws } },
-                );
+                const drill = {
+                    cluster: cluster.handle,
+                    namespace: "velero",
+                    schedule: "daily",
+                    cron: "0 5 * * 0",
+                    image: "alpine/k8s:1.35.0",
+                    storageClass: "gp3",
+                    dependsOn: backups.ready,
+                };
+                new RestoreDrill("drill", drill, { providers: { aws: p.aws } });
+                const replicaOf = { cluster: "platform-test-us-east-1", bucket: backups.bucketName };
+                new RestoreDrill("replica-drill", { ...drill, replicaOf }, { providers: { aws: p.aws } });
                 // Stands in for the secret store's readiness.
                 const store = new k8s.core.v1.ConfigMap("store-ready", { metadata: { name: "store-ready" } }, { provider: p.k8s });
                 new Monitoring(
@@ -54,7 +55,7 @@ describe("components", () => {
                         settings: settings.monitoring,
                         highAvailability: true,
                         environment: "test",
-                        drill: { cronjob: "restore-drill", namespace: "velero", periodHours: 168 },
+                        drills: { cronjobs: ["restore-drill"], namespace: "velero", periodHours: 168 },
                         secretStore: [store],
                         dependsOn: [],
                     },
@@ -79,6 +80,7 @@ describe("components", () => {
                         },
                         destination: peer,
                         roleName: names.roles.backupReplication,
+                        prefix: names.cluster,
                         accountId: OFFLINE_ACCOUNT,
                         tags,
                     },
@@ -108,24 +110,65 @@ describe("components", () => {
             ]) {
                 for (const resource of ofType(resources, type)) assert.ok(resource.dependencies.includes(release.urn), resource.name);
             }
-            assert.equal(
-                inputs(one(resources, "kubernetes:velero.io/v1:BackupStorageLocation")).spec.objectStorage.bucket,
-                names.backupBucket(OFFLINE_ACCOUNT),
-            );
+            const own = ofType(resources, "kubernetes:velero.io/v1:BackupStorageLocation")
+                .map(inputs)
+                .find((l) => l.spec.default);
+            assert.deepEqual(own?.spec.objectStorage, { bucket: names.backupBucket(OFFLINE_ACCOUNT), prefix: names.cluster });
         });
 
-        it("runs the drill with its own account, no retries, a deadline, and a canary to restore", () => {
-            const job = inputs(one(resources, "kubernetes:batch/v1:CronJob"));
-            assert.equal(job.spec.concurrencyPolicy, "Forbid");
-            const spec = job.spec.jobTemplate.spec;
+        it("runs the drill with its own account, no retries, a deadline, and a canary volume to restore", () => {
+            const jobs = ofType(resources, "kubernetes:batch/v1:CronJob").map(inputs);
+            const own = jobs.find((job) => job.metadata.name === DRILL.name);
+            assert.ok(own);
+            assert.equal(own.spec.concurrencyPolicy, "Forbid");
+            const spec = own.spec.jobTemplate.spec;
             assert.equal(spec.backoffLimit, 0);
             assert.ok(spec.activeDeadlineSeconds > 0);
-            assert.equal(spec.template.spec.serviceAccountName, "restore-drill");
+            assert.equal(spec.template.spec.serviceAccountName, DRILL.name);
             assert.equal(spec.template.spec.securityContext.runAsNonRoot, true);
-            const canary = ofType(resources, "kubernetes:core/v1:ConfigMap")
+            const env = Object.fromEntries(spec.template.spec.containers[0].env.map((e: Inputs) => [e.name, e.value]));
+            assert.deepEqual(
+                [env.LOCATION, env.SCRATCH, env.EXPECTED_MARKER],
+                [DRILL.location, DRILL.scratch, canaryMarker(names.cluster)],
+            );
+
+            // The canary: a volume of the default class, mounted by a pod that records and checks its checksum.
+            const claim = inputs(one(resources, "kubernetes:core/v1:PersistentVolumeClaim"));
+            assert.deepEqual([claim.metadata.namespace, claim.spec.storageClassName], [CANARY.namespace, "gp3"]);
+            const deployment = inputs(one(resources, "kubernetes:apps/v1:Deployment"));
+            const pod = deployment.spec.template.spec;
+            assert.deepEqual(pod.volumes[0].persistentVolumeClaim, { claimName: claim.metadata.name });
+            assert.equal(deployment.spec.strategy.type, "Recreate");
+            assert.match(pod.containers[0].readinessProbe.exec.command[2], /sha256sum/);
+            const marker = ofType(resources, "kubernetes:core/v1:ConfigMap")
                 .map(inputs)
-                .find((c) => c.metadata.name === "canary");
-            assert.equal(canary?.metadata.namespace, "restore-drill-canary");
+                .find((c) => c.metadata.name === CANARY.name);
+            assert.equal(marker?.data.marker, canaryMarker(names.cluster));
+            const canaryRole = ofType(resources, "kubernetes:rbac.authorization.k8s.io/v1:Role")
+                .map(inputs)
+                .find((r) => r.metadata.namespace === CANARY.namespace);
+            assert.deepEqual(canaryRole?.rules, [
+                { apiGroups: [""], resources: ["configmaps"], resourceNames: [CANARY.name], verbs: ["get", "patch"] },
+            ]);
+        });
+
+        it("drills another region's replica through a read-only location, with its own scratch namespace and no canary of its own", () => {
+            const replica = ofType(resources, "kubernetes:batch/v1:CronJob")
+                .map(inputs)
+                .find((job) => job.metadata.name === DRILL.replica.name);
+            assert.ok(replica);
+            const env = Object.fromEntries(
+                replica.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: Inputs) => [e.name, e.value]),
+            );
+            assert.deepEqual(
+                [env.LOCATION, env.SCRATCH, env.EXPECTED_MARKER],
+                [DRILL.replica.location, DRILL.replica.scratch, canaryMarker("platform-test-us-east-1")],
+            );
+            const location = ofType(resources, "kubernetes:velero.io/v1:BackupStorageLocation")
+                .map(inputs)
+                .find((l) => l.metadata.name === DRILL.replica.location);
+            assert.deepEqual([location?.spec.accessMode, location?.spec.objectStorage.prefix], ["ReadOnly", "platform-test-us-east-1"]);
+            assert.equal(ofType(resources, "kubernetes:apps/v1:Deployment").length, 1, "one canary per cluster");
         });
 
         it("syncs Grafana's admin and Alertmanager's webhooks from the store, without holding up kube-prometheus-stack", () => {
@@ -158,6 +201,8 @@ describe("components", () => {
                 bucket: "arn:aws:s3:::peer-bucket",
                 encryptionConfiguration: { replicaKmsKeyId: "arn:aws:kms:us-east-1:1:key/p" },
             });
+            // Only its own backups: the replica it holds of another region stays where it is.
+            assert.deepEqual(replication.rules[0].filter, { prefix: `${names.cluster}/` });
         });
     });
 });

@@ -1,7 +1,14 @@
 // Builders of monitoring, alerts, backups and the restore drill.
 import * as assert from "node:assert/strict";
 import { BURN_RATES, type AlertRule, type RecordingRule, errorRatio, platformRuleGroups } from "../../components/observability/alerts";
-import { lifecycleRules, scheduleSpec, storageLocationSpec, veleroValues } from "../../components/backups/backups";
+import {
+    lifecycleRules,
+    replicaLocationSpec,
+    scheduleSpec,
+    storageLocationSpec,
+    veleroValues,
+    volumeSnapshotClass,
+} from "../../components/backups/backups";
 import { alertmanagerConfig, monitoringValues } from "../../components/observability/monitoring";
 import { DRILL, drillRules, drillScript } from "../../components/backups/restore-drill";
 import { resolveStackConfig } from "../../stacks/config/config";
@@ -9,8 +16,8 @@ import { hours } from "../../stacks/config/units";
 import { rawConfig, settingsOf } from "../fixtures";
 
 const prod = resolveStackConfig(rawConfig(settingsOf("prod")));
-const drill = { cronjob: DRILL.name, namespace: "velero", periodHours: 168 };
-const groups = platformRuleGroups({ objective: 0.999, runbookUrl: "https://runbooks.example.com/", drill });
+const drills = { cronjobs: [DRILL.name, DRILL.replica.name], namespace: "velero", periodHours: 168 };
+const groups = platformRuleGroups({ objective: 0.999, runbookUrl: "https://runbooks.example.com/", drills });
 const alerts = groups.flatMap((g) => g.rules).filter((r): r is AlertRule => "alert" in r);
 const alert = (name: string) => alerts.find((a) => a.alert === name) as AlertRule;
 
@@ -45,7 +52,7 @@ describe("observability and backup builders", () => {
         });
 
         it("derives the budget from the objective", () => {
-            const strict = platformRuleGroups({ objective: 0.9995, runbookUrl: "https://r", drill })
+            const strict = platformRuleGroups({ objective: 0.9995, runbookUrl: "https://r", drills })
                 .flatMap((g) => g.rules)
                 .find((r) => "alert" in r && r.alert === "APIServerErrorBudgetBurnFast") as AlertRule;
             assert.match(strict.expr, /14\.4 \* 0\.000500/);
@@ -82,8 +89,16 @@ describe("observability and backup builders", () => {
                 /error!="InsufficientCapacityError"/,
                 "spot capacity running out is routine",
             );
-            for (const name of ["RestoreDrillFailed", "RestoreDrillMissing"])
-                assert.match(alert(name).expr, new RegExp(`cronjob="${DRILL.name}"`));
+            // Each drill on its own: the replica's failing never hides behind the own drill's success.
+            for (const name of ["RestoreDrillFailed", "RestoreDrillMissing"]) {
+                for (const cronjob of drills.cronjobs) {
+                    assert.match(
+                        alert(name).expr,
+                        new RegExp(`absent\\(kube_cronjob_status_last_successful_time\\{namespace="velero", cronjob="${cronjob}"\\}\\)`),
+                    );
+                }
+                assert.match(alert(name).annotations.summary, /\{\{ \$labels\.cronjob \}\}/);
+            }
             assert.match(alert("RestoreDrillMissing").expr, /192 \* 3600/, "a week plus a day");
             // Before its first success, the drill is due a period (plus a day) after its CronJob
             // exists, not at once: a new cluster does not page before its first drill has run.
@@ -207,10 +222,36 @@ describe("observability and backup builders", () => {
             const files = scheduleSpec({ cron: "0 3 * * *", ttl: "720h", volumes: "fileSystem" });
             assert.equal(files.template.snapshotVolumes, false);
             assert.equal("defaultVolumesToFsBackup" in files.template && files.template.defaultVolumesToFsBackup, true);
-            assert.deepEqual(storageLocationSpec({ bucket: "b", region: "eu-west-1", keyArn: "k" }).config, {
-                region: "eu-west-1",
-                kmsKeyId: "k",
-            });
+            const own = storageLocationSpec({ bucket: "b", prefix: "c1", region: "eu-west-1", keyArn: "k" });
+            assert.deepEqual(own.config, { region: "eu-west-1", kmsKeyId: "k" });
+            assert.deepEqual(
+                own.objectStorage,
+                { bucket: "b", prefix: "c1" },
+                "under the cluster's name: replicas of others sit beside it",
+            );
+        });
+
+        it("moves volume data into the bucket with snapshotData: CSI snapshots, the data mover, no host path", () => {
+            const values = veleroValues({ pluginImage: "p:v1", volumes: "snapshotData" });
+            assert.equal(values.configuration.features, "EnableCSI");
+            assert.equal(values.configuration.defaultSnapshotMoveData, true);
+            assert.equal(values.deployNodeAgent, true);
+            assert.equal(values.nodeAgent.disableHostPath, true, "the data mover reads snapshots, not the host's pod volumes");
+            assert.equal(veleroValues({ pluginImage: "p:v1", volumes: "fileSystem" }).nodeAgent.disableHostPath, false);
+            const moved = scheduleSpec({ cron: "0 3 * * *", ttl: "720h", volumes: "snapshotData" }).template;
+            assert.deepEqual([moved.snapshotVolumes, "snapshotMoveData" in moved && moved.snapshotMoveData], [true, true]);
+            assert.ok(!("volumeSnapshotLocations" in moved), "no EBS snapshot of Velero's own, which would stay in the region");
+            const snapshotClass = volumeSnapshotClass();
+            assert.equal(snapshotClass.driver, "ebs.csi.aws.com");
+            assert.equal(snapshotClass.metadata.labels["velero.io/csi-volumesnapshot-class"], "true");
+        });
+
+        it("reads another region's replicated backups through a read-only location under that cluster's name", () => {
+            const replica = replicaLocationSpec({ bucket: "b", sourceCluster: "c0", region: "eu-west-1" });
+            assert.deepEqual(
+                [replica.accessMode, replica.default, replica.objectStorage],
+                ["ReadOnly", false, { bucket: "b", prefix: "c0" }],
+            );
         });
     });
 
@@ -237,16 +278,20 @@ describe("observability and backup builders", () => {
             assert.match(script, /cleanup\(\) \{\n {2}kubectl delete namespace "\$SCRATCH"/);
         });
 
-        it("may touch only its scratch namespace and canary outside the Velero namespace", () => {
-            const rules = drillRules();
-            assert.deepEqual(
-                rules.cluster.map((r) => [r.resources[0], r.resourceNames]),
-                [
-                    ["namespaces", [DRILL.scratch]],
-                    ["configmaps", [DRILL.canary]],
-                ],
-            );
-            assert.ok(rules.namespaced.every((r) => r.apiGroups[0] === "velero.io"));
+        it("may touch only its scratch namespace and the canary outside the Velero namespace", () => {
+            for (const names of [DRILL, DRILL.replica]) {
+                const rules = drillRules(names);
+                assert.deepEqual(
+                    rules.cluster.map((r) => [r.resources[0], r.resourceNames, r.verbs.includes("delete")]),
+                    [
+                        ["namespaces", [names.scratch], true],
+                        ["configmaps", [DRILL.canary], false],
+                        ["deployments", [DRILL.canary], false],
+                    ],
+                );
+                assert.ok(rules.namespaced.every((r) => r.apiGroups[0] === "velero.io"));
+            }
+            assert.notEqual(DRILL.scratch, DRILL.replica.scratch, "the two drills of a cluster never share a scratch namespace");
         });
 
         it("may list and watch whatever it deletes, as kubectl delete does while it waits", () => {

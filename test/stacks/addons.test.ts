@@ -1,5 +1,6 @@
 // The whole program per committed stack file: node groups and Karpenter pools, admission policies,
 // GitOps hand-over, secrecy, scraping, backups and the restore drill, as the stack file says.
+import { canaryMarker } from "../../components/backups/restore-canary";
 import * as assert from "node:assert/strict";
 import { plaintextSecrets } from "../../stacks/config/secrets";
 import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
@@ -243,25 +244,67 @@ for (const stack of STACKS) {
             }
         });
 
-        it("wires the restore drill to an alert", () => {
-            for (const region of program.config.regions) {
+        it("wires every restore drill to an alert, and drills the replica of the region that copies its backups here", () => {
+            const regions = program.config.regions;
+            regions.forEach((region, i) => {
                 const own = program.inRegion(region.region);
-                const drill = one(own, "kubernetes:batch/v1:CronJob");
-                assert.equal(inputs(drill).spec.schedule, program.config.backups.drill.cron);
+                const drills = ofType(own, "kubernetes:batch/v1:CronJob").map(inputs);
                 const monitoring = ofType(own, "kubernetes:helm.sh/v3:Release").find(
                     (r) => inputs(r).name === "kube-prometheus-stack",
                 ) as RecordedResource;
                 const rules = (inputs(monitoring).values.additionalPrometheusRulesMap.platform.groups as Inputs[]).flatMap((g) => g.rules);
                 const failed = rules.find((r: Inputs) => r.alert === "RestoreDrillFailed");
                 assert.ok(failed, "no RestoreDrillFailed alert");
-                assert.ok(
-                    failed.expr.includes(`cronjob="${inputs(drill).metadata.name}"`) &&
-                        failed.expr.includes(`namespace="${inputs(drill).metadata.namespace}"`),
+                for (const drill of drills) {
+                    assert.equal(drill.spec.schedule, program.config.backups.drill.cron);
+                    assert.ok(
+                        failed.expr.includes(`cronjob="${drill.metadata.name}"`) &&
+                            failed.expr.includes(`namespace="${drill.metadata.namespace}"`),
+                    );
+                    const env = Object.fromEntries(
+                        drill.spec.jobTemplate.spec.template.spec.containers[0].env.map((e: Inputs) => [e.name, e.value]),
+                    );
+                    assert.ok(env.SCHEDULE in program.config.backups.schedules, "the drill restores a backup of a real schedule");
+                }
+                // The replica here is the previous region's (the ring of crossRegion); its drill
+                // expects that cluster's canary, from a read-only location under its name.
+                const source = program.config.backups.crossRegion ? regions[(i + regions.length - 1) % regions.length] : undefined;
+                const expected = [canaryMarker(region.names.cluster), ...(source ? [canaryMarker(source.names.cluster)] : [])];
+                assert.deepEqual(
+                    drills.map(
+                        (d) =>
+                            d.spec.jobTemplate.spec.template.spec.containers[0].env.find((e: Inputs) => e.name === "EXPECTED_MARKER").value,
+                    ),
+                    expected,
                 );
-                const scheduleEnv = inputs(drill).spec.jobTemplate.spec.template.spec.containers[0].env.find(
-                    (e: Inputs) => e.name === "SCHEDULE",
-                ).value;
-                assert.ok(scheduleEnv in program.config.backups.schedules, "the drill restores a backup of a real schedule");
+                const readOnly = ofType(own, "kubernetes:velero.io/v1:BackupStorageLocation")
+                    .map(inputs)
+                    .filter((l) => l.spec.accessMode === "ReadOnly")
+                    .map((l) => l.spec.objectStorage.prefix);
+                assert.deepEqual(readOnly, source ? [source.names.cluster] : []);
+            });
+        });
+
+        it("puts every prod volume into the replicated bucket: each schedule moves snapshot data, and replication copies it", () => {
+            if (!program.config.backups.crossRegion) return;
+            for (const schedule of ofType(program.resources, "kubernetes:velero.io/v1:Schedule").map(inputs)) {
+                const template = schedule.spec.template;
+                assert.ok(
+                    (template.snapshotVolumes && template.snapshotMoveData) || template.defaultVolumesToFsBackup,
+                    `${schedule.metadata.name}: volume data goes into the bucket`,
+                );
+                assert.ok(!template.volumeSnapshotLocations, "no region-bound EBS snapshot stands in for the data");
+            }
+            for (const region of program.config.regions) {
+                const replication = inputs(one(program.inRegion(region.region), "aws:s3/bucketReplicationConfig:BucketReplicationConfig"));
+                const location = ofType(program.inRegion(region.region), "kubernetes:velero.io/v1:BackupStorageLocation")
+                    .map(inputs)
+                    .find((l) => l.spec.default);
+                assert.equal(
+                    replication.rules[0].filter.prefix,
+                    `${location?.spec.objectStorage.prefix}/`,
+                    "what is replicated is what Velero writes",
+                );
             }
         });
 

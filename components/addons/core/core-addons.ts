@@ -66,12 +66,14 @@ export function storageClassSpec() {
 
 /**
  * EKS managed add-ons that run Deployments (CoreDNS, the EBS CSI driver with its own Pod Identity
- * role) and the default StorageClass. They are created after the node groups: an add-on whose
+ * role, the CSI snapshot controller) and the default StorageClass. They are created after the node groups: an add-on whose
  * pods cannot schedule stays DEGRADED and its creation times out.
  */
 export class CoreAddons extends pulumi.ComponentResource {
     readonly coredns: aws.eks.Addon;
     readonly ebsCsi: aws.eks.Addon;
+    /** The VolumeSnapshot CRDs and their controller, for CSI snapshots of EBS volumes. */
+    readonly snapshotController: aws.eks.Addon;
     readonly ebsCsiRoleArn: pulumi.Output<string>;
 
     constructor(name: string, args: CoreAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -117,6 +119,15 @@ export class CoreAddons extends pulumi.ComponentResource {
                 ...addon,
             },
             { parent: this, dependsOn: [...args.dependsOn, ...ebs.grants] },
+        );
+
+        // Runs with the add-on's defaults: it needs no AWS permissions, and its configuration
+        // schema is not one the platform pins, so nothing is set that EKS might refuse.
+        // https://docs.aws.amazon.com/eks/latest/userguide/csi-snapshot-controller.html
+        this.snapshotController = new aws.eks.Addon(
+            `${name}-snapshot-controller`,
+            { addonName: "snapshot-controller", addonVersion: args.versions["snapshot-controller"], ...addon },
+            { parent: this, dependsOn: args.dependsOn },
         );
 
         new k8s.storage.v1.StorageClass(`${name}-gp3`, storageClassSpec(), { parent: this, provider: cluster.provider });

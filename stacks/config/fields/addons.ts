@@ -163,12 +163,12 @@ export const backups = z.strictObject({
         "Backup schedules by name; at least a daily full backup",
     ),
     volumes: described(
-        z.enum(["snapshots", "fileSystem"]).default("snapshots"),
-        "Volume backups: EBS snapshots, or file copies by the node agent",
+        z.enum(["snapshots", "snapshotData", "fileSystem"]).default("snapshots"),
+        "Volume backups: snapshots (EBS snapshots, which stay in their region), snapshotData (CSI snapshots whose data Velero's data mover copies into the bucket) or fileSystem (file copies of mounted volumes by the node agent)",
     ),
     crossRegion: described(
         z.boolean().default(false),
-        "Replicate each region's backups to the next region of the stack (the last to the first)",
+        "Replicate each region's backups to the next region of the stack (the last to the first), where a read-only location and a weekly drill restore them; needs volumes in the bucket (snapshotData or fileSystem)",
     ),
     drill: described(
         z

@@ -111,6 +111,14 @@ export function observabilityProblems(settings: ParsedSettings, regions: readonl
         if (backups.crossRegion && regions.length < 2) {
             problems.push({ path: "backups.crossRegion", message: "true needs a second region in the stack to copy backups to" });
         }
+        // Replication copies the bucket; EBS snapshots stay in their region, and a backup whose
+        // volumes are snapshots restores elsewhere without its data.
+        if (backups.crossRegion && backups.volumes === "snapshots") {
+            problems.push({
+                path: "backups.volumes",
+                message: `${show(backups.volumes)} keeps volume data in EBS snapshots of their own region, which crossRegion does not copy; use snapshotData (or fileSystem) to put it in the replicated bucket`,
+            });
+        }
     }
     return problems;
 }
