@@ -2,7 +2,8 @@
 // one Platform per region. Nothing of the platform is registered until both checks pass.
 //
 // Each region is built in two phases (see Platform): first every region's keys, network and
-// pipeline runner, and the peering between the networks; then every region's cluster. A stack in
+// pipeline runner, and the peering of the runner region's network with the others; then every
+// region's cluster. A stack in
 // bootstrap mode stops after the first phase.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -56,17 +57,18 @@ export = async () => {
             ),
     );
 
-    // Every pair of networks this program created is peered, so that the runner of any region
-    // reaches every cluster of the stack, and another region's runner can take over.
+    // The runner region's network is peered with every other network this program created (a
+    // star: one peering per region), so its runner reaches every cluster of the stack. Another
+    // region takes over by becoming the runner region: the next `pulumi up` re-peers from there.
+    const hub = platforms.findIndex((platform) => platform.region.region === config.pipeline.runnerRegion);
     const routes: PeerRoute[][] = platforms.map(() => []);
-    platforms.forEach((platform, i) =>
-        platforms.forEach((other, j) => {
-            if (j <= i || !platform.network || !other.network) return;
-            const connection = platform.peerWith(other);
-            routes[i].push({ cidrBlock: other.region.vpcCidr, vpcPeeringConnectionId: connection });
-            routes[j].push({ cidrBlock: platform.region.vpcCidr, vpcPeeringConnectionId: connection });
-        }),
-    );
+    platforms.forEach((spoke, j) => {
+        const runner = platforms[hub];
+        if (j === hub || !runner.network || !spoke.network) return;
+        const connection = runner.peerWith(spoke);
+        routes[hub].push({ cidrBlock: spoke.region.vpcCidr, vpcPeeringConnectionId: connection });
+        routes[j].push({ cidrBlock: runner.region.vpcCidr, vpcPeeringConnectionId: connection });
+    });
     peerRoutes.forEach(([, resolve], i) => resolve(pulumi.output(routes[i])));
 
     const pipeline = {
@@ -77,18 +79,18 @@ export = async () => {
     // Bootstrap: no cluster, and no `versions` output, which would tell promoted stacks this lock runs.
     if (config.pipeline.bootstrap) return { bootstrap: true, pipeline };
 
-    const routeTables = platforms.flatMap((platform) => platform.network?.routeTables ?? []);
     // With crossRegion, each region's backups are copied to the next region's bucket (the last
     // region's to the first), where a second drill restores them.
     const copiedFrom = (i: number) => (config.backups.crossRegion ? platforms[(i + platforms.length - 1) % platforms.length] : undefined);
     const clusters = platforms.map((platform, i) =>
         platform.deploy(
             {
+                // Its own region's runner, in the VPC; the runner region's, over the peering.
                 securityGroupIds: { [platform.region.region]: platform.runner.securityGroupId },
-                cidrs: Object.fromEntries(
-                    platforms.filter((other) => other !== platform).map((other) => [other.region.region, other.region.vpcCidr]),
-                ),
-                ready: routeTables,
+                // (An existing VPC is not peered: connecting it is its owner's, the admission is here.)
+                cidrs: i === hub ? {} : { [platforms[hub].region.region]: platforms[hub].region.vpcCidr },
+                // The routes both ways: the runner region's and this region's private route tables.
+                ready: [...new Set([hub, i])].flatMap((k) => platforms[k].network?.routeTables ?? []),
             },
             copiedFrom(i),
         ),

@@ -15,11 +15,11 @@ export type { PlatformArgs, RegionCluster } from "./region";
 
 /**
  * One region of the platform, built in two phases so that every region's network exists, and is
- * peered with the others, before any cluster's API has to be reached:
+ * peered with the runner region's, before any cluster's API has to be reached:
  *
  * 1. the constructor: encryption keys -> network -> the pipeline's runner in the private subnets;
  * 2. `deploy`: the EKS cluster and its add-ons (see deployCluster for their order), which the
- *    runners reach over the VPC (their own region) or the peering (the others).
+ *    runner of the runner region reaches over its VPC (its own region) or the peering (the others).
  *
  * A stack in bootstrap mode stops after phase 1. Give the component the region's AWS provider
  * through `providers`; it creates its own Kubernetes provider for the cluster.
