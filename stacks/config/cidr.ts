@@ -62,3 +62,30 @@ export const RFC1918 = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"].map((te
 
 /** Shared address space (RFC 6598), the usual home of VPC secondary ranges for pods. */
 export const SHARED_ADDRESS_SPACE = parseCidr("100.64.0.0/10") as Cidr;
+
+/**
+ * IPv4 blocks that are not public unicast space: the IANA special-purpose registry (RFC 6890 and
+ * its updates) less the globally reachable anycast services.
+ */
+const NOT_PUBLIC: ReadonlyArray<{ name: string; cidr: Cidr }> = [
+    ["this network", "0.0.0.0/8"],
+    ["private", "10.0.0.0/8"],
+    ["carrier-grade NAT", "100.64.0.0/10"],
+    ["loopback", "127.0.0.0/8"],
+    ["link-local", "169.254.0.0/16"],
+    ["private", "172.16.0.0/12"],
+    ["IETF protocol assignments", "192.0.0.0/24"],
+    ["documentation", "192.0.2.0/24"],
+    ["private", "192.168.0.0/16"],
+    ["benchmarking", "198.18.0.0/15"],
+    ["documentation", "198.51.100.0/24"],
+    ["documentation", "203.0.113.0/24"],
+    ["multicast", "224.0.0.0/4"],
+    ["reserved", "240.0.0.0/4"],
+].map(([name, text]) => ({ name, cidr: parseCidr(text) as Cidr }));
+
+/** The special block a block overlaps (e.g. "private 10.0.0.0/8"), or undefined for public unicast space. */
+export function nonPublicRange(cidr: Cidr): string | undefined {
+    const hit = NOT_PUBLIC.find((range) => overlaps(cidr, range.cidr));
+    return hit && `${hit.name} ${hit.cidr.text}`;
+}

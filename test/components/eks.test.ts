@@ -58,9 +58,9 @@ describe("components", () => {
         });
 
         it("opens the public endpoint only to the allowlist it is given", async () => {
-            const cluster = inputs(one(await build({ public: true, allowedCidrs: ["203.0.113.0/24"] }), "eks:index:Cluster"));
+            const cluster = inputs(one(await build({ public: true, allowedCidrs: ["198.51.99.0/24"] }), "eks:index:Cluster"));
             assert.equal(cluster.endpointPublicAccess, true);
-            assert.deepEqual(cluster.publicAccessCidrs, ["203.0.113.0/24"]);
+            assert.deepEqual(cluster.publicAccessCidrs, ["198.51.99.0/24"]);
         });
 
         it("gives the control plane role the EKS policy and its key, and installs the Pod Identity agent", async () => {

@@ -115,6 +115,13 @@ const DEFAULT_POOLS: Record<string, z.input<typeof pool>> = {
         taints: [{ key: "platform/workload", value: "batch", effect: "NoSchedule" }],
     },
     "on-demand-fallback": { capacityType: "on-demand", limits: { cpu: 100, memoryGiB: 400 }, weight: 10 },
+    "on-demand-batch": {
+        capacityType: "on-demand",
+        limits: { cpu: 50, memoryGiB: 200 },
+        weight: 10,
+        labels: { "platform/workload": "batch" },
+        taints: [{ key: "platform/workload", value: "batch", effect: "NoSchedule" }],
+    },
 };
 
 export const karpenter = z.strictObject({

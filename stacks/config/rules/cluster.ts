@@ -2,7 +2,10 @@
 // and charts that match it, an API endpoint and access lists that make sense, a runner region
 // the stack has.
 import { KUBERNETES_SUPPORT, KUBERNETES_WINDOW } from "../catalog";
-import { type Cidr, parseCidr } from "../cidr";
+import { type Cidr, nonPublicRange, parseCidr } from "../cidr";
+
+/** EKS service quota, not adjustable: https://docs.aws.amazon.com/eks/latest/userguide/service-quotas.html */
+const PUBLIC_ACCESS_CIDRS_LIMIT = 40;
 import { formatPath, type IndexedRegion, type ParsedSettings, type Problem, show } from "../problems";
 
 const minor = (version: string): number => Number(version.split(".")[1]);
@@ -54,14 +57,29 @@ export function clusterProblems(settings: ParsedSettings): Problem[] {
     const problems: Problem[] = [];
     const endpoint = settings.cluster?.endpoint;
     if (endpoint?.public === true) {
-        (endpoint.allowedCidrs ?? []).forEach((text, i) => {
-            if (text !== undefined && (parseCidr(text) as Cidr).prefix === 0) {
-                problems.push({
-                    path: formatPath(["cluster", "endpoint", "allowedCidrs", i]),
-                    message: `${show(text)} opens the API endpoint to the internet; list the networks that need it`,
-                });
+        const allowed = endpoint.allowedCidrs ?? [];
+        allowed.forEach((text, i) => {
+            if (text === undefined) return;
+            const cidr = parseCidr(text) as Cidr;
+            const path = formatPath(["cluster", "endpoint", "allowedCidrs", i]);
+            if (cidr.prefix === 0) {
+                problems.push({ path, message: `${show(text)} opens the API endpoint to the internet; list the networks that need it` });
+                return;
             }
+            // EKS refuses these too, but only when it updates the cluster, after half the stack exists.
+            const special = nonPublicRange(cidr);
+            if (special)
+                problems.push({
+                    path,
+                    message: `${show(text)} is not public address space (it overlaps ${special}); the public endpoint sees only public source addresses`,
+                });
         });
+        if (allowed.length > PUBLIC_ACCESS_CIDRS_LIMIT) {
+            problems.push({
+                path: "cluster.endpoint.allowedCidrs",
+                message: `${allowed.length} blocks; EKS allows at most ${PUBLIC_ACCESS_CIDRS_LIMIT} (quota "Public endpoint access CIDR ranges per cluster")`,
+            });
+        }
     }
     // EKS allows one access entry per principal: every role may be listed once, in one place.
     const access = settings.cluster?.access;

@@ -85,6 +85,24 @@ export function karpenterProblems(settings: ParsedSettings): Problem[] {
         }
     }
     const pools = Object.entries(karpenter.pools ?? {}).flatMap(([name, pool]) => (pool ? [[name, pool] as const] : []));
+    // In an HA stack, spot capacity running out in every market must not leave pods pending:
+    // whatever a spot pool serves (its taints), an on-demand pool serves too, tried after it.
+    if (settings.highAvailability !== false) {
+        const taintsOf = (pool: (typeof pools)[number][1]) =>
+            JSON.stringify((pool.taints ?? []).map((t) => `${t?.key}=${t?.value ?? ""}:${t?.effect}`).sort());
+        for (const [name, pool] of pools.filter(([, p]) => p.capacityType === "spot")) {
+            const fallback = pools.find(
+                ([, other]) =>
+                    other.capacityType === "on-demand" && taintsOf(other) === taintsOf(pool) && (other.weight ?? 0) < (pool.weight ?? 0),
+            );
+            if (!fallback) {
+                problems.push({
+                    path: formatPath(["karpenter", "pools", name]),
+                    message: `a spot pool with no on-demand pool of the same taints ${taintsOf(pool)} and a lower weight than its ${pool.weight ?? 0}: when spot capacity runs out, its pods stay pending (highAvailability)`,
+                });
+            }
+        }
+    }
     for (const [name, pool] of pools) {
         const path = (...rest: PropertyKey[]) => formatPath(["karpenter", "pools", name, ...rest]);
         if (pool.nodeClass !== undefined && !(pool.nodeClass in classes)) {

@@ -88,6 +88,36 @@ describe("stack file validation", () => {
             );
         });
 
+        it("accepts only public unicast blocks in the public endpoint's allowlist, each refusal naming the block", () => {
+            const blocks = [
+                ["10.0.0.0/8", "private 10.0.0.0/8"],
+                ["172.20.0.0/16", "private 172.16.0.0/12"],
+                ["192.168.1.0/24", "private 192.168.0.0/16"],
+                ["127.0.0.1/32", "loopback"],
+                ["169.254.169.254/32", "link-local"],
+                ["100.64.0.0/10", "carrier-grade NAT"],
+                ["224.0.0.0/4", "multicast"],
+                ["240.0.0.0/4", "reserved"],
+                ["203.0.113.0/24", "documentation"],
+                ["8.0.0.0/6", "private 10.0.0.0/8"],
+            ];
+            const found = problems("staging", (s) => (s.cluster.endpoint = { public: true, allowedCidrs: blocks.map(([b]) => b) }));
+            blocks.forEach(([block, range], i) =>
+                expectProblem(found, `cluster.endpoint.allowedCidrs[${i}]`, `"${block}"`, "not public address space", range),
+            );
+            assert.deepEqual(
+                problems("staging", (s) => (s.cluster.endpoint = { public: true, allowedCidrs: ["198.51.99.0/24", "52.94.76.0/22"] })),
+                [],
+            );
+            const many = Array.from({ length: 41 }, (_, i) => `52.${i}.0.0/16`);
+            expectProblem(
+                problems("staging", (s) => (s.cluster.endpoint = { public: true, allowedCidrs: many })),
+                "cluster.endpoint.allowedCidrs",
+                "41 blocks",
+                "at most 40",
+            );
+        });
+
         it("rejects malformed and doubly listed access roles", () => {
             expectProblem(
                 problems("staging", (s) => (s.cluster.access.admins = ["arn:aws:iam::1234:role/x"])),

@@ -144,6 +144,36 @@ describe("stack file validation", () => {
             );
         });
 
+        it("refuses, in an HA stack, a spot pool without an on-demand pool of the same taints tried after it", () => {
+            const withoutBatchFallback = problems("prod", (s) => delete s.karpenter.pools["on-demand-batch"]);
+            expectProblem(
+                withoutBatchFallback,
+                "karpenter.pools.spot-batch",
+                "no on-demand pool of the same taints",
+                "platform/workload=batch:NoSchedule",
+            );
+            const allSpot = problems("prod", (s) => {
+                delete s.karpenter.pools["on-demand-batch"];
+                delete s.karpenter.pools["on-demand-fallback"];
+            });
+            expectProblem(allSpot, "karpenter.pools.spot-general", "no on-demand pool");
+            expectProblem(allSpot, "karpenter.pools.spot-batch", "no on-demand pool");
+            // A fallback tried first is no fallback.
+            expectProblem(
+                problems("prod", (s) => (s.karpenter.pools["on-demand-batch"].weight = s.karpenter.pools["spot-batch"].weight)),
+                "karpenter.pools.spot-batch",
+                "lower weight",
+            );
+            // Without HA, spot alone is the stack's choice.
+            assert.deepEqual(
+                problems("prod", (s) => {
+                    s.highAvailability = false;
+                    delete s.karpenter.pools["on-demand-batch"];
+                }).filter((p) => p.path.startsWith("karpenter")),
+                [],
+            );
+        });
+
         it("requires a pinned release for Bottlerocket node classes", () => {
             expectProblem(
                 problems("prod", (s) => (s.karpenter.nodeClasses.default.os = "bottlerocket")),
