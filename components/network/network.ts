@@ -72,7 +72,8 @@ export class Network extends pulumi.ComponentResource {
                 enableDnsHostnames: true,
                 tags: tagged("vpc"),
             },
-            parent,
+            // Everything of the region lives in it: a change that would replace or delete it stops.
+            { parent: this, protect: args.protect },
         );
 
         // Takes over the VPC's default security group and leaves it without rules, so nothing can

@@ -28,7 +28,8 @@ export class Encryption extends pulumi.ComponentResource {
 
     constructor(name: string, args: EncryptionArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:security:Encryption", name, {}, opts);
-        const keyOpts = { parent: this, protect: args.protect };
+        // Kept when the stack is destroyed: what they encrypted (logs, secrets in backups) outlives it.
+        const keyOpts = { parent: this, protect: args.protect, retainOnDelete: args.protect };
         const scope = pulumi.output(args.scope);
 
         const secretsKey = new aws.kms.Key(

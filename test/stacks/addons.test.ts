@@ -310,10 +310,19 @@ for (const stack of STACKS) {
 
         it("protects stateful resources exactly when the stack file asks", () => {
             const stateful = program.resources.filter((r) =>
-                ["eks:index:Cluster", "aws:kms/key:Key", "aws:cloudwatch/logGroup:LogGroup", "aws:s3/bucket:Bucket"].includes(r.type),
+                [
+                    "eks:index:Cluster",
+                    "aws:kms/key:Key",
+                    "aws:cloudwatch/logGroup:LogGroup",
+                    "aws:s3/bucket:Bucket",
+                    "aws:ec2/vpc:Vpc",
+                ].includes(r.type),
             );
             assert.ok(stateful.length > 0);
             for (const resource of stateful) assert.equal(resource.protect, program.config.protect, `${resource.type} ${resource.name}`);
+            // Keys outlive the stack where it is protected: what they encrypted does too.
+            for (const key of ofType(program.resources, "aws:kms/key:Key"))
+                assert.equal(key.retainOnDelete, program.config.protect, `${key.name} retained on delete`);
         });
     });
 }
