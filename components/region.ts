@@ -56,6 +56,7 @@ export interface Foundation {
     readonly scope: pulumi.Output<Scope>;
     readonly secretsKeyArn: pulumi.Output<string>;
     readonly logsKeyArn: pulumi.Output<string>;
+    readonly volumesKeyArn: pulumi.Output<string>;
     readonly vpcId: pulumi.Output<string>;
     readonly privateSubnetIds: pulumi.Input<string>[];
     /** Zones of the created subnets; undefined for an existing VPC. */
@@ -131,6 +132,7 @@ export function deployCluster(
         {
             cluster: cluster.handle,
             clusterId: region.ciliumClusterId,
+            highAvailability: args.highAvailability,
             vpcId: foundation.vpcId,
             chartVersion: versions.charts.cilium,
             operatorRoleName: names.roles.ciliumOperator,
@@ -146,6 +148,7 @@ export function deployCluster(
             nodeRoleName: names.roles.node,
             groupNames: names.nodeGroups,
             launchTemplateNames: names.launchTemplates,
+            volumesKeyArn: foundation.volumesKeyArn,
             groups: args.nodeGroups,
             kubernetesVersion: versions.kubernetes,
             amiRelease: versions.nodeAmiRelease,
@@ -191,6 +194,7 @@ export function deployCluster(
             settings: args.karpenter,
             nodeRoleName: karpenter.nodeRoleName,
             amiAliases: amiAliases(versions),
+            volumesKeyArn: foundation.volumesKeyArn,
             zones: foundation.zones,
             dependsOn: karpenter.ready,
         },

@@ -16,6 +16,8 @@ export interface NodeGroupsArgs {
     readonly nodeRoleName: string;
     readonly groupNames: Readonly<Record<NodeGroupRole, string>>;
     readonly launchTemplateNames: Readonly<Record<NodeGroupRole, string>>;
+    /** Encrypts the nodes' root volumes (its policy admits the Auto Scaling service-linked role). */
+    readonly volumesKeyArn: pulumi.Input<string>;
     readonly groups: Settings["nodeGroups"];
     /** Kubernetes minor of the nodes; must match the control plane. */
     readonly kubernetesVersion: string;
@@ -47,7 +49,7 @@ export function nodePlacement(role: NodeGroupRole, settings: NodeGroupSettings) 
  * security group itself. IMDSv2 only, with a hop limit of 1 so that pods cannot reach the
  * node's credentials (workloads use EKS Pod Identity; Cilium's operator uses the host network).
  */
-export function launchTemplateData(settings: NodeGroupSettings, tags: Readonly<Record<string, string>>) {
+export function launchTemplateData<Key>(settings: NodeGroupSettings, tags: Readonly<Record<string, string>>, volumesKeyArn: Key) {
     return {
         ebsOptimized: "true",
         metadataOptions: {
@@ -60,7 +62,13 @@ export function launchTemplateData(settings: NodeGroupSettings, tags: Readonly<R
             {
                 // Root device of the AL2023 EKS AMIs.
                 deviceName: "/dev/xvda",
-                ebs: { volumeSize: settings.diskSizeGiB, volumeType: "gp3", encrypted: "true", deleteOnTermination: "true" },
+                ebs: {
+                    volumeSize: settings.diskSizeGiB,
+                    volumeType: "gp3",
+                    encrypted: "true",
+                    kmsKeyId: volumesKeyArn,
+                    deleteOnTermination: "true",
+                },
             },
         ],
         tagSpecifications: (["instance", "volume", "network-interface"] as const).map((resourceType) => ({
@@ -111,7 +119,7 @@ export class NodeGroups extends pulumi.ComponentResource {
                     name: args.launchTemplateNames[groupRole],
                     description: `Nodes of ${args.groupNames[groupRole]}`,
                     updateDefaultVersion: true,
-                    ...launchTemplateData(settings, groupTags),
+                    ...launchTemplateData(settings, groupTags, args.volumesKeyArn),
                     tags: groupTags,
                 },
                 parent,

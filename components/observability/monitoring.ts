@@ -125,6 +125,8 @@ export function monitoringValues(args: {
         },
         prometheusOperator: { ...placement, resources: requests("100m", "128Mi", "512Mi"), admissionWebhooks: { patch: placement } },
         prometheus: {
+            // Two replicas scrape the same targets: a drain takes one at a time.
+            podDisruptionBudget: { enabled: ha, minAvailable: 1 },
             prometheusSpec: {
                 ...selectAll,
                 ...placement,
@@ -146,6 +148,7 @@ export function monitoringValues(args: {
             },
         },
         alertmanager: {
+            podDisruptionBudget: { enabled: ha, minAvailable: 1 },
             config: alertmanagerConfig(),
             alertmanagerSpec: {
                 ...placement,
@@ -155,10 +158,16 @@ export function monitoringValues(args: {
                 resources: requests("50m", "64Mi", "256Mi"),
             },
         },
-        grafana: { admin: { existingSecret: DEFAULTS.grafanaSecret }, ...placement, resources: requests("100m", "256Mi", "512Mi") },
+        grafana: {
+            admin: { existingSecret: DEFAULTS.grafanaSecret },
+            ...placement,
+            resources: requests("100m", "256Mi", "512Mi"),
+            // The dashboard and datasource sidecars.
+            sidecar: { resources: requests("10m", "64Mi", "256Mi") },
+        },
         "kube-state-metrics": { ...placement, resources: requests("50m", "128Mi", "512Mi") },
         // A DaemonSet: every node, whatever its taints.
-        "prometheus-node-exporter": { tolerations: [{ operator: "Exists" }] },
+        "prometheus-node-exporter": { tolerations: [{ operator: "Exists" }], resources: requests("20m", "32Mi", "128Mi") },
     };
 }
 

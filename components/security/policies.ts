@@ -32,3 +32,59 @@ export function logsKeyPolicy(scope: Scope, logGroups: readonly string[]): Polic
         Condition: { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": logGroups.map((group) => logGroupArn(scope, group)) } },
     });
 }
+
+/** What EC2 does with a volume key on a launcher's behalf: create, attach and read the volumes. */
+const VOLUME_ACTIONS = ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"];
+
+/**
+ * Key policy of the node volumes key (root volumes of managed node groups and Karpenter nodes).
+ * Nodes are launched by two principals, neither of which calls KMS itself for the volume: EC2
+ * does, on their behalf, and needs each granted here or the instance is terminated at launch with
+ * only `Client.InvalidKMSKey.InvalidState` to show for it.
+ * - Managed node groups launch through their Auto Scaling group, as the Auto Scaling
+ *   service-linked role: it uses the key and creates grants for the attached volumes
+ *   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/key-policy-requirements-EBS-encryption.html).
+ * - Karpenter launches with EC2 Fleet (`instant`) as its controller role, through EC2
+ *   (https://github.com/aws/karpenter-provider-aws/issues/1407).
+ * The principals are matched by ARN in conditions, not named as principals, so the policy is valid
+ * before the service-linked role or the controller role exist.
+ */
+export function volumesKeyPolicy(scope: Scope, karpenterControllerRole: string): PolicyDocument {
+    const account = { "kms:CallerAccount": scope.accountId };
+    const autoScaling = `arn:${scope.partition}:iam::${scope.accountId}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling`;
+    const karpenter = `arn:${scope.partition}:iam::${scope.accountId}:role/${karpenterControllerRole}`;
+    return policyDocument(
+        rootStatement(scope),
+        {
+            Sid: "ManagedNodeGroupsLaunchThroughAutoScaling",
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: VOLUME_ACTIONS,
+            Resource: "*",
+            Condition: { StringEquals: account, ArnEquals: { "aws:PrincipalArn": autoScaling } },
+        },
+        {
+            Sid: "AutoScalingAttachesVolumes",
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: "kms:CreateGrant",
+            Resource: "*",
+            Condition: {
+                StringEquals: account,
+                ArnEquals: { "aws:PrincipalArn": autoScaling },
+                Bool: { "kms:GrantIsForAWSResource": "true" },
+            },
+        },
+        {
+            Sid: "KarpenterLaunchesThroughEc2",
+            Effect: "Allow",
+            Principal: { AWS: "*" },
+            Action: [...VOLUME_ACTIONS, "kms:CreateGrant"],
+            Resource: "*",
+            Condition: {
+                StringEquals: { ...account, "kms:ViaService": `ec2.${scope.region}.amazonaws.com` },
+                ArnEquals: { "aws:PrincipalArn": karpenter },
+            },
+        },
+    );
+}

@@ -169,6 +169,12 @@ export const PLATFORM_NAMESPACES = [
     "restore-drill-replica-scratch",
 ] as const;
 
+/**
+ * Replicas that need a system node each (required anti-affinity on the hostname): Argo CD's HA
+ * Redis, three Redis servers and three HAProxies, in a highly available stack.
+ */
+export const ANTI_AFFINE_SYSTEM_REPLICAS = 3;
+
 /** Label every managed node group's nodes carry, with the group's role (system, general, memory) as value. */
 export const NODE_GROUP_LABEL = "platform/node-group";
 

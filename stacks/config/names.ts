@@ -32,6 +32,8 @@ export interface PhysicalNames {
     readonly flowLogGroup: string;
     readonly secretsKeyAlias: string;
     readonly logsKeyAlias: string;
+    /** Root (and data) volumes of every node, managed node groups' and Karpenter's. */
+    readonly volumesKeyAlias: string;
     readonly backupKeyAlias: string;
     /** Backup bucket, globally unique through the account ID. */
     readonly backupBucket: (accountId: string) => string;
@@ -61,6 +63,7 @@ export function physicalNames(cluster: string): PhysicalNames {
         flowLogGroup: `/platform/${cluster}/vpc-flow-logs`,
         secretsKeyAlias: `alias/${cluster}-eks-secrets`,
         logsKeyAlias: `alias/${cluster}-logs`,
+        volumesKeyAlias: `alias/${cluster}-volumes`,
         backupKeyAlias: `alias/${cluster}-backups`,
         backupBucket: (accountId) => `${cluster}-backups-${accountId}`,
         interruptionQueue: `${cluster}-karpenter`,

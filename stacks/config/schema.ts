@@ -27,7 +27,10 @@ export const SETTINGS = {
             .default("platform"),
         "Prefix of every cluster name",
     ),
-    protect: described(z.boolean().default(true), "Protect stateful resources (clusters, VPCs, KMS keys, log groups, backup buckets) from deletion by Pulumi, and keep keys and buckets when the stack is destroyed"),
+    protect: described(
+        z.boolean().default(true),
+        "Protect stateful resources (clusters, VPCs, KMS keys, log groups, backup buckets) from deletion by Pulumi, and keep keys and buckets when the stack is destroyed",
+    ),
     tags: described(z.record(tagKey, tagValue).default({}), "Extra tags on every taggable resource"),
     versions: described(versions, "The version lock: every pinned version, copied as one block on promotion"),
     cluster: described(cluster.prefault({}), "EKS control plane settings"),

@@ -24,6 +24,7 @@ describe("pure builders", () => {
             cluster: "platform-prod-us-east-1",
             clusterId: 11,
             apiServerHost: "ABC.gr7.us-east-1.eks.amazonaws.com",
+            highAvailability: true,
         });
 
         it("runs ENI IPAM with native routing and replaces kube-proxy against the real API server", () => {
@@ -71,8 +72,9 @@ describe("pure builders", () => {
         assert.equal(spec.volumeBindingMode, "WaitForFirstConsumer");
     });
 
-    it("builds launch templates with IMDSv2 only, hop limit 1 and an encrypted gp3 root volume", () => {
-        const data = launchTemplateData(prod.nodeGroups.general, { environment: "prod" });
+    it("builds launch templates with IMDSv2 only, hop limit 1 and a gp3 root volume under the volumes key", () => {
+        const data = launchTemplateData(prod.nodeGroups.general, { environment: "prod" }, "arn:aws:kms:eu-west-1:1:key/v");
+        assert.equal(data.blockDeviceMappings[0].ebs.kmsKeyId, "arn:aws:kms:eu-west-1:1:key/v");
         assert.deepEqual(data.metadataOptions, {
             httpEndpoint: "enabled",
             httpTokens: "required",
@@ -85,6 +87,7 @@ describe("pure builders", () => {
             volumeSize: prod.nodeGroups.general.diskSizeGiB,
             volumeType: "gp3",
             encrypted: "true",
+            kmsKeyId: "arn:aws:kms:eu-west-1:1:key/v",
             deleteOnTermination: "true",
         });
         assert.ok(!("imageId" in data) && !("keyName" in data) && !("userData" in data) && !("networkInterfaces" in data));
@@ -202,6 +205,7 @@ describe("pure builders", () => {
                 settings: { os: "al2023", diskSizeGiB: 80 },
                 cluster: "c1",
                 role: "c1-karpenter-node",
+                volumesKeyArn: "k",
                 alias: aliases.al2023 as string,
                 tags: { environment: "prod" },
             });
@@ -213,7 +217,10 @@ describe("pure builders", () => {
                 httpTokens: "required",
             });
             assert.deepEqual(spec.blockDeviceMappings, [
-                { deviceName: "/dev/xvda", ebs: { volumeSize: "80Gi", volumeType: "gp3", encrypted: true, deleteOnTermination: true } },
+                {
+                    deviceName: "/dev/xvda",
+                    ebs: { volumeSize: "80Gi", volumeType: "gp3", encrypted: true, kmsKeyID: "k", deleteOnTermination: true },
+                },
             ]);
             assert.deepEqual(spec.subnetSelectorTerms, [{ tags: { [DISCOVERY_TAG]: "c1" } }]);
             assert.deepEqual(spec.securityGroupSelectorTerms, [{ tags: { [DISCOVERY_TAG]: "c1" } }]);
@@ -223,6 +230,7 @@ describe("pure builders", () => {
                 settings: { os: "bottlerocket", diskSizeGiB: 80 },
                 cluster: "c1",
                 role: "r",
+                volumesKeyArn: "k",
                 alias: aliases.bottlerocket as string,
                 tags: {},
             });

@@ -22,6 +22,7 @@ describe("components", () => {
                     {
                         cluster: cluster.handle,
                         clusterId: 42,
+                        highAvailability: true,
                         vpcId: "vpc-0abc",
                         chartVersion: "1.20.0",
                         operatorRoleName: names.roles.ciliumOperator,
@@ -36,6 +37,7 @@ describe("components", () => {
                         nodeRoleName: names.roles.node,
                         groupNames: names.nodeGroups,
                         launchTemplateNames: names.launchTemplates,
+                        volumesKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/volumes",
                         groups: settings.nodeGroups,
                         kubernetesVersion: "1.35",
                         amiRelease: "1.35.6-20260714",
@@ -74,6 +76,7 @@ describe("components", () => {
                         settings: settings.karpenter,
                         nodeRoleName: karpenter.nodeRoleName,
                         amiAliases: { al2023: "al2023@v20260714" },
+                        volumesKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/volumes",
                         zones: ["eu-west-1a", "eu-west-1b"],
                         dependsOn: karpenter.ready,
                     },

@@ -49,7 +49,7 @@ for (const stack of STACKS) {
                     charts.sort(),
                     "every catalogued chart, once",
                 );
-                assert.equal(ofType(own, "aws:kms/key:Key").length, 3, "secrets, logs and backups");
+                assert.equal(ofType(own, "aws:kms/key:Key").length, 4, "secrets, logs, node volumes and backups");
                 assert.deepEqual(
                     ofType(own, "aws:eks/addon:Addon")
                         .map((a) => inputs(a).addonName)

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
+import { ANTI_AFFINE_SYSTEM_REPLICAS } from "../../../stacks/config/catalog";
 import type { GitOpsSettings } from "../../../stacks/config/schema";
 import type { ClusterHandle } from "../../shared/cluster-handle";
 import { type ExternalSecretSpec, externalSecret } from "../external-secrets/external-secrets";
@@ -70,8 +71,25 @@ export function argocdValues(args: { url: string; sso?: GitOpsSettings["sso"]; h
         applicationSet: replicated(ha, requests("50m", "128Mi", "512Mi")),
         notifications: { resources: requests("50m", "64Mi", "256Mi") },
         redis: { resources: requests("50m", "64Mi", "256Mi") },
-        // Three Redis replicas with hard anti-affinity: needs three system nodes.
-        "redis-ha": { enabled: ha, ...placement, haproxy: placement },
+        // Three Redis servers and three HAProxies, each on its own system node (required
+        // anti-affinity): updates replace one pod at a time without a surge pod, which would need
+        // a fourth node, and drains take one at a time. Validation asks for the nodes.
+        "redis-ha": {
+            enabled: ha,
+            ...placement,
+            replicas: ANTI_AFFINE_SYSTEM_REPLICAS,
+            podDisruptionBudget: { maxUnavailable: 1 },
+            redis: { resources: requests("50m", "128Mi", "512Mi") },
+            sentinel: { resources: requests("20m", "32Mi", "128Mi") },
+            splitBrainDetection: { resources: requests("10m", "16Mi", "64Mi") },
+            haproxy: {
+                ...placement,
+                replicas: ANTI_AFFINE_SYSTEM_REPLICAS,
+                deploymentStrategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 0, maxUnavailable: 1 } },
+                podDisruptionBudget: { maxUnavailable: 1 },
+                resources: requests("20m", "32Mi", "128Mi"),
+            },
+        },
         configs: {
             cm: {
                 url: args.url,

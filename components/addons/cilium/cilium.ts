@@ -13,6 +13,7 @@ export interface CiliumArgs {
     readonly vpcId: pulumi.Input<string>;
     readonly chartVersion: string;
     readonly operatorRoleName: string;
+    readonly highAvailability: boolean;
     /** What the operator needs before it starts: the Pod Identity agent. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -29,6 +30,8 @@ export interface CiliumValuesArgs<Host> {
     readonly cluster: string;
     readonly clusterId: number;
     readonly apiServerHost: Host;
+    /** Two Hubble Relays, spread and with a disruption budget. */
+    readonly highAvailability: boolean;
 }
 
 /** The chart's default operator tolerations, which a values list replaces rather than extends. */
@@ -67,13 +70,31 @@ export function ciliumValues<Host>(args: CiliumValuesArgs<Host>) {
             topologySpreadConstraints: [{ maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway" }],
             podDisruptionBudget: { enabled: true, maxUnavailable: 1 },
             prometheus: { enabled: true, serviceMonitor: { enabled: true } },
-            resources: { requests: { cpu: "50m", memory: "128Mi" } },
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "1Gi" } },
         },
+        // The per-node proxy of L7 policies and ingress. No memory limit on the agent itself: an
+        // OOM-killed agent stops the node's networking; Envoy restarts without that cost.
+        envoy: { resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "1Gi" } } },
         hubble: {
             enabled: true,
             metrics: { enabled: [...DEFAULTS.hubbleMetrics], enableOpenMetrics: true, serviceMonitor: { enabled: true } },
-            // Relay only aggregates flows for the CLI and UI: any untainted node will do.
-            relay: { enabled: true },
+            // Relay aggregates flows for the CLI and UI: a platform pod, on the system nodes.
+            relay: {
+                enabled: true,
+                replicas: args.highAvailability ? 2 : 1,
+                nodeSelector: { "kubernetes.io/os": "linux", ...SYSTEM_PLACEMENT.nodeSelector },
+                tolerations: [tolerate(SYSTEM_TAINT)],
+                topologySpreadConstraints: [
+                    {
+                        maxSkew: 1,
+                        topologyKey: "topology.kubernetes.io/zone",
+                        whenUnsatisfiable: "ScheduleAnyway",
+                        labelSelector: { matchLabels: { "k8s-app": "hubble-relay" } },
+                    },
+                ],
+                podDisruptionBudget: { enabled: args.highAvailability, maxUnavailable: 1 },
+                resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "512Mi" } },
+            },
         },
     };
 }
@@ -126,7 +147,12 @@ export class Cilium extends pulumi.ComponentResource {
                 release: DEFAULTS.release,
                 namespace: DEFAULTS.namespace,
                 version: args.chartVersion,
-                values: ciliumValues({ cluster: cluster.name, clusterId: args.clusterId, apiServerHost }),
+                values: ciliumValues({
+                    cluster: cluster.name,
+                    clusterId: args.clusterId,
+                    apiServerHost,
+                    highAvailability: args.highAvailability,
+                }),
                 wait: false,
             },
             { parent: this, provider: cluster.provider, dependsOn: [...args.dependsOn, association, ...grants] },

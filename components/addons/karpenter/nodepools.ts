@@ -15,6 +15,8 @@ export interface NodePoolsArgs {
     readonly amiAliases: Readonly<Partial<Record<NodeClassSettings["os"], string>>>;
     /** Zones nodes may launch in; all of the selected subnets' zones when absent. */
     readonly zones?: pulumi.Input<string[]>;
+    /** Encrypts every node's volumes. */
+    readonly volumesKeyArn: pulumi.Input<string>;
     /** Karpenter's CRDs, controller and node access: pools are created after and deleted before them. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
@@ -34,15 +36,23 @@ export function amiAliases(versions: {
     };
 }
 
-const encryptedGp3 = (size: string) => ({ volumeSize: size, volumeType: "gp3", encrypted: true, deleteOnTermination: true });
+const encryptedGp3 = <Key>(size: string, kmsKeyID: Key) => ({
+    volumeSize: size,
+    volumeType: "gp3",
+    encrypted: true,
+    kmsKeyID,
+    deleteOnTermination: true,
+});
 
 /**
  * EC2NodeClass spec: the pinned AMI alias (never @latest), IMDSv2 only with hop limit 1,
  * encrypted gp3 volumes, subnets and security groups found by the cluster's discovery tag, and
  * the platform's cost-attribution tags.
  */
-export function ec2NodeClassSpec<Role>(args: {
+export function ec2NodeClassSpec<Role, Key>(args: {
     name: string;
+    /** The volumes key; its policy lets Karpenter's controller launch with it. */
+    volumesKeyArn: Key;
     settings: NodeClassSettings;
     cluster: string;
     role: Role;
@@ -60,10 +70,10 @@ export function ec2NodeClassSpec<Role>(args: {
         blockDeviceMappings:
             args.settings.os === "bottlerocket"
                 ? [
-                      { deviceName: "/dev/xvda", ebs: encryptedGp3("4Gi") },
-                      { deviceName: "/dev/xvdb", ebs: encryptedGp3(`${args.settings.diskSizeGiB}Gi`) },
+                      { deviceName: "/dev/xvda", ebs: encryptedGp3("4Gi", args.volumesKeyArn) },
+                      { deviceName: "/dev/xvdb", ebs: encryptedGp3(`${args.settings.diskSizeGiB}Gi`, args.volumesKeyArn) },
                   ]
-                : [{ deviceName: "/dev/xvda", ebs: encryptedGp3(`${args.settings.diskSizeGiB}Gi`) }],
+                : [{ deviceName: "/dev/xvda", ebs: encryptedGp3(`${args.settings.diskSizeGiB}Gi`, args.volumesKeyArn) }],
         tags: { ...args.tags, "platform/node-class": args.name } as Record<string, string>,
     };
 }
@@ -160,6 +170,7 @@ export class NodePools extends pulumi.ComponentResource {
                                 settings: nodeClass,
                                 cluster: cluster.name,
                                 role: args.nodeRoleName,
+                                volumesKeyArn: args.volumesKeyArn,
                                 alias,
                                 tags: cluster.tags,
                             }),

@@ -42,6 +42,9 @@ export function kyvernoValues(args: { highAvailability: boolean; excludedNamespa
         serviceMonitor: { enabled: true },
     });
     return {
+        // Every workload of the chart, its hook Jobs included (a hook killed on a spot node hangs
+        // an upgrade or uninstall); the controllers repeat it below.
+        global: { nodeSelector: { ...SYSTEM_PLACEMENT.nodeSelector }, tolerations: [...SYSTEM_PLACEMENT.tolerations] },
         admissionController: controller(ha ? 3 : 1),
         backgroundController: controller(ha ? 2 : 1),
         cleanupController: controller(ha ? 2 : 1),

@@ -1,6 +1,6 @@
 // Rules of the nodes: managed node groups that fit their role and architecture, and Karpenter's
 // node classes and pools, which must never draw the system add-ons.
-import { INSTANCE_SIZES, MEMORY_PER_VCPU_GIB, NODE_GROUP_LABEL } from "../catalog";
+import { ANTI_AFFINE_SYSTEM_REPLICAS, INSTANCE_SIZES, MEMORY_PER_VCPU_GIB, NODE_GROUP_LABEL } from "../catalog";
 import { NODE_GROUP_ROLES } from "../names";
 import { formatPath, type ParsedSettings, type Problem, show } from "../problems";
 
@@ -55,6 +55,18 @@ export function nodeGroupProblems(settings: ParsedSettings): Problem[] {
         problems.push({
             path: "nodeGroups.system.capacityType",
             message: `${show(system.capacityType)}: the system group runs critical add-ons and must be ON_DEMAND`,
+        });
+    }
+    // Anti-affine replicas roll one at a time (no surge), so they need exactly one node each.
+    if (
+        settings.highAvailability !== false &&
+        system?.minSize !== undefined &&
+        system.minSize >= 2 &&
+        system.minSize < ANTI_AFFINE_SYSTEM_REPLICAS
+    ) {
+        problems.push({
+            path: "nodeGroups.system.minSize",
+            message: `${system.minSize}: a highly available stack runs ${ANTI_AFFINE_SYSTEM_REPLICAS} replicas that each need their own system node (Argo CD's HA Redis); set at least ${ANTI_AFFINE_SYSTEM_REPLICAS}, or highAvailability: false`,
         });
     }
     if (system?.minSize !== undefined && system.minSize < 2) {
