@@ -97,7 +97,8 @@ export function createCanary(name: string, args: CanaryArgs, opts: pulumi.Custom
                 resources: { requests: { storage: CANARY.volumeSize } },
             },
         },
-        inNamespace,
+        // Deleted by Pulumi, not with the cluster: its EBS volume goes with it.
+        { ...inNamespace, deletedWith: undefined },
     );
     const container = {
         image: args.image,
@@ -151,7 +152,7 @@ export function createCanary(name: string, args: CanaryArgs, opts: pulumi.Custom
         },
         // Ready only once the checksum is recorded and the ConfigMap volume shows it, which takes
         // up to a kubelet sync period: nothing waits on it.
-        { ...opts, dependsOn: [configMap, claim, binding], customTimeouts: { create: "10m", update: "10m" } },
+        { ...opts, deletedWith: undefined, dependsOn: [configMap, claim, binding], customTimeouts: { create: "10m", update: "10m" } },
     );
     return [namespace, configMap, claim, deployment];
 }

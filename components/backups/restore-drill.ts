@@ -173,7 +173,11 @@ export class RestoreDrill extends pulumi.ComponentResource {
                 ),
             );
         } else {
-            createCanary(name, { cluster: cluster.name, image: args.image, storageClass: args.storageClass, labels }, k8sOpts);
+            createCanary(
+                name,
+                { cluster: cluster.name, image: args.image, storageClass: args.storageClass, labels },
+                { ...k8sOpts, dependsOn: args.dependsOn },
+            );
         }
 
         const account = new k8s.core.v1.ServiceAccount(

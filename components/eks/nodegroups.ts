@@ -1,5 +1,4 @@
 import * as aws from "@pulumi/aws";
-import * as eks from "@pulumi/eks";
 import * as pulumi from "@pulumi/pulumi";
 import { AMI_TYPES, PARTITION } from "../../stacks/config/catalog";
 import { NODE_GROUP_ROLES } from "../../stacks/config/names";
@@ -88,9 +87,9 @@ export const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRe
  */
 export class NodeGroups extends pulumi.ComponentResource {
     readonly names: Readonly<Record<NodeGroupRole, string>>;
-    readonly groups: eks.ManagedNodeGroup[];
+    readonly groups: aws.eks.NodeGroup[];
     /** The group the platform's add-ons run on: what they wait for. */
-    readonly system: eks.ManagedNodeGroup;
+    readonly system: aws.eks.NodeGroup;
     readonly nodeRoleArn: pulumi.Output<string>;
 
     constructor(name: string, args: NodeGroupsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -125,12 +124,13 @@ export class NodeGroups extends pulumi.ComponentResource {
                 parent,
             );
             const placement = nodePlacement(groupRole, settings);
-            return new eks.ManagedNodeGroup(
-                `${name}-${groupRole}`,
+            const groupName = `${name}-${groupRole}`;
+            return new aws.eks.NodeGroup(
+                groupName,
                 {
-                    cluster: cluster.eks,
+                    clusterName: cluster.createdName,
                     nodeGroupName: args.groupNames[groupRole],
-                    nodeRole: role,
+                    nodeRoleArn: role.arn,
                     subnetIds: args.subnetIds,
                     amiType: AMI_TYPES[settings.architecture],
                     version: args.kubernetesVersion,
@@ -138,13 +138,25 @@ export class NodeGroups extends pulumi.ComponentResource {
                     instanceTypes: [...settings.instanceTypes],
                     capacityType: settings.capacityType,
                     scalingConfig: { minSize: settings.minSize, desiredSize: settings.desiredSize, maxSize: settings.maxSize },
-                    ignoreScalingChanges: true,
+                    updateConfig: { maxUnavailablePercentage: settings.maxUnavailablePercentage },
+                    // EKS replaces nodes that report unhealthy (kubelet, container runtime, network).
+                    nodeRepairConfig: { enabled: true },
                     labels: placement.labels,
                     taints: placement.taints.map((taint) => ({ ...taint })),
                     launchTemplate: { id: template.id, version: template.latestVersion.apply((v) => String(v)) },
                     tags: groupTags,
                 },
-                { parent: this, dependsOn: [...args.dependsOn, ...grants] },
+                {
+                    parent: this,
+                    dependsOn: [...args.dependsOn, ...grants],
+                    // The desired size is the creation-time size: whatever scales the group later
+                    // (an autoscaler, a person) is never reverted by the next `pulumi up`.
+                    ignoreChanges: ["scalingConfig.desiredSize"],
+                    // Node groups created before were the child of an @pulumi/eks ManagedNodeGroup of the
+                    // same name (pulumi-eks nodejs/eks/nodes/nodegroup.ts, createManagedNodeGroupInternal):
+                    // the alias keeps each one, so no node group is replaced.
+                    aliases: [{ parent: pulumi.createUrn(groupName, "eks:index:ManagedNodeGroup", this) }],
+                },
             );
         });
 

@@ -135,6 +135,9 @@ export function monitoringValues(args: {
                 externalLabels: { ...args.externalLabels },
                 retention: args.settings.retention,
                 retentionSize: args.settings.retentionSize,
+                // Deleting Prometheus (the release's uninstall) deletes its volumes too, while the
+                // EBS CSI driver still runs: a destroyed stack leaves no EBS volume behind.
+                persistentVolumeClaimRetentionPolicy: { whenDeleted: "Delete", whenScaled: "Retain" },
                 storageSpec: {
                     volumeClaimTemplate: {
                         spec: {
@@ -231,7 +234,8 @@ export class Monitoring extends pulumi.ComponentResource {
                 }),
                 timeout: 900,
             },
-            { ...k8sOpts, dependsOn: args.dependsOn },
+            // Not deletedWith the cluster: the release is uninstalled first, so its volumes go with it.
+            { parent: this, provider: cluster.provider, dependsOn: args.dependsOn },
         );
 
         this.registerOutputs({});

@@ -59,7 +59,7 @@ function regionLines(region: string, resources: readonly RecordedResource[], pri
 
     const templates = new Map(ofType(resources, "aws:ec2/launchTemplate:LaunchTemplate").map((t) => [t.urn, t]));
     let rootGiB = 0;
-    for (const group of ofType(resources, "eks:index:ManagedNodeGroup")) {
+    for (const group of ofType(resources, "aws:eks/nodeGroup:NodeGroup")) {
         const { nodeGroupName, instanceTypes, scalingConfig } = inputs(group);
         const type = String(instanceTypes[0]);
         const price = prices.instances[type];

@@ -17,7 +17,7 @@ export const CREATE_SECONDS: Readonly<Record<string, number>> = {
     // The @pulumi/eks component: the control plane plus its security group rules and add-on setup.
     "eks:index:Cluster": 600,
     // Launch, boot, join and become Ready (Cilium gives the node its addresses).
-    "eks:index:ManagedNodeGroup": 240,
+    "aws:eks/nodeGroup:NodeGroup": 240,
     "aws:ec2/natGateway:NatGateway": 120,
     "aws:ec2/vpc:Vpc": 15,
     "aws:ec2/internetGateway:InternetGateway": 10,
@@ -164,7 +164,7 @@ export function estimateRegion(region: string, resources: readonly RecordedResou
     const plan = schedule(resources);
     const of = (predicate: (r: RecordedResource) => boolean) => [...plan.steps.values()].filter((s) => predicate(s.resource));
     const [controlPlane] = of((r) => r.type === "eks:index:Cluster");
-    const [systemNodes] = of((r) => r.type === "eks:index:ManagedNodeGroup" && r.inputs.nodeGroupName === systemNodeGroup);
+    const [systemNodes] = of((r) => r.type === "aws:eks/nodeGroup:NodeGroup" && r.inputs.nodeGroupName === systemNodeGroup);
     if (!controlPlane || !systemNodes) throw new Error(`region ${region}: no cluster or system node group to estimate`);
     const needsNodes = dependentsOf(systemNodes.resource.urn, resources);
     const afterNodes = of((r) => (r.type === "aws:eks/addon:Addon" || r.type === "kubernetes:helm.sh/v3:Release") && needsNodes.has(r.urn));

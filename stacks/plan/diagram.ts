@@ -43,7 +43,7 @@ function boxes(region: string, platform: string, resources: readonly RecordedRes
         const inside = within(component.urn);
         const type = component.type.split(":").pop() as string;
         const eks = inside.find((r) => r.type === "eks:index:Cluster");
-        const groups = inside.filter((r) => r.type === "eks:index:ManagedNodeGroup");
+        const groups = inside.filter((r) => r.type === "aws:eks/nodeGroup:NodeGroup");
         const pools = inside.filter((r) => r.type === "kubernetes:karpenter.sh/v1:NodePool");
         if (eks) {
             result.push({

@@ -106,6 +106,16 @@ export async function run(
             protect: req.getProtect?.() ?? false,
             retainOnDelete: req.getRetainondelete?.() ?? false,
             ignoreChanges: req.getIgnorechangesList?.() ?? [],
+            deletedWith: req.getDeletedwith?.() ?? "",
+            aliases: (req.getAliasesList?.() ?? []).map((alias) => {
+                const spec = alias.getSpec();
+                if (!spec) return { urn: alias.getUrn() };
+                return {
+                    ...(spec.getParenturn() ? { parentUrn: spec.getParenturn() } : {}),
+                    ...(spec.getName() ? { name: spec.getName() } : {}),
+                    ...(spec.getType() ? { type: spec.getType() } : {}),
+                };
+            }),
             dependencies: req.getDependenciesList(),
             inputs: {},
         };
@@ -146,5 +156,10 @@ interface RegisterRequest {
     getProtect?(): boolean;
     getRetainondelete?(): boolean;
     getIgnorechangesList?(): string[];
+    getDeletedwith?(): string;
+    getAliasesList?(): Array<{
+        getUrn(): string;
+        getSpec(): { getParenturn(): string; getName(): string; getType(): string } | undefined;
+    }>;
     getDependenciesList(): string[];
 }

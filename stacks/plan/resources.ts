@@ -13,6 +13,10 @@ export interface RecordedResource {
     readonly protect: boolean;
     readonly retainOnDelete: boolean;
     readonly ignoreChanges: readonly string[];
+    /** The resource whose deletion deletes this one without Pulumi deleting it, if any (URN). */
+    readonly deletedWith: string;
+    /** Earlier identities Pulumi treats as this resource (parent URN, name or type, as given). */
+    readonly aliases: ReadonlyArray<{ readonly parentUrn?: string; readonly name?: string; readonly type?: string; readonly urn?: string }>;
     /** URNs this resource waits for: explicit dependsOn plus every input's dependencies. */
     readonly dependencies: readonly string[];
     inputs: Record<string, unknown>;

@@ -82,7 +82,6 @@ export const imdsv2: Check = (type, props) => {
         case "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass":
             return imdsProblems(props.spec?.metadataOptions, "the EC2NodeClass");
         case "aws:eks/nodeGroup:NodeGroup":
-        case "eks:index:ManagedNodeGroup":
             // Without a launch template EKS applies its own, with a hop limit of 2.
             return !componentInputs(props) || props.launchTemplate
                 ? []

@@ -110,7 +110,7 @@ describe("components", () => {
         });
 
         it("creates the three node groups with a node role limited to joining and pulling images", () => {
-            const groups = ofType(resources, "eks:index:ManagedNodeGroup").map(inputs);
+            const groups = ofType(resources, "aws:eks/nodeGroup:NodeGroup").map(inputs);
             assert.deepEqual(groups.map((g) => g.nodeGroupName).sort(), Object.values(names.nodeGroups).sort());
             assert.ok(groups.every((g) => g.amiType === "AL2023_x86_64_STANDARD" && g.releaseVersion === "1.35.6-20260714"));
             const nodePolicies = ofType(resources, "aws:iam/rolePolicyAttachment:RolePolicyAttachment")
@@ -176,7 +176,7 @@ describe("components", () => {
                 crds,
                 one(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "karpenter-controller"),
                 one(resources, "aws:sqs/queuePolicy:QueuePolicy"),
-                ...ofType(resources, "eks:index:ManagedNodeGroup"),
+                ...ofType(resources, "aws:eks/nodeGroup:NodeGroup"),
             ]) {
                 assert.ok(controller.dependencies.includes(dependency.urn), `the controller must wait for ${dependency.name}`);
             }

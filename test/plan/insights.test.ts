@@ -145,6 +145,8 @@ describe("deploy-time estimate", () => {
         protect: false,
         retainOnDelete: false,
         ignoreChanges: [],
+        deletedWith: "",
+        aliases: [],
         dependencies,
         inputs: {},
     });

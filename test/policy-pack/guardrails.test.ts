@@ -181,7 +181,7 @@ describe("policy pack", () => {
         assert.match(
             violations(
                 "imdsv2-hop-limit-1",
-                broken(prod(), "eks:index:ManagedNodeGroup", (p) => delete p.launchTemplate),
+                broken(prod(), "aws:eks/nodeGroup:NodeGroup", (p) => delete p.launchTemplate),
             ).join(),
             /must use a launch template/,
         );

@@ -13,15 +13,20 @@ for (const stack of STACKS) {
         it("gives node groups the Cilium startup taint, their sizes, and lets autoscaling keep its desired size", () => {
             for (const region of program.config.regions) {
                 for (const [role, settings] of Object.entries(program.config.nodeGroups)) {
-                    const group = inputs(
-                        one(program.inRegion(region.region), "eks:index:ManagedNodeGroup", `${region.region}-nodes-${role}`),
-                    );
+                    const resource = one(program.inRegion(region.region), "aws:eks/nodeGroup:NodeGroup", `${region.region}-nodes-${role}`);
+                    const group = inputs(resource);
                     assert.deepEqual(group.scalingConfig, {
                         minSize: settings.minSize,
                         desiredSize: settings.desiredSize,
                         maxSize: settings.maxSize,
                     });
-                    assert.equal(group.ignoreScalingChanges, true);
+                    // The real node group resource: Pulumi never reverts what scaled it.
+                    assert.deepEqual(resource.ignoreChanges, ["scalingConfig.desiredSize"]);
+                    // The group deployed as the child of an @pulumi/eks ManagedNodeGroup of the same name stays.
+                    const parent = resource.parent.substring(0, resource.parent.lastIndexOf("::"));
+                    assert.deepEqual(resource.aliases, [{ parentUrn: `${parent}$eks:index:ManagedNodeGroup::${resource.name}` }]);
+                    assert.deepEqual(group.updateConfig, { maxUnavailablePercentage: settings.maxUnavailablePercentage });
+                    assert.deepEqual(group.nodeRepairConfig, { enabled: true });
                     assert.ok(group.taints.some((t: Inputs) => t.key === "node.cilium.io/agent-not-ready" && t.effect === "NO_EXECUTE"));
                     assert.equal(group.capacityType, settings.capacityType);
                     assert.equal(group.nodeGroupName, region.names.nodeGroups[role as keyof typeof region.names.nodeGroups]);
@@ -31,6 +36,7 @@ for (const stack of STACKS) {
                     assert.equal(inputs(template).metadataOptions.httpTokens, "required");
                     assert.equal(inputs(template).metadataOptions.httpPutResponseHopLimit, 1);
                     assert.equal(inputs(template).blockDeviceMappings[0].ebs.encrypted, "true");
+                    assert.match(inputs(template).blockDeviceMappings[0].ebs.kmsKeyId, /^arn:aws:kms:/, "under the volumes key");
                     assert.equal(inputs(template).keyName, undefined);
                 }
             }
@@ -55,6 +61,8 @@ for (const stack of STACKS) {
                 for (const nodeClass of ofType(program.inRegion(region.region), "kubernetes:karpenter.k8s.aws/v1:EC2NodeClass")) {
                     assert.ok(!JSON.stringify(inputs(nodeClass).spec.amiSelectorTerms).includes("latest"));
                     assert.equal(inputs(nodeClass).spec.metadataOptions.httpPutResponseHopLimit, 1);
+                    for (const device of inputs(nodeClass).spec.blockDeviceMappings)
+                        assert.match(device.ebs.kmsKeyID, /^arn:aws:kms:/, "under the volumes key");
                 }
             }
         });
@@ -305,6 +313,27 @@ for (const stack of STACKS) {
                     `${location?.spec.objectStorage.prefix}/`,
                     "what is replicated is what Velero writes",
                 );
+            }
+        });
+
+        it("leaves no EBS volume behind on teardown: what holds volumes is uninstalled while the driver still runs", () => {
+            for (const region of program.config.regions) {
+                const own = program.inRegion(region.region);
+                const ebsCsi = one(own, "aws:eks/addon:Addon", `${region.region}-addons-ebs-csi`);
+                const monitoring = ofType(own, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "kube-prometheus-stack");
+                assert.ok(monitoring);
+                assert.equal(monitoring.deletedWith, "", "uninstalled by Pulumi, not dropped with the cluster");
+                assert.equal(ebsCsi.retainOnDelete, true, "the EBS CSI driver goes with the cluster, after the claims");
+                assert.ok(
+                    monitoring.dependencies.some((urn) => urn.endsWith("-nodes-system")),
+                    "uninstalled before its nodes go",
+                );
+                assert.deepEqual(
+                    inputs(monitoring).values.prometheus.prometheusSpec.persistentVolumeClaimRetentionPolicy.whenDeleted,
+                    "Delete",
+                );
+                const claim = one(own, "kubernetes:core/v1:PersistentVolumeClaim");
+                assert.equal(claim.deletedWith, "", "the canary's volume is deleted by Pulumi");
             }
         });
 

@@ -138,7 +138,7 @@ describe("whole program: a region in an existing VPC", () => {
         assert.equal(ofType(resources, "platform:network:Network").length, 0);
         assert.equal(ofType(resources, "aws:ec2/vpc:Vpc").length, 0);
         assert.deepEqual(inputs(one(resources, "eks:index:Cluster")).privateSubnetIds, existing.privateSubnetIds);
-        for (const group of ofType(resources, "eks:index:ManagedNodeGroup"))
+        for (const group of ofType(resources, "aws:eks/nodeGroup:NodeGroup"))
             assert.deepEqual(inputs(group).subnetIds, existing.privateSubnetIds);
         assert.match(
             inputs(one(resources, "aws:iam/rolePolicy:RolePolicy", "us-east-1-cilium-operator-eni-ipam")).policy,

@@ -40,7 +40,7 @@ for (const stack of STACKS) {
             for (const region of program.config.regions) {
                 const own = program.inRegion(region.region);
                 assert.equal(ofType(own, "eks:index:Cluster").length, 1);
-                assert.equal(ofType(own, "eks:index:ManagedNodeGroup").length, Object.keys(program.config.nodeGroups).length);
+                assert.equal(ofType(own, "aws:eks/nodeGroup:NodeGroup").length, Object.keys(program.config.nodeGroups).length);
                 const charts = Object.values(CHARTS).flatMap((source) => [...source.charts]);
                 assert.deepEqual(
                     ofType(own, "kubernetes:helm.sh/v3:Release")
@@ -133,7 +133,7 @@ for (const stack of STACKS) {
             for (const region of program.config.regions) {
                 const own = program.inRegion(region.region);
                 const release = ofType(own, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).name === "cilium") as RecordedResource;
-                const groups = ofType(own, "eks:index:ManagedNodeGroup");
+                const groups = ofType(own, "aws:eks/nodeGroup:NodeGroup");
                 const agent = ofType(own, "aws:eks/addon:Addon").find(
                     (a) => inputs(a).addonName === "eks-pod-identity-agent",
                 ) as RecordedResource;
@@ -155,7 +155,7 @@ for (const stack of STACKS) {
         it("starts the add-ons once the system node group, where they run, is up, not the other groups", () => {
             for (const region of program.config.regions) {
                 const own = program.inRegion(region.region);
-                const groups = ofType(own, "eks:index:ManagedNodeGroup");
+                const groups = ofType(own, "aws:eks/nodeGroup:NodeGroup");
                 const system = groups.find((g) => inputs(g).nodeGroupName === region.names.nodeGroups.system) as RecordedResource;
                 const addons = [
                     ...ofType(own, "aws:eks/addon:Addon").filter((a) => ["coredns", "aws-ebs-csi-driver"].includes(inputs(a).addonName)),
@@ -187,7 +187,7 @@ for (const stack of STACKS) {
                 const name = inputs(addon).addonName as keyof StackConfig["versions"]["addons"];
                 assert.equal(inputs(addon).addonVersion, program.config.versions.addons[name]);
             }
-            for (const group of ofType(program.resources, "eks:index:ManagedNodeGroup")) {
+            for (const group of ofType(program.resources, "aws:eks/nodeGroup:NodeGroup")) {
                 assert.equal(inputs(group).releaseVersion, program.config.versions.nodeAmiRelease);
                 assert.equal(inputs(group).version, program.config.versions.kubernetes);
             }

@@ -118,7 +118,10 @@ export class CoreAddons extends pulumi.ComponentResource {
                 podIdentityAssociations: [{ roleArn: ebs.role.arn, serviceAccount: DEFAULTS.ebsCsiServiceAccount }],
                 ...addon,
             },
-            { parent: this, dependsOn: [...args.dependsOn, ...ebs.grants] },
+            // Left to go with the cluster on teardown, not removed before it: the volumes of the
+            // releases Pulumi uninstalls (Prometheus's, the restore canary's) are deleted by this
+            // driver after their claims go, while the system nodes still run it.
+            { parent: this, dependsOn: [...args.dependsOn, ...ebs.grants], retainOnDelete: true },
         );
 
         // Runs with the add-on's defaults: it needs no AWS permissions, and its configuration

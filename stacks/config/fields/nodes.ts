@@ -12,9 +12,16 @@ export const nodeGroup = (defaults: { instanceTypes: string[]; minSize: number; 
         architecture: described(z.enum(["x86_64", "arm64"]).default("x86_64"), "CPU architecture; selects the AL2023 AMI type"),
         capacityType: described(z.enum(["ON_DEMAND", "SPOT"]).default("ON_DEMAND"), "ON_DEMAND or SPOT (system must be ON_DEMAND)"),
         minSize: described(size.default(defaults.minSize), "Minimum node count"),
-        desiredSize: described(size.default(defaults.desiredSize), "Node count at creation; later changes by autoscaling are kept"),
+        desiredSize: described(
+            size.default(defaults.desiredSize),
+            "Node count at creation; later changes (by a person, within min..max) are never reverted",
+        ),
         maxSize: described(size.default(defaults.maxSize), "Maximum node count"),
         diskSizeGiB: described(z.number().int().min(20).max(16384).default(50), "Encrypted gp3 root volume size in GiB"),
+        maxUnavailablePercentage: described(
+            z.number().int().min(1).max(100).default(33),
+            "Share of the group's nodes an update (new AMI release, launch template) replaces at once",
+        ),
         labels: described(z.record(labelKey, labelValue).default({}), "Extra Kubernetes node labels"),
         taints: described(z.array(taint).default([]), "Extra taints, added to the platform's own"),
     });
