@@ -153,7 +153,7 @@ export class NodeGroups extends pulumi.ComponentResource {
                     // (an autoscaler, a person) is never reverted by the next `pulumi up`.
                     ignoreChanges: ["scalingConfig.desiredSize"],
                     // Node groups created before were the child of an @pulumi/eks ManagedNodeGroup of the
-                    // same name (pulumi-eks nodejs/eks/nodes/nodegroup.ts, createManagedNodeGroupInternal):
+                    // same name (pulumi-eks nodejs/eks/nodes/nodegroup.ts, createManagedNodeGroup):
                     // the alias keeps each one, so no node group is replaced.
                     aliases: [{ parent: pulumi.createUrn(groupName, "eks:index:ManagedNodeGroup", this) }],
                 },
