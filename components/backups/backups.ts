@@ -98,6 +98,8 @@ export function veleroValues(args: { pluginImage: string; volumes: BackupSetting
         nodeSelector: { ...SYSTEM_PLACEMENT.nodeSelector },
         tolerations: [...SYSTEM_PLACEMENT.tolerations],
         resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+        // The pre-install/upgrade hook that applies Velero's CRDs.
+        upgradeJobResources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
     };
 }
 

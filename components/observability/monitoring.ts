@@ -123,7 +123,11 @@ export function monitoringValues(args: {
                 kubeApiserverBurnrate: false,
             },
         },
-        prometheusOperator: { ...placement, resources: requests("100m", "128Mi", "512Mi"), admissionWebhooks: { patch: placement } },
+        prometheusOperator: {
+            ...placement,
+            resources: requests("100m", "128Mi", "512Mi"),
+            admissionWebhooks: { patch: { ...placement, resources: requests("20m", "32Mi", "128Mi") } },
+        },
         prometheus: {
             // Two replicas scrape the same targets: a drain takes one at a time.
             podDisruptionBudget: { enabled: ha, minAvailable: 1 },

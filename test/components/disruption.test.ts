@@ -3,6 +3,8 @@
 // disruption budget; anti-affine replicas that update without needing a node the stack lacks.
 import * as assert from "node:assert/strict";
 import { argocdValues } from "../../components/addons/argocd/argocd";
+import { externalSecretsValues } from "../../components/addons/external-secrets/external-secrets";
+import { veleroValues } from "../../components/backups/backups";
 import { ciliumValues } from "../../components/addons/cilium/cilium";
 import { kyvernoValues } from "../../components/addons/kyverno/kyverno";
 import { monitoringValues } from "../../components/observability/monitoring";
@@ -74,5 +76,26 @@ describe("placement and disruption", () => {
             assert.equal(values.alertmanager.podDisruptionBudget.enabled, highAvailability);
             assert.equal(values.prometheus.prometheusSpec.replicas > 1, highAvailability);
         }
+    });
+});
+
+describe("probes and resources the charts leave out", () => {
+    it("turns on External Secrets' health probes, which the chart leaves off", () => {
+        const values = externalSecretsValues({ highAvailability: true });
+        assert.deepEqual([values.livenessProbe.enabled, values.readinessProbe.enabled], [true, true]);
+        assert.equal(values.webhook.livenessProbe.enabled, true);
+        assert.equal(values.certController.livenessProbe.enabled, true);
+    });
+
+    it("sizes the hook Jobs of the charts", () => {
+        assert.ok(veleroValues({ pluginImage: "p:v1", volumes: "snapshotData" }).upgradeJobResources.limits.memory);
+        assert.ok(argocdValues({ url: "https://argocd.example.com", highAvailability: false }).redisSecretInit.resources.limits.memory);
+        const monitoring = monitoringValues({
+            settings: prod.monitoring,
+            highAvailability: true,
+            rules: [],
+            externalLabels: { cluster: "c", region: "r", environment: "e" },
+        });
+        assert.ok(monitoring.prometheusOperator.admissionWebhooks.patch.resources.limits.memory);
     });
 });

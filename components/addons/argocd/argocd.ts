@@ -71,6 +71,8 @@ export function argocdValues(args: { url: string; sso?: GitOpsSettings["sso"]; h
         applicationSet: replicated(ha, requests("50m", "128Mi", "512Mi")),
         notifications: { resources: requests("50m", "64Mi", "256Mi") },
         redis: { resources: requests("50m", "64Mi", "256Mi") },
+        // The hook Job that writes Redis's password Secret.
+        redisSecretInit: { resources: requests("10m", "32Mi", "128Mi") },
         // Three Redis servers and three HAProxies, each on its own system node (required
         // anti-affinity): updates replace one pod at a time without a surge pod, which would need
         // a fourth node, and drains take one at a time. Validation asks for the nodes.

@@ -55,8 +55,17 @@ export function externalSecretsValues(args: { highAvailability: boolean }) {
         leaderElect: ha,
         serviceMonitor: { enabled: true },
         ...workload(ha, "external-secrets", { cpu: "50m", memory: "128Mi", limit: "512Mi" }),
-        webhook: workload(ha, "external-secrets-webhook", { cpu: "20m", memory: "64Mi", limit: "256Mi" }),
-        certController: workload(ha, "external-secrets-cert-controller", { cpu: "20m", memory: "64Mi", limit: "256Mi" }),
+        // The chart's health server (--live-addr) answers both probes; off by default.
+        livenessProbe: { enabled: true },
+        readinessProbe: { enabled: true },
+        webhook: {
+            ...workload(ha, "external-secrets-webhook", { cpu: "20m", memory: "64Mi", limit: "256Mi" }),
+            livenessProbe: { enabled: true },
+        },
+        certController: {
+            ...workload(ha, "external-secrets-cert-controller", { cpu: "20m", memory: "64Mi", limit: "256Mi" }),
+            livenessProbe: { enabled: true },
+        },
     };
 }
 
