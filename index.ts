@@ -51,6 +51,7 @@ export = async () => {
                     backups: config.backups,
                     protect: config.protect,
                     pipeline: config.pipeline,
+                    teams: config.teams,
                     peerRoutes: peerRoutes[i][0],
                 },
                 { providers: { aws: providers.get(region.region) as aws.Provider } },

@@ -11,6 +11,7 @@ import type {
     KarpenterSettings,
     MonitoringSettings,
     PipelineSettings,
+    TeamsSettings,
     PolicySettings,
     SecretsSettings,
     Settings,
@@ -32,6 +33,8 @@ import { PipelineAccess } from "./eks/pipeline-access";
 import { NodePools, amiAliases } from "./addons/karpenter/nodepools";
 import type { Scope } from "./shared/iam";
 import { RestoreDrill, drillNames } from "./backups/restore-drill";
+import { Teams } from "./tenancy/teams";
+import { MONITORING_NAMESPACE } from "./observability/monitoring-crds";
 
 export interface PlatformArgs {
     readonly region: RegionConfig;
@@ -49,6 +52,7 @@ export interface PlatformArgs {
     /** Protect stateful resources (cluster, keys, log groups) from deletion by Pulumi. */
     readonly protect: boolean;
     readonly pipeline: PipelineSettings;
+    readonly teams: TeamsSettings;
 }
 
 /** What the first phase of a region built, for the cluster on it. */
@@ -278,6 +282,12 @@ export function deployCluster(
     if (replicaOf) {
         new RestoreDrill(`${name}-replica-drill`, { ...drill, replicaOf: { cluster: replicaOf, bucket: backups.bucketName } }, parent);
     }
+
+    new Teams(
+        `${name}-teams`,
+        { cluster: cluster.handle, teams: args.teams, monitoringNamespace: MONITORING_NAMESPACE, dependsOn: [cilium.release] },
+        parent,
+    );
 
     const addons: Record<string, AddonIdentity> = {
         cilium: { namespace: CILIUM.namespace, serviceAccount: CILIUM.operatorServiceAccount, roleArn: cilium.operatorRoleArn },

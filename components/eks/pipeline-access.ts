@@ -13,7 +13,8 @@ export const PIPELINE_PREVIEW_GROUP = "platform:pipeline-preview";
 
 /** The kinds the program creates, by API group (plural resource names), apart from Secrets. */
 export const MANAGED_KINDS: Readonly<Record<string, readonly string[]>> = {
-    "": ["namespaces", "serviceaccounts", "configmaps", "persistentvolumeclaims"],
+    "": ["namespaces", "serviceaccounts", "configmaps", "persistentvolumeclaims", "resourcequotas", "limitranges"],
+    "networking.k8s.io": ["networkpolicies"],
     apps: ["deployments"],
     "rbac.authorization.k8s.io": ["roles", "rolebindings", "clusterroles", "clusterrolebindings"],
     "storage.k8s.io": ["storageclasses"],

@@ -14,6 +14,7 @@ import {
     type MonitoringSettings,
     type NatLayout,
     type PipelineSettings,
+    type TeamsSettings,
     type PolicySettings,
     type PromotionSettings,
     type SecretsSettings,
@@ -75,6 +76,7 @@ export interface StackConfig {
     readonly promotion: PromotionSettings;
     /** Runners and bootstrap mode; `runnerRegion` resolved to a region of the stack. */
     readonly pipeline: PipelineSettings & { readonly runnerRegion: string };
+    readonly teams: TeamsSettings;
     readonly regions: readonly RegionConfig[];
 }
 
@@ -142,6 +144,7 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
         monitoring: settings.monitoring,
         backups: settings.backups,
         promotion: settings.promotion,
+        teams: settings.teams,
         pipeline: { ...settings.pipeline, runnerRegion: settings.pipeline.runnerRegion ?? settings.regions[0].region },
         regions: settings.regions.map((region) => {
             const cluster = region.clusterName ?? defaultClusterName(settings.name, settings.environment, region.region);

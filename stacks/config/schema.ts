@@ -9,6 +9,7 @@ import { karpenter, nodeGroup } from "./fields/nodes";
 import { backups, gitops, monitoring, policies, secrets } from "./fields/addons";
 import { cluster, natGateways, network, promotion, region } from "./fields/cluster";
 import { pipeline } from "./fields/pipeline";
+import { teams } from "./fields/teams";
 
 /**
  * All `platform:` keys of a stack file. Keys with scalar values are read as plain strings; the
@@ -61,6 +62,7 @@ export const SETTINGS = {
     policies: described(policies, "Kyverno admission policies"),
     monitoring: described(monitoring, "kube-prometheus-stack"),
     backups: described(backups.prefault({}), "Velero backups"),
+    teams: described(teams.default({}), "Product teams: their namespaces, quotas, limits and network allowances, in every cluster"),
     pipeline: described(pipeline, "The pipeline's runners inside each region's VPC, and the bootstrap of a new stack"),
     promotion: described(promotion.prefault({}), "Where this stack's version lock comes from, and the deploy-time gate on it"),
     regions: described(
@@ -87,3 +89,4 @@ export type MonitoringSettings = Settings["monitoring"];
 export type BackupSettings = Settings["backups"];
 export type PromotionSettings = Settings["promotion"];
 export type PipelineSettings = Settings["pipeline"];
+export type TeamsSettings = Settings["teams"];

@@ -11,6 +11,7 @@ import { clusterProblems, pipelineProblems, versionProblems } from "./rules/clus
 import { nameProblems, tagProblems } from "./rules/names";
 import { networkProblems, regionProblems } from "./rules/network";
 import { karpenterProblems, nodeGroupProblems } from "./rules/nodes";
+import { teamProblems } from "./rules/teams";
 import { formatPath, type ParsedSettings, type Problem, show } from "./problems";
 
 function valueAt(root: unknown, segments: readonly PropertyKey[]): unknown {
@@ -118,5 +119,6 @@ function crossFieldProblems(settings: ParsedSettings): Problem[] {
         ...karpenterProblems(settings),
         ...gitopsProblems(settings),
         ...observabilityProblems(settings, regions),
+        ...teamProblems(settings),
     ];
 }

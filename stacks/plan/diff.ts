@@ -30,6 +30,7 @@ const COMPONENT_OF: Readonly<Record<keyof Settings, string>> = {
     backups: "Backups",
     promotion: "delivery",
     pipeline: "Runner",
+    teams: "Teams",
     regions: "Network",
 };
 

@@ -6,7 +6,7 @@ import { estimateRegion, renderEstimate } from "./deploytime";
 import type { StackConfig } from "../config/config";
 import type { Evaluation } from "./offline";
 import { type RecordedResource, resourcesByRegion, shortType } from "./resources";
-import { backupLines, countBy, gitopsLines, monitoringLines, notable, policyLines, poolLines } from "./summary";
+import { backupLines, countBy, gitopsLines, monitoringLines, notable, policyLines, poolLines, teamLines } from "./summary";
 
 interface Tree {
     resource: RecordedResource;
@@ -80,6 +80,7 @@ export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: 
             ["GitOps", gitopsLines(inRegion)],
             ["monitoring", monitoringLines(inRegion)],
             ["backups", backupLines(config, inRegion, evaluation.resources)],
+            ["teams", teamLines(config)],
             ["first pulumi up (estimate)", renderEstimate(estimateRegion(region.region, inRegion, region.names.nodeGroups.system))],
         ] as const;
         for (const [title, section] of sections) {

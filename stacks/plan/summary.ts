@@ -198,6 +198,15 @@ export function backupLines(
     ];
 }
 
+/** Each team's namespaces and what they may use, as every cluster of the stack gets them. */
+export function teamLines(config: StackConfig): string[] {
+    return Object.entries(config.teams).map(([team, settings]) => {
+        const { cpu, memoryGiB, pods, storageGiB, loadBalancers } = settings.quota;
+        const from = settings.ingressFrom.length > 0 ? `; in from ${settings.ingressFrom.join(", ")}` : "";
+        return `${team}: ${settings.namespaces.join(", ")} (PSS restricted, deny by default); each ${cpu} CPU, ${memoryGiB} GiB, ${pods} pods, ${storageGiB} GiB of volumes, ${loadBalancers} load balancer(s)${from}`;
+    });
+}
+
 /** What a reviewer of this stack should not miss. */
 export function notable(config: StackConfig, resources: readonly RecordedResource[]): string[] {
     const lines: string[] = [];

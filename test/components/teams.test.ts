@@ -1,0 +1,98 @@
+// Teams: the stack file's block, its validation, the builders of each namespace's objects, and
+// what every cluster of both committed stacks gets per team.
+import * as assert from "node:assert/strict";
+import { TEAM_LABEL, limitRangeSpec, networkPolicySpecs, quotaSpec } from "../../components/tenancy/teams";
+import { STACKS, expectProblem, inputs, ofType, problems, type Inputs } from "../fixtures";
+import { describeStack } from "../stacks/harness";
+
+describe("teams", () => {
+    describe("validation", () => {
+        it("refuses a namespace of the platform, one two teams claim, and an allowance from nowhere, all at once", () => {
+            const found = problems("prod", (s) => {
+                s.teams.payments.namespaces.push("kube-system");
+                s.teams.storefront.namespaces.push("team-payments");
+                s.teams.storefront.ingressFrom = ["team-nowhere"];
+            });
+            expectProblem(found, "teams.payments.namespaces[2]", '"kube-system" is a namespace of the platform');
+            expectProblem(found, "teams.storefront.namespaces[1]", '"team-payments" is already team payments\'s');
+            expectProblem(found, "teams.storefront.ingressFrom[0]", '"team-nowhere" is neither');
+        });
+
+        it("refuses malformed names, quotas and quantities, and unknown keys", () => {
+            const found = problems("prod", (s) => {
+                s.teams.payments.namespaces[0] = "Team_Payments";
+                s.teams.payments.quota.cpu = 0;
+                s.teams.payments.limits = { defaultLimitMemory: "lots" };
+                s.teams.payments.owner = "me";
+            });
+            expectProblem(found, "teams.payments.namespaces[0]", "not a namespace name", "Team_Payments");
+            expectProblem(found, "teams.payments.quota.cpu");
+            expectProblem(found, "teams.payments.limits.defaultLimitMemory", "not a Kubernetes quantity");
+            expectProblem(found, "teams.payments.owner", "unknown setting");
+            expectProblem(
+                problems("prod", (s) => (s.teams["Web_Team"] = { namespaces: ["team-web"], quota: { cpu: 1, memoryGiB: 1, pods: 10 } })),
+                "teams.Web_Team",
+                "3-32 lowercase letters",
+            );
+        });
+    });
+
+    describe("builders", () => {
+        it("quotes requests, pods, storage and load balancers as the stack file says", () => {
+            assert.deepEqual(quotaSpec({ cpu: 8, memoryGiB: 32, pods: 100, storageGiB: 50, loadBalancers: 1 }).hard, {
+                "requests.cpu": "8",
+                "requests.memory": "32Gi",
+                pods: "100",
+                "requests.storage": "50Gi",
+                "services.loadbalancers": "1",
+            });
+            const [limit] = limitRangeSpec({ defaultRequestCpu: "50m", defaultRequestMemory: "64Mi", defaultLimitMemory: "256Mi" }).limits;
+            assert.deepEqual([limit.defaultRequest, limit.default], [{ cpu: "50m", memory: "64Mi" }, { memory: "256Mi" }]);
+        });
+
+        it("denies in and out by default, lets DNS out, and lets in only the namespace, monitoring and the allowed", () => {
+            const specs = networkPolicySpecs({ ingressFrom: ["gateway", "gateway"], monitoringNamespace: "monitoring" });
+            assert.deepEqual(specs["default-deny"], { podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+            assert.deepEqual(
+                specs["allow-dns"].egress[0].ports.map((p) => p.port),
+                [53, 53],
+            );
+            const from = specs["allow-ingress"].ingress[0].from.map(
+                (peer: Inputs) => peer.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"] ?? "self",
+            );
+            assert.deepEqual(from, ["self", "monitoring", "gateway"]);
+        });
+    });
+});
+
+for (const stack of STACKS) {
+    describeStack(stack, (program) => {
+        it("gives every team, in every cluster, restricted namespaces with its quota, defaults and deny-by-default network", () => {
+            for (const region of program.config.regions) {
+                const own = program.inRegion(region.region);
+                for (const [team, settings] of Object.entries(program.config.teams)) {
+                    for (const namespace of settings.namespaces) {
+                        const created = ofType(own, "kubernetes:core/v1:Namespace")
+                            .map(inputs)
+                            .find((n) => n.metadata.name === namespace);
+                        assert.ok(created, `${region.region}: ${namespace}`);
+                        assert.equal(created.metadata.labels[TEAM_LABEL], team);
+                        assert.equal(created.metadata.labels["pod-security.kubernetes.io/enforce"], "restricted");
+                        const inside = (type: string) =>
+                            ofType(own, type)
+                                .map(inputs)
+                                .filter((o) => o.metadata.namespace === namespace);
+                        assert.deepEqual(inside("kubernetes:core/v1:ResourceQuota")[0]?.spec, quotaSpec(settings.quota));
+                        assert.deepEqual(inside("kubernetes:core/v1:LimitRange")[0]?.spec, limitRangeSpec(settings.limits));
+                        assert.deepEqual(
+                            inside("kubernetes:networking.k8s.io/v1:NetworkPolicy")
+                                .map((p) => p.metadata.name)
+                                .sort(),
+                            ["allow-dns", "allow-ingress", "default-deny"],
+                        );
+                    }
+                }
+            }
+        });
+    });
+}
