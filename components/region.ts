@@ -117,6 +117,7 @@ export function deployCluster(
             scope: foundation.scope,
             tags: region.tags,
             protect: args.protect,
+            teams: args.teams,
             apiClients,
         },
         parent,

@@ -4,6 +4,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_POLICIES, CONTROL_PLANE_LOG_TYPES, PARTITION } from "../../stacks/config/catalog";
 import type { ClusterSettings } from "../../stacks/config/schema";
+import type { TeamSettings } from "../../stacks/config/fields/teams";
 import type { ClusterHandle } from "../shared/cluster-handle";
 import { PIPELINE_PREVIEW_GROUP } from "./pipeline-access";
 import { type Scope, serviceTrustPolicy } from "../shared/iam";
@@ -30,6 +31,8 @@ export interface ClusterArgs {
     readonly tags: Readonly<Record<string, string>>;
     /** Protect the cluster and its log group from deletion by Pulumi. */
     readonly protect: boolean;
+    /** The teams, whose roles get access entries scoped to their namespaces. */
+    readonly teams: Readonly<Record<string, TeamSettings>>;
     /** Who reaches the private API endpoint besides the nodes: the pipeline's runners. */
     readonly apiClients: ApiClients;
 }
@@ -44,10 +47,12 @@ export interface ApiClients {
     readonly ready: pulumi.Input<pulumi.Resource>[];
 }
 
+export type AccessScope = { type: "cluster" } | { type: "namespace"; namespaces: string[] };
+
 export interface AccessEntry {
     readonly principalArn: string;
     readonly type: "STANDARD";
-    readonly accessPolicies: Record<string, { policyArn: string; accessScope: { type: "cluster" } }>;
+    readonly accessPolicies: Record<string, { policyArn: string; accessScope: AccessScope }>;
     /** Kubernetes groups of the principal, for RBAC bindings beyond its access policy. */
     readonly kubernetesGroups?: string[];
 }
@@ -56,8 +61,18 @@ export interface AccessEntry {
  * Access entries for the stack's admin and viewer roles. Keys come from the role ARN, so that
  * reordering the lists in the stack file changes nothing.
  */
-export function accessEntries(access: ClusterSettings["access"], partition: string): Record<string, AccessEntry> {
-    const entry = (kind: keyof typeof ACCESS_POLICIES, arn: string, prefix: string = kind, groups?: string[]): [string, AccessEntry] => {
+export function accessEntries(
+    access: ClusterSettings["access"],
+    partition: string,
+    teams: Readonly<Record<string, Pick<TeamSettings, "namespaces" | "members" | "viewers">>> = {},
+): Record<string, AccessEntry> {
+    const entry = (
+        kind: keyof typeof ACCESS_POLICIES,
+        arn: string,
+        prefix: string = kind,
+        groups?: string[],
+        accessScope: AccessScope = { type: "cluster" },
+    ): [string, AccessEntry] => {
         const [, , , , account, resource] = arn.split(":");
         const role = resource.split("/").pop() ?? resource;
         return [
@@ -68,7 +83,7 @@ export function accessEntries(access: ClusterSettings["access"], partition: stri
                 accessPolicies: {
                     [kind]: {
                         policyArn: `arn:${partition}:eks::aws:cluster-access-policy/${ACCESS_POLICIES[kind]}`,
-                        accessScope: { type: "cluster" },
+                        accessScope,
                     },
                 },
                 ...(groups ? { kubernetesGroups: groups } : {}),
@@ -82,6 +97,14 @@ export function accessEntries(access: ClusterSettings["access"], partition: stri
         // with the view policy and the PipelineAccess RBAC bound to its group.
         ...(access.deployRole ? [entry("admin", access.deployRole, "pipeline-deploy")] : []),
         ...(access.previewRole ? [entry("viewer", access.previewRole, "pipeline-preview", [PIPELINE_PREVIEW_GROUP])] : []),
+        // A team's roles reach its namespaces only: edit for members, view for viewers.
+        ...Object.entries(teams).flatMap(([team, settings]) => {
+            const scope: AccessScope = { type: "namespace", namespaces: [...settings.namespaces] };
+            return [
+                ...settings.members.map((arn) => entry("editor", arn, `team-${team}-member`, undefined, scope)),
+                ...settings.viewers.map((arn) => entry("viewer", arn, `team-${team}-viewer`, undefined, scope)),
+            ];
+        }),
     ]);
 }
 
@@ -161,7 +184,7 @@ export class Cluster extends pulumi.ComponentResource {
                 endpointPublicAccess: endpoint.public,
                 ...(endpoint.public ? { publicAccessCidrs: [...endpoint.allowedCidrs] } : {}),
                 authenticationMode: eks.AuthenticationMode.Api,
-                accessEntries: accessEntries(args.settings.access, PARTITION),
+                accessEntries: accessEntries(args.settings.access, PARTITION, args.teams),
                 serviceRole: role,
                 encryptionConfigKeyArn: args.secretsKeyArn,
                 enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],

@@ -148,6 +148,7 @@ export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "contro
 export const ACCESS_POLICIES = {
     admin: "AmazonEKSClusterAdminPolicy",
     viewer: "AmazonEKSViewPolicy",
+    editor: "AmazonEKSEditPolicy",
 } as const;
 
 /**

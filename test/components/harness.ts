@@ -36,6 +36,7 @@ export function testCluster(provider: aws.Provider, overrides: Partial<ClusterAr
             scope,
             tags,
             protect: false,
+            teams: settings.teams,
             apiClients: { securityGroupIds: { "eu-west-1": "sg-0runner" }, cidrs: { "us-east-1": "10.20.0.0/16" }, ready: [] },
             ...overrides,
         },

@@ -2,7 +2,7 @@
 // what every cluster of both committed stacks gets per team.
 import * as assert from "node:assert/strict";
 import { TEAM_LABEL, limitRangeSpec, networkPolicySpecs, quotaSpec } from "../../components/tenancy/teams";
-import { STACKS, expectProblem, inputs, ofType, problems, type Inputs } from "../fixtures";
+import { STACKS, expectProblem, inputs, ofType, one, problems, type Inputs } from "../fixtures";
 import { describeStack } from "../stacks/harness";
 
 describe("teams", () => {
@@ -16,6 +16,16 @@ describe("teams", () => {
             expectProblem(found, "teams.payments.namespaces[2]", '"kube-system" is a namespace of the platform');
             expectProblem(found, "teams.storefront.namespaces[1]", '"team-payments" is already team payments\'s');
             expectProblem(found, "teams.storefront.ingressFrom[0]", '"team-nowhere" is neither');
+        });
+
+        it("refuses a team role listed anywhere else: EKS gives a principal one access entry", () => {
+            const found = problems("prod", (s) => (s.teams.storefront.viewers = [s.teams.payments.members[0]]));
+            expectProblem(found, "teams.storefront.viewers[0]", "is already teams.payments.members[0]");
+            expectProblem(
+                problems("prod", (s) => s.cluster.access.viewers.push(s.teams.payments.viewers[0])),
+                "teams.payments.viewers[0]",
+                "is already cluster.access.viewers",
+            );
         });
 
         it("refuses malformed names, quotas and quantities, and unknown keys", () => {
@@ -84,6 +94,20 @@ for (const stack of STACKS) {
                                 .filter((o) => o.metadata.namespace === namespace);
                         assert.deepEqual(inside("kubernetes:core/v1:ResourceQuota")[0]?.spec, quotaSpec(settings.quota));
                         assert.deepEqual(inside("kubernetes:core/v1:LimitRange")[0]?.spec, limitRangeSpec(settings.limits));
+                        const entries = Object.values(inputs(one(own, "eks:index:Cluster")).accessEntries as Record<string, Inputs>);
+                        for (const [kind, policy] of [
+                            ["members", "AmazonEKSEditPolicy"],
+                            ["viewers", "AmazonEKSViewPolicy"],
+                        ] as const) {
+                            for (const arn of settings[kind]) {
+                                const access = entries.find((e) => e.principalArn === arn);
+                                assert.ok(access, `${team} ${kind}: ${arn}`);
+                                const [granted] = Object.values(access.accessPolicies as Record<string, Inputs>);
+                                assert.ok(String(granted.policyArn).endsWith(`/${policy}`));
+                                assert.deepEqual(granted.accessScope, { type: "namespace", namespaces: settings.namespaces });
+                                assert.equal(access.kubernetesGroups, undefined, "no RBAC group beyond the namespaced policy");
+                            }
+                        }
                         assert.deepEqual(
                             inside("kubernetes:networking.k8s.io/v1:NetworkPolicy")
                                 .map((p) => p.metadata.name)

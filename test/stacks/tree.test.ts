@@ -106,7 +106,11 @@ for (const stack of STACKS) {
                 }
                 const pipeline = [access.deployRole, access.previewRole].filter((arn) => arn !== undefined);
                 assert.equal(pipeline.length, 2, "the stack file names the pipeline's deploy and preview roles");
-                assert.equal(Object.keys(cluster.accessEntries).length, access.admins.length + access.viewers.length + pipeline.length);
+                const teamRoles = Object.values(program.config.teams).flatMap((team) => [...team.members, ...team.viewers]);
+                assert.equal(
+                    Object.keys(cluster.accessEntries).length,
+                    access.admins.length + access.viewers.length + pipeline.length + teamRoles.length,
+                );
                 const policyOf = (arn: string | undefined) =>
                     Object.values(cluster.accessEntries as Inputs)
                         .filter((entry) => entry.principalArn === arn)

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { cidr, described, retentionDays } from "./common";
 
-const roleArn = z
+export const roleArn = z
     .string()
     .regex(
         /^arn:aws[a-z-]*:iam::\d{12}:role\/([\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/,

@@ -1,6 +1,7 @@
 // Product teams, declared once: their namespaces, what those may use, and who may reach them.
 import { z } from "zod";
 import { described } from "./common";
+import { roleArn } from "./cluster";
 
 /** A Kubernetes namespace name (RFC 1123 label). */
 const namespace = z
@@ -28,6 +29,8 @@ export const team = z.strictObject({
     namespaces: described(z.array(namespace).min(1), "The team's namespaces, in every cluster of the stack"),
     quota: described(quota, "ResourceQuota of each of the team's namespaces"),
     limits: described(limits.prefault({}), "LimitRange defaults of each of the team's namespaces"),
+    members: described(z.array(roleArn).default([]), "IAM roles of the team's members: AmazonEKSEditPolicy in the team's namespaces only"),
+    viewers: described(z.array(roleArn).default([]), "IAM roles that may read the team's namespaces (AmazonEKSViewPolicy there only)"),
     ingressFrom: described(
         z.array(namespace).default([]),
         "Namespaces whose pods may connect to the team's (a gateway, another team); the monitoring namespace always may",

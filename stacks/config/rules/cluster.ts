@@ -90,6 +90,11 @@ export function clusterProblems(settings: ParsedSettings): Problem[] {
         ),
         [access?.deployRole, formatPath(["cluster", "access", "deployRole"])],
         [access?.previewRole, formatPath(["cluster", "access", "previewRole"])],
+        ...Object.entries(settings.teams ?? {}).flatMap(([team, t]) =>
+            (["members", "viewers"] as const).flatMap((kind) =>
+                (t?.[kind] ?? []).map((arn, i): [string | undefined, string] => [arn, formatPath(["teams", team, kind, i])]),
+            ),
+        ),
     ];
     for (const [arn, path] of entries) {
         if (arn === undefined) continue;
