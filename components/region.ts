@@ -313,6 +313,7 @@ export function deployCluster(
             path: region.gitopsPath,
             environment: args.environment,
             highAvailability: args.highAvailability,
+            teams: args.teams,
             addons,
             secretStore: externalSecrets.ready,
             dependsOn: [nodeGroups.system],

@@ -48,6 +48,7 @@ describe("components", () => {
                         settings: settings.gitops,
                         path: "clusters/prod/eu-west-1",
                         environment: "prod",
+                        teams: settings.teams,
                         highAvailability: true,
                         addons: {
                             "external-secrets": { namespace: "external-secrets", serviceAccount: "external-secrets", roleArn: eso.roleArn },
@@ -85,7 +86,11 @@ describe("components", () => {
             for (const secret of synced) {
                 assert.ok(secret.dependencies.includes(store.urn));
                 assert.ok(!release("argo-cd").dependencies.includes(secret.urn), "the chart reads them at run time, it need not wait");
-                assert.ok(one(resources, "kubernetes:argoproj.io/v1alpha1:ApplicationSet").dependencies.includes(secret.urn));
+                assert.ok(
+                    one(resources, "kubernetes:argoproj.io/v1alpha1:ApplicationSet", "argocd-applications").dependencies.includes(
+                        secret.urn,
+                    ),
+                );
             }
             const oidc = synced.find((s) => inputs(s).metadata.name === "argocd-oidc") as RecordedResource;
             assert.equal(inputs(oidc).spec.data[0].remoteRef.key, settings.gitops.sso?.clientSecretName);
@@ -95,7 +100,7 @@ describe("components", () => {
             const argo = release("argo-cd");
             for (const resource of [
                 ...ofType(resources, "kubernetes:argoproj.io/v1alpha1:AppProject"),
-                one(resources, "kubernetes:argoproj.io/v1alpha1:ApplicationSet"),
+                one(resources, "kubernetes:argoproj.io/v1alpha1:ApplicationSet", "argocd-applications"),
             ]) {
                 assert.ok(resource.dependencies.includes(argo.urn), resource.name);
             }

@@ -1,7 +1,14 @@
 // Builders of External Secrets, Argo CD and Kyverno: what they configure, and what they never
 // contain.
 import * as assert from "node:assert/strict";
-import { appProjectSpecs, applicationSetSpec, argocdValues, clusterMetadata } from "../../components/addons/argocd/argocd";
+import {
+    teamApplicationSetSpec,
+    teamProject,
+    appProjectSpecs,
+    applicationSetSpec,
+    argocdValues,
+    clusterMetadata,
+} from "../../components/addons/argocd/argocd";
 import {
     clusterSecretStoreSpec,
     externalSecretSpec,
@@ -11,7 +18,7 @@ import { defaultDenyPolicy, kyvernoValues, platformPolicies, podSecurityValues }
 import { PLATFORM_NAMESPACES } from "../../stacks/config/catalog";
 import { resolveStackConfig } from "../../stacks/config/config";
 import { plaintextSecrets } from "../../stacks/config/secrets";
-import { STACKS, rawConfig, settingsOf } from "../fixtures";
+import { STACKS, type Inputs, rawConfig, settingsOf } from "../fixtures";
 
 const prod = resolveStackConfig(rawConfig(settingsOf("prod")));
 const sso = prod.gitops.sso;
@@ -66,15 +73,38 @@ describe("GitOps and guardrail builders", () => {
         });
     });
 
-    it("restricts the teams project to team repositories and namespaces, without cluster-scoped resources", () => {
-        const projects = appProjectSpecs({ repository: prod.gitops.repository.url, teams: prod.gitops.teams });
+    it("gives each team a project confined to its repository and its namespaces, without cluster-scoped resources", () => {
+        const projects: Record<string, Inputs> = appProjectSpecs({ repository: prod.gitops.repository.url, teams: prod.teams });
         assert.deepEqual(projects.platform.sourceRepos, [prod.gitops.repository.url]);
-        assert.deepEqual(projects.teams.sourceRepos, prod.gitops.teams.sourceRepos);
-        assert.deepEqual(projects.teams.destinations, [
-            { server: "https://kubernetes.default.svc", namespace: `${prod.gitops.teams.namespacePrefix}*` },
-        ]);
-        assert.deepEqual(projects.teams.clusterResourceWhitelist, []);
-        assert.ok(projects.teams.namespaceResourceBlacklist.some((r) => r.kind === "NetworkPolicy"));
+        const teams = Object.entries(prod.teams);
+        assert.ok(teams.length >= 2);
+        for (const [team, settings] of teams) {
+            const project = projects[teamProject(team)];
+            assert.deepEqual(project.sourceRepos, [settings.gitops.repository]);
+            assert.deepEqual(
+                project.destinations.map((d: Inputs) => d.namespace),
+                settings.namespaces,
+            );
+            assert.deepEqual(project.clusterResourceWhitelist, []);
+            assert.ok(project.namespaceResourceBlacklist.some((r: Inputs) => r.kind === "NetworkPolicy"));
+            assert.deepEqual(project.roles[0].groups, settings.gitops.groups);
+            // No other team's namespace is a destination of this project.
+            for (const [other, otherSettings] of teams.filter(([name]) => name !== team))
+                for (const namespace of otherSettings.namespaces)
+                    assert.ok(
+                        !project.destinations.some((d: Inputs) => d.namespace === namespace || d.namespace === "*"),
+                        `${team} -> ${other}`,
+                    );
+        }
+    });
+
+    it("generates each team's applications from its own repository, in its own project", () => {
+        const [team, settings] = Object.entries(prod.teams)[0];
+        const spec = teamApplicationSetSpec({ team, settings, environment: "prod", region: "eu-west-1" });
+        assert.equal(spec.template.spec.project, teamProject(team));
+        assert.equal(spec.generators[0].git.repoURL, settings.gitops.repository);
+        assert.deepEqual(spec.generators[0].git.directories, [{ path: "deploy/prod/eu-west-1/*" }]);
+        assert.equal(spec.template.spec.destination.namespace, "{{.path.basename}}");
     });
 
     it("generates one Application per folder of the cluster's path, and leaves resources alone on deletion", () => {

@@ -40,7 +40,15 @@ describe("teams", () => {
             expectProblem(found, "teams.payments.limits.defaultLimitMemory", "not a Kubernetes quantity");
             expectProblem(found, "teams.payments.owner", "unknown setting");
             expectProblem(
-                problems("prod", (s) => (s.teams["Web_Team"] = { namespaces: ["team-web"], quota: { cpu: 1, memoryGiB: 1, pods: 10 } })),
+                problems(
+                    "prod",
+                    (s) =>
+                        (s.teams["Web_Team"] = {
+                            namespaces: ["team-web"],
+                            quota: { cpu: 1, memoryGiB: 1, pods: 10 },
+                            gitops: { repository: "git@github.com:example-org/team-web.git" },
+                        }),
+                ),
                 "teams.Web_Team",
                 "3-32 lowercase letters",
             );
@@ -108,6 +116,11 @@ for (const stack of STACKS) {
                                 assert.equal(access.kubernetesGroups, undefined, "no RBAC group beyond the namespaced policy");
                             }
                         }
+                        const project = ofType(own, "kubernetes:argoproj.io/v1alpha1:AppProject")
+                            .map(inputs)
+                            .find((p) => p.metadata.name === `team-${team}`);
+                        assert.ok(project?.spec.destinations.some((d: Inputs) => d.namespace === namespace));
+                        assert.deepEqual(project?.spec.sourceRepos, [settings.gitops.repository]);
                         assert.deepEqual(
                             inside("kubernetes:networking.k8s.io/v1:NetworkPolicy")
                                 .map((p) => p.metadata.name)

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 import { ANTI_AFFINE_SYSTEM_REPLICAS } from "../../../stacks/config/catalog";
 import type { GitOpsSettings } from "../../../stacks/config/schema";
+import type { TeamSettings } from "../../../stacks/config/fields/teams";
 import type { ClusterHandle } from "../../shared/cluster-handle";
 import { type ExternalSecretSpec, externalSecret } from "../external-secrets/external-secrets";
 import { platformNamespace, platformRelease } from "../../shared/kubernetes";
@@ -24,6 +25,8 @@ export interface ArgoCDArgs {
     readonly path: string;
     readonly environment: string;
     readonly highAvailability: boolean;
+    /** The teams: a project and an ApplicationSet each. */
+    readonly teams: Readonly<Record<string, TeamSettings>>;
     /** Add-ons by name, published to Argo CD with the cluster's identity. */
     readonly addons: Readonly<Record<string, AddonIdentity>>;
     /** The ClusterSecretStore the OIDC and repository secrets come from. */
@@ -118,13 +121,49 @@ export function argocdValues(args: { url: string; sso?: GitOpsSettings["sso"]; h
     };
 }
 
+/** The objects that fence a team namespace in, which no team application may change. */
+const FENCE = [
+    { group: "", kind: "ResourceQuota" },
+    { group: "", kind: "LimitRange" },
+    { group: "networking.k8s.io", kind: "NetworkPolicy" },
+];
+
+/** The AppProject of a team: its name in Argo CD. */
+export const teamProject = (team: string) => `team-${team}`;
+
 /**
- * The two AppProjects: `platform` for the cluster's own components (only from the GitOps
- * repository, only to this cluster), and `teams` (only from the teams' repositories, only to
- * namespaces with the team prefix, no cluster-scoped resources, and never the objects that fence
- * a namespace in: quotas, limit ranges, network policies).
+ * The AppProjects: `platform` for the cluster's own components (only from the GitOps repository,
+ * only to this cluster), and one per team: only from the team's repository, only to the team's
+ * namespaces, no cluster-scoped resources and never the objects that fence a namespace in; its
+ * identity-provider groups may sync (and only sync) the team's applications.
  */
-export function appProjectSpecs(args: { repository: string; teams: GitOpsSettings["teams"] }) {
+export function appProjectSpecs(args: { repository: string; teams: Readonly<Record<string, TeamSettings>> }) {
+    const teams = Object.fromEntries(
+        Object.entries(args.teams).map(([team, settings]) => {
+            const project = teamProject(team);
+            return [
+                project,
+                {
+                    description: `Applications of team ${team}`,
+                    sourceRepos: [settings.gitops.repository],
+                    destinations: settings.namespaces.map((namespace) => ({ server: DEFAULTS.inCluster, namespace })),
+                    clusterResourceWhitelist: [],
+                    namespaceResourceBlacklist: FENCE,
+                    roles: [
+                        {
+                            name: "members",
+                            description: `Members of team ${team}`,
+                            groups: [...settings.gitops.groups],
+                            policies: [
+                                `p, proj:${project}:members, applications, get, ${project}/*, allow`,
+                                `p, proj:${project}:members, applications, sync, ${project}/*, allow`,
+                            ],
+                        },
+                    ],
+                },
+            ];
+        }),
+    );
     return {
         platform: {
             description: "Platform components of this cluster",
@@ -132,16 +171,30 @@ export function appProjectSpecs(args: { repository: string; teams: GitOpsSetting
             destinations: [{ server: DEFAULTS.inCluster, namespace: "*" }],
             clusterResourceWhitelist: [{ group: "*", kind: "*" }],
         },
-        teams: {
-            description: "Team applications",
-            sourceRepos: args.teams.sourceRepos.length > 0 ? [...args.teams.sourceRepos] : [args.repository],
-            destinations: [{ server: DEFAULTS.inCluster, namespace: `${args.teams.namespacePrefix}*` }],
-            clusterResourceWhitelist: [],
-            namespaceResourceBlacklist: [
-                { group: "", kind: "ResourceQuota" },
-                { group: "", kind: "LimitRange" },
-                { group: "networking.k8s.io", kind: "NetworkPolicy" },
-            ],
+        ...teams,
+    };
+}
+
+/**
+ * The ApplicationSet of a team: one Application per folder under the team's path, in the team's
+ * project, deployed to the namespace the folder is named after (the project refuses any other).
+ */
+export function teamApplicationSetSpec(args: { team: string; settings: TeamSettings; environment: string; region: string }) {
+    const { repository, revision } = args.settings.gitops;
+    const path = args.settings.gitops.path.replace(/\{environment\}/g, args.environment).replace(/\{region\}/g, args.region);
+    return {
+        goTemplate: true,
+        goTemplateOptions: ["missingkey=error"],
+        generators: [{ git: { repoURL: repository, revision, directories: [{ path: `${path}/*` }] } }],
+        syncPolicy: { preserveResourcesOnDeletion: true },
+        template: {
+            metadata: { name: `${args.team}-{{.path.basename}}` },
+            spec: {
+                project: teamProject(args.team),
+                source: { repoURL: repository, targetRevision: revision, path: "{{.path.path}}" },
+                destination: { server: DEFAULTS.inCluster, namespace: "{{.path.basename}}" },
+                syncPolicy: { automated: { prune: true, selfHeal: true } },
+            },
         },
     };
 }
@@ -266,7 +319,7 @@ export class ArgoCD extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [...args.dependsOn, namespace] },
         );
 
-        const projects = appProjectSpecs({ repository: settings.repository.url, teams: settings.teams });
+        const projects = appProjectSpecs({ repository: settings.repository.url, teams: args.teams });
         const bootstrap = { ...k8sOpts, dependsOn: [release] };
         const projectResources = Object.entries(projects).map(
             ([project, spec]) =>
@@ -292,6 +345,18 @@ export class ArgoCD extends pulumi.ComponentResource {
             },
             { ...bootstrap, dependsOn: [release, ...projectResources, ...synced] },
         );
+        for (const [team, teamSettings] of Object.entries(args.teams)) {
+            new k8s.apiextensions.CustomResource(
+                `${name}-team-${team}`,
+                {
+                    apiVersion: "argoproj.io/v1alpha1",
+                    kind: "ApplicationSet",
+                    metadata: { name: `${teamProject(team)}-applications`, namespace: DEFAULTS.namespace },
+                    spec: teamApplicationSetSpec({ team, settings: teamSettings, environment: args.environment, region: cluster.region }),
+                },
+                { ...bootstrap, dependsOn: [release, ...projectResources] },
+            );
+        }
 
         this.registerOutputs({});
     }

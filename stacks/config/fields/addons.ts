@@ -75,21 +75,6 @@ export const gitops = z.strictObject({
         "Single sign-on; when set, Argo CD's local admin is disabled",
     ),
     requireSso: described(z.boolean().default(true), "Refuse a stack without SSO"),
-    teams: described(
-        z
-            .strictObject({
-                sourceRepos: described(z.array(z.string().min(1)).default([]), "Repositories (globs) team applications may come from"),
-                namespacePrefix: described(
-                    z
-                        .string()
-                        .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?-$/, 'must be a DNS label prefix ending in "-"')
-                        .default("team-"),
-                    "Team applications deploy only to namespaces with this prefix",
-                ),
-            })
-            .prefault({}),
-        "The teams AppProject",
-    ),
 });
 
 export const policies = z.strictObject({

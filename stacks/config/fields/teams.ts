@@ -25,12 +25,30 @@ const limits = z.strictObject({
     defaultLimitMemory: described(quantity.default("512Mi"), "Memory limit of a container that sets none"),
 });
 
+const gitRepository = z
+    .string()
+    .regex(
+        /^(git@[\w.-]+:[\w./-]+|https:\/\/[\w.-]+\/[\w./-]+)$/,
+        "must be a Git URL such as git@github.com:org/repo.git, without wildcards",
+    );
+
+const gitops = z.strictObject({
+    repository: described(gitRepository, "The team's repository: the only source of its Argo CD project"),
+    revision: described(z.string().min(1).default("main"), "Branch, tag or commit its applications track"),
+    path: described(
+        z.string().min(1).default("deploy/{environment}/{region}"),
+        "Folder with one subfolder per application, named after the team namespace it deploys to; {environment} and {region} are filled in",
+    ),
+    groups: described(z.array(z.string().min(1)).default([]), "Identity-provider groups that may sync the team's applications in Argo CD"),
+});
+
 export const team = z.strictObject({
     namespaces: described(z.array(namespace).min(1), "The team's namespaces, in every cluster of the stack"),
     quota: described(quota, "ResourceQuota of each of the team's namespaces"),
     limits: described(limits.prefault({}), "LimitRange defaults of each of the team's namespaces"),
     members: described(z.array(roleArn).default([]), "IAM roles of the team's members: AmazonEKSEditPolicy in the team's namespaces only"),
     viewers: described(z.array(roleArn).default([]), "IAM roles that may read the team's namespaces (AmazonEKSViewPolicy there only)"),
+    gitops: described(gitops, "The team's Argo CD project and the applications it deploys"),
     ingressFrom: described(
         z.array(namespace).default([]),
         "Namespaces whose pods may connect to the team's (a gateway, another team); the monitoring namespace always may",

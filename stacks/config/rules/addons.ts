@@ -24,13 +24,6 @@ export function gitopsProblems(settings: ParsedSettings): Problem[] {
                 ["gitops.sso.clientSecretName", gitops.sso?.clientSecretName],
             ]),
         );
-        (gitops.teams?.sourceRepos ?? []).forEach((repo, i) => {
-            if (repo !== undefined && /^\*+$/.test(repo))
-                problems.push({
-                    path: formatPath(["gitops", "teams", "sourceRepos", i]),
-                    message: `${show(repo)} would let teams deploy from any repository`,
-                });
-        });
     }
     (settings.secrets?.allowedNamespacePatterns ?? []).forEach((pattern, i) => {
         if (pattern === undefined) return;

@@ -36,9 +36,9 @@ describe("stack file validation", () => {
 
         it("rejects team access to any repository, bad namespace patterns, registries with scheme or wildcard, unknown actions", () => {
             expectProblem(
-                problems("prod", (s) => (s.gitops.teams.sourceRepos = ["*"])),
-                "gitops.teams.sourceRepos[0]",
-                "any repository",
+                problems("prod", (s) => (s.teams.payments.gitops.repository = "git@github.com:example-org/*")),
+                "teams.payments.gitops.repository",
+                "without wildcards",
             );
             expectProblem(
                 problems("prod", (s) => (s.secrets.allowedNamespacePatterns = ["^team-("])),
