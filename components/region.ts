@@ -3,6 +3,7 @@
 // calls it; bootstrap mode never does.
 import * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_NAMESPACES } from "../stacks/config/catalog";
+import { PLATFORM_SECRETS, teamSecretsPath } from "../stacks/config/rules/addons";
 import type { RegionConfig } from "../stacks/config/config";
 import type {
     BackupSettings,
@@ -212,10 +213,9 @@ export function deployCluster(
             cluster: cluster.handle,
             chartVersion: versions.charts["external-secrets"],
             roleName: names.roles.externalSecrets,
-            prefix: args.secrets.prefix,
+            prefix: args.secrets.prefix + PLATFORM_SECRETS,
             kmsKeyArn: args.secrets.kmsKeyArn,
-            allowedNamespaces: args.secrets.allowedNamespaces,
-            allowedNamespacePatterns: args.secrets.allowedNamespacePatterns,
+            teamRoles: names.teamRole("*"),
             highAvailability: args.highAvailability,
             dependsOn: [nodeGroups.system],
         },
@@ -286,7 +286,19 @@ export function deployCluster(
 
     new Teams(
         `${name}-teams`,
-        { cluster: cluster.handle, teams: args.teams, monitoringNamespace: MONITORING_NAMESPACE, dependsOn: [cilium.release] },
+        {
+            cluster: cluster.handle,
+            teams: args.teams,
+            monitoringNamespace: MONITORING_NAMESPACE,
+            secrets: {
+                prefix: (team) => args.secrets.prefix + teamSecretsPath(team),
+                kmsKeyArn: args.secrets.kmsKeyArn,
+                roleName: names.teamRole,
+                readerRoleArn: externalSecrets.roleArn,
+            },
+            // Network policies need the CNI; secret stores, External Secrets' CRDs.
+            dependsOn: [cilium.release, ...externalSecrets.ready],
+        },
         parent,
     );
 

@@ -21,7 +21,7 @@ export const MANAGED_KINDS: Readonly<Record<string, readonly string[]>> = {
     batch: ["cronjobs"],
     "karpenter.sh": ["nodepools"],
     "karpenter.k8s.aws": ["ec2nodeclasses"],
-    "external-secrets.io": ["clustersecretstores", "externalsecrets"],
+    "external-secrets.io": ["clustersecretstores", "secretstores", "externalsecrets"],
     "kyverno.io": ["clusterpolicies"],
     "policies.kyverno.io": ["validatingpolicies"],
     "argoproj.io": ["appprojects", "applicationsets"],

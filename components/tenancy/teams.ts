@@ -2,6 +2,10 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { TeamSettings } from "../../stacks/config/fields/teams";
 import type { ClusterHandle } from "../shared/cluster-handle";
+import { externalSecretsPolicy } from "../addons/external-secrets/policies";
+import { type PolicyDocument, policyDocument } from "../shared/iam";
+import { createRole } from "../shared/roles";
+import { PARTITION } from "../../stacks/config/catalog";
 
 /** Label every team namespace carries, with the team's name: for policies and cost attribution. */
 export const TEAM_LABEL = "platform/team";
@@ -11,7 +15,15 @@ export interface TeamsArgs {
     readonly teams: Readonly<Record<string, TeamSettings>>;
     /** The namespace Prometheus scrapes from: always admitted into every team namespace. */
     readonly monitoringNamespace: string;
-    /** Network policies are enforced by the CNI: they wait for it. */
+    /** Each team's secrets: its prefix, the role its stores assume, and who may assume that role. */
+    readonly secrets: {
+        readonly prefix: (team: string) => string;
+        readonly kmsKeyArn?: string;
+        readonly roleName: (team: string) => string;
+        /** External Secrets' controller role: the only principal trusted by the team roles. */
+        readonly readerRoleArn: pulumi.Input<string>;
+    };
+    /** Network policies are enforced by the CNI, secret stores by External Secrets: they wait for both. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -83,16 +95,48 @@ export function networkPolicySpecs(args: { ingressFrom: readonly string[]; monit
     };
 }
 
+/** Trust of a team's secrets role: External Secrets' controller, and no one else. */
+export function teamRoleTrust(readerRoleArn: string): PolicyDocument {
+    return policyDocument({
+        Sid: "ExternalSecretsReadsForTheTeam",
+        Effect: "Allow",
+        Principal: { AWS: readerRoleArn },
+        Action: ["sts:AssumeRole", "sts:TagSession"],
+    });
+}
+
+/** A team's SecretStore: Secrets Manager in the cluster's region, as the team's own role. */
+export function teamSecretStoreSpec<Role>(args: { region: string; roleArn: Role }) {
+    return { provider: { aws: { service: "SecretsManager", region: args.region, role: args.roleArn } } };
+}
+
 /**
  * The teams' namespaces in one cluster: labelled with the team, enforcing Pod Security
  * `restricted`, each with the team's ResourceQuota and LimitRange and network policies that deny
- * by default.
+ * by default, and a SecretStore that reads the team's secrets (`<environment>/teams/<team>/`) as a
+ * role of the team's that can read nothing else.
  */
 export class Teams extends pulumi.ComponentResource {
     constructor(name: string, args: TeamsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:tenancy:Teams", name, {}, opts);
         const k8sOpts = { parent: this, provider: args.cluster.provider };
         for (const [team, settings] of Object.entries(args.teams)) {
+            const { role, grants } = createRole(
+                `${name}-${team}-secrets`,
+                {
+                    roleName: args.secrets.roleName(team),
+                    description: `Reads the secrets of team ${team} (${args.secrets.prefix(team)}*) for its SecretStores`,
+                    trust: pulumi.output(args.secrets.readerRoleArn).apply(teamRoleTrust),
+                    policies: {
+                        "read-team-secrets": args.cluster.scope.apply((s) =>
+                            externalSecretsPolicy(s, { prefix: args.secrets.prefix(team), kmsKeyArn: args.secrets.kmsKeyArn }),
+                        ),
+                    },
+                    partition: PARTITION,
+                    tags: { ...args.cluster.tags, [TEAM_LABEL]: team },
+                },
+                this,
+            );
             for (const namespace of settings.namespaces) {
                 const key = `${name}-${team}-${namespace}`;
                 const labels = { [TEAM_LABEL]: team, "app.kubernetes.io/managed-by": "platform" };
@@ -124,6 +168,16 @@ export class Teams extends pulumi.ComponentResource {
                 )) {
                     new k8s.networking.v1.NetworkPolicy(`${key}-${policy}`, { metadata: metadata(policy), spec }, inNamespace);
                 }
+                new k8s.apiextensions.CustomResource(
+                    `${key}-secrets`,
+                    {
+                        apiVersion: "external-secrets.io/v1",
+                        kind: "SecretStore",
+                        metadata: metadata("team-secrets"),
+                        spec: teamSecretStoreSpec({ region: args.cluster.region, roleArn: role.arn }),
+                    },
+                    { ...inNamespace, dependsOn: [created, ...args.dependsOn, ...grants] },
+                );
             }
         }
         this.registerOutputs({});

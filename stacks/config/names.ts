@@ -40,6 +40,8 @@ export interface PhysicalNames {
     /** Karpenter's interruption queue and the EventBridge rules that feed it. */
     readonly interruptionQueue: string;
     readonly interruptionRules: Readonly<Record<InterruptionEvent, string>>;
+    /** The IAM role a team's secret stores assume: it reads the team's secrets only. */
+    readonly teamRole: (team: string) => string;
     /** CodeBuild project of the region's pipeline runner; jobs ask for it as `codebuild-<project>-…`. */
     readonly runnerProject: string;
     /** Where CodeBuild writes the runner's build logs. */
@@ -71,6 +73,7 @@ export function physicalNames(cluster: string): PhysicalNames {
             InterruptionEvent,
             string
         >,
+        teamRole: (team) => `${cluster}-team-${team}`,
         runnerProject: `${cluster}-pipeline`,
         runnerLogGroup: `/aws/codebuild/${cluster}-pipeline`,
     };

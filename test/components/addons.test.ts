@@ -1,5 +1,6 @@
 // External Secrets, Kyverno and Argo CD on one cluster, under the offline mocks.
 import * as assert from "node:assert/strict";
+import { PLATFORM_NAMESPACES } from "../../stacks/config/catalog";
 import { ArgoCD } from "../../components/addons/argocd/argocd";
 import { ExternalSecrets } from "../../components/addons/external-secrets/external-secrets";
 import { Kyverno } from "../../components/addons/kyverno/kyverno";
@@ -20,9 +21,8 @@ describe("components", () => {
                         cluster: cluster.handle,
                         chartVersion: "2.9.0",
                         roleName: names.roles.externalSecrets,
-                        prefix: "prod/",
-                        allowedNamespaces: ["team-a"],
-                        allowedNamespacePatterns: [],
+                        prefix: "prod/platform/",
+                        teamRoles: `${names.cluster}-team-*`,
                         highAvailability: true,
                         dependsOn: [],
                     },
@@ -71,12 +71,13 @@ describe("components", () => {
             const policy = JSON.parse(
                 inputs(one(resources, "aws:iam/rolePolicy:RolePolicy", "eso-controller-read-environment-secrets")).policy,
             );
-            assert.equal(policy.Statement[0].Resource, `arn:aws:secretsmanager:eu-west-1:${OFFLINE_ACCOUNT}:secret:prod/*`);
+            assert.equal(policy.Statement[0].Resource, `arn:aws:secretsmanager:eu-west-1:${OFFLINE_ACCOUNT}:secret:prod/platform/*`);
             const association = inputs(one(resources, "aws:eks/podIdentityAssociation:PodIdentityAssociation", "eso-controller"));
             assert.deepEqual([association.namespace, association.serviceAccount], ["external-secrets", "external-secrets"]);
             const store = one(resources, "kubernetes:external-secrets.io/v1:ClusterSecretStore");
             assert.ok(store.dependencies.includes(release("external-secrets").urn));
-            assert.ok(inputs(store).spec.conditions[0].namespaces.includes("team-a"));
+            // The platform's namespaces only, no pattern: no team namespace reaches the platform's secrets.
+            assert.deepEqual(inputs(store).spec.conditions, [{ namespaces: [...PLATFORM_NAMESPACES] }]);
         });
 
         it("syncs Argo CD's repository and OIDC secrets from the store, and starts applications once they exist", () => {

@@ -83,6 +83,23 @@ describe("teams", () => {
     });
 });
 
+/** Whether a policy document allows `action` on `resource`: IAM's wildcards, Allow statements only (none here denies). */
+function allows(document: { Statement: Inputs[] }, action: string, resource: string): boolean {
+    const matches = (pattern: string, value: string) =>
+        new RegExp(
+            `^${pattern
+                .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+                .replace(/\*/g, ".*")
+                .replace(/\?/g, ".")}$`,
+        ).test(value);
+    return document.Statement.some(
+        (statement) =>
+            statement.Effect === "Allow" &&
+            [statement.Action].flat().some((a: string) => matches(a, action)) &&
+            [statement.Resource].flat().some((r: string) => matches(r, resource)),
+    );
+}
+
 for (const stack of STACKS) {
     describeStack(stack, (program) => {
         it("gives every team, in every cluster, restricted namespaces with its quota, defaults and deny-by-default network", () => {
@@ -116,6 +133,9 @@ for (const stack of STACKS) {
                                 assert.equal(access.kubernetesGroups, undefined, "no RBAC group beyond the namespaced policy");
                             }
                         }
+                        const store = inside("kubernetes:external-secrets.io/v1:SecretStore")[0];
+                        assert.equal(store?.spec.provider.aws.service, "SecretsManager");
+                        assert.match(String(store?.spec.provider.aws.role), new RegExp(`role/${region.names.teamRole(team)}$`));
                         const project = ofType(own, "kubernetes:argoproj.io/v1alpha1:AppProject")
                             .map(inputs)
                             .find((p) => p.metadata.name === `team-${team}`);
@@ -129,6 +149,46 @@ for (const stack of STACKS) {
                         );
                     }
                 }
+            }
+        });
+
+        it("lets each team's store read that team's secrets only: not another team's, not the platform's", () => {
+            const secret = (region: string, name: string) => `arn:aws:secretsmanager:${region}:123456789012:secret:${name}-AbCdEf`;
+            const prefix = program.config.secrets.prefix;
+            const teams = Object.keys(program.config.teams);
+            for (const region of program.config.regions) {
+                const own = program.inRegion(region.region);
+                const policies = ofType(own, "aws:iam/rolePolicy:RolePolicy");
+                const policyOf = (name: string) => JSON.parse(inputs(policies.find((p) => p.name === name) as never).policy);
+                for (const team of teams) {
+                    const document = policyOf(`${region.region}-teams-${team}-secrets-read-team-secrets`);
+                    assert.ok(allows(document, "secretsmanager:GetSecretValue", secret(region.region, `${prefix}teams/${team}/db`)));
+                    assert.ok(!allows(document, "secretsmanager:GetSecretValue", secret(region.region, `${prefix}platform/grafana/admin`)));
+                    for (const other of teams.filter((t) => t !== team))
+                        assert.ok(
+                            !allows(document, "secretsmanager:GetSecretValue", secret(region.region, `${prefix}teams/${other}/db`)),
+                            `${team} -> ${other}`,
+                        );
+                    const trust = JSON.parse(
+                        inputs(one(own, "aws:iam/role:Role", `${region.region}-teams-${team}-secrets`)).assumeRolePolicy,
+                    );
+                    assert.deepEqual(
+                        trust.Statement.map((s: Inputs) => s.Principal.AWS),
+                        [`arn:aws:iam::123456789012:role/${region.names.roles.externalSecrets}`],
+                    );
+                }
+                // The platform's store reads the platform's prefix only, and serves no team namespace.
+                const platform = policyOf(`${region.region}-external-secrets-controller-read-environment-secrets`);
+                assert.ok(allows(platform, "secretsmanager:GetSecretValue", secret(region.region, `${prefix}platform/grafana/admin`)));
+                for (const team of teams)
+                    assert.ok(!allows(platform, "secretsmanager:GetSecretValue", secret(region.region, `${prefix}teams/${team}/db`)));
+                const store = inputs(one(own, "kubernetes:external-secrets.io/v1:ClusterSecretStore"));
+                const teamNamespaces = Object.values(program.config.teams).flatMap((t) => t.namespaces);
+                assert.ok(
+                    store.spec.conditions.every(
+                        (c: Inputs) => !c.namespaceRegexes && !c.namespaces.some((n: string) => teamNamespaces.includes(n)),
+                    ),
+                );
             }
         });
     });

@@ -16,8 +16,8 @@ export interface ExternalSecretsArgs {
     /** Key the secrets are encrypted with, when it is a customer-managed one. */
     readonly kmsKeyArn?: string;
     /** Namespaces (besides the platform's) and namespace patterns that may use the store. */
-    readonly allowedNamespaces: readonly string[];
-    readonly allowedNamespacePatterns: readonly string[];
+    /** Names of the teams' secret roles, as an IAM wildcard (e.g. <cluster>-team-*): the controller may assume them. */
+    readonly teamRoles: string;
     readonly highAvailability: boolean;
     /** The controller runs on the system node group: it waits for the node groups. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
@@ -172,7 +172,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                 serviceAccount: DEFAULTS.serviceAccount,
                 policies: {
                     "read-environment-secrets": cluster.scope.apply((s) =>
-                        externalSecretsPolicy(s, { prefix: args.prefix, kmsKeyArn: args.kmsKeyArn }),
+                        externalSecretsPolicy(s, { prefix: args.prefix, kmsKeyArn: args.kmsKeyArn, teamRoles: args.teamRoles }),
                     ),
                 },
             },
@@ -201,8 +201,9 @@ export class ExternalSecrets extends pulumi.ComponentResource {
                 metadata: { name: DEFAULTS.store },
                 spec: clusterSecretStoreSpec({
                     region: cluster.region,
-                    namespaces: [...PLATFORM_NAMESPACES, ...args.allowedNamespaces],
-                    namespacePatterns: args.allowedNamespacePatterns,
+                    // The platform's namespaces only: teams have stores of their own.
+                    namespaces: [...PLATFORM_NAMESPACES],
+                    namespacePatterns: [],
                 }),
             },
             { ...k8sOpts, dependsOn: [release] },

@@ -8,7 +8,7 @@ import { type PolicyDocument, type Scope, type Statement, policyDocument } from 
  * key when a customer-managed one is used, only through Secrets Manager.
  * Actions from the External Secrets AWS provider docs.
  */
-export function externalSecretsPolicy(scope: Scope, args: { prefix: string; kmsKeyArn?: string }): PolicyDocument {
+export function externalSecretsPolicy(scope: Scope, args: { prefix: string; kmsKeyArn?: string; teamRoles?: string }): PolicyDocument {
     const statements: Statement[] = [
         {
             Sid: "ReadEnvironmentSecrets",
@@ -22,6 +22,16 @@ export function externalSecretsPolicy(scope: Scope, args: { prefix: string; kmsK
             Resource: `arn:${scope.partition}:secretsmanager:${scope.region}:${scope.accountId}:secret:${args.prefix}*`,
         },
     ];
+    if (args.teamRoles) {
+        // The controller reads a team's secrets only as that team's role, which a team's
+        // SecretStore names: the session carries no other right.
+        statements.push({
+            Sid: "AssumeTeamSecretRoles",
+            Effect: "Allow",
+            Action: ["sts:AssumeRole", "sts:TagSession"],
+            Resource: `arn:${scope.partition}:iam::${scope.accountId}:role/${args.teamRoles}`,
+        });
+    }
     if (args.kmsKeyArn) {
         statements.push({
             Sid: "DecryptThroughSecretsManager",

@@ -28,14 +28,6 @@ export const secrets = z.strictObject({
             .optional(),
         "Customer-managed key the secrets are encrypted with; External Secrets may decrypt with it only",
     ),
-    allowedNamespaces: described(
-        z.array(dnsLabel).default([]),
-        "Namespaces besides the platform's own that may use the ClusterSecretStore",
-    ),
-    allowedNamespacePatterns: described(
-        z.array(z.string().min(1)).default([]),
-        "Regular expressions of further namespaces that may use it, e.g. ^team-",
-    ),
 });
 
 const gitRepository = z

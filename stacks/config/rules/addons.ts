@@ -4,13 +4,19 @@ import { formatPath, type IndexedRegion, type ParsedSettings, type Problem, show
 import { GIGABYTES, hours } from "../units";
 
 /** The Secrets Manager prefix the stack's External Secrets role may read. */
+/** Where the platform's own secrets live: only the platform's store reads them. */
+export const PLATFORM_SECRETS = "platform/";
+/** Where a team's secrets live, under the environment's prefix: only the team's store reads them. */
+export const teamSecretsPath = (team: string): string => `teams/${team}/`;
+
 export const secretsPrefix = (settings: { secrets?: { prefix?: string }; environment?: string }): string | undefined =>
     settings.secrets?.prefix ?? (settings.environment !== undefined ? `${settings.environment}/` : undefined);
 
 export function gitopsProblems(settings: ParsedSettings): Problem[] {
     const problems: Problem[] = [];
     const gitops = settings.gitops;
-    const prefix = secretsPrefix(settings);
+    const environmentPrefix = secretsPrefix(settings);
+    const prefix = environmentPrefix === undefined ? undefined : environmentPrefix + PLATFORM_SECRETS;
     if (gitops) {
         if (gitops.requireSso !== false && gitops.sso === undefined) {
             problems.push({
@@ -25,17 +31,6 @@ export function gitopsProblems(settings: ParsedSettings): Problem[] {
             ]),
         );
     }
-    (settings.secrets?.allowedNamespacePatterns ?? []).forEach((pattern, i) => {
-        if (pattern === undefined) return;
-        try {
-            new RegExp(pattern);
-        } catch {
-            problems.push({
-                path: formatPath(["secrets", "allowedNamespacePatterns", i]),
-                message: `${show(pattern)} is not a regular expression`,
-            });
-        }
-    });
     return problems;
 }
 
@@ -46,7 +41,7 @@ function outsidePrefix(prefix: string | undefined, referenced: Array<[string, st
             ? [
                   {
                       path,
-                      message: `${show(name)} is outside ${show(prefix)}, the only secrets External Secrets may read in this environment`,
+                      message: `${show(name)} is outside ${show(prefix)}, the only secrets the platform's store may read in this environment`,
                   },
               ]
             : [],
@@ -58,7 +53,7 @@ export function observabilityProblems(settings: ParsedSettings, regions: readonl
     const monitoring = settings.monitoring;
     if (monitoring) {
         problems.push(
-            ...outsidePrefix(secretsPrefix(settings), [
+            ...outsidePrefix(secretsPrefix(settings) === undefined ? undefined : secretsPrefix(settings) + PLATFORM_SECRETS, [
                 ["monitoring.grafanaAdminSecretName", monitoring.grafanaAdminSecretName],
                 ["monitoring.pagingWebhookSecretName", monitoring.pagingWebhookSecretName],
                 ["monitoring.chatWebhookSecretName", monitoring.chatWebhookSecretName],

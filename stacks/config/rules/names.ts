@@ -33,6 +33,13 @@ export function nameProblems(settings: ParsedSettings, regions: readonly Indexed
             if (role.length > NAME_LIMITS.iamRole)
                 fail(`IAM role ${show(role)} is ${role.length} characters; IAM allows ${NAME_LIMITS.iamRole}`);
         }
+        for (const team of Object.keys(settings.teams ?? {})) {
+            const role = names.teamRole(team);
+            if (role.length > NAME_LIMITS.iamRole)
+                fail(
+                    `IAM role ${show(role)} of team ${team} is ${role.length} characters; IAM allows ${NAME_LIMITS.iamRole} (shorten the team name)`,
+                );
+        }
         for (const group of Object.values(names.nodeGroups)) {
             if (group.length > NAME_LIMITS.nodeGroup)
                 fail(`node group ${show(group)} is ${group.length} characters; EKS allows ${NAME_LIMITS.nodeGroup}`);

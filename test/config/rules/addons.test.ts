@@ -18,9 +18,18 @@ describe("stack file validation", () => {
             );
         });
 
-        it("rejects secret names External Secrets may not read", () => {
+        it("rejects platform secret names outside the platform's prefix, a team's included", () => {
             const found = problems("prod", (s) => (s.gitops.repository.credentialsSecretName = "staging/argocd/gitops-repository"));
-            expectProblem(found, "gitops.repository.credentialsSecretName", '"staging/argocd/gitops-repository" is outside "prod/"');
+            expectProblem(
+                found,
+                "gitops.repository.credentialsSecretName",
+                '"staging/argocd/gitops-repository" is outside "prod/platform/"',
+            );
+            expectProblem(
+                problems("prod", (s) => (s.monitoring.grafanaAdminSecretName = "prod/teams/payments/grafana")),
+                "monitoring.grafanaAdminSecretName",
+                'outside "prod/platform/"',
+            );
             expectProblem(
                 problems("prod", (s) => (s.gitops.sso.clientSecretName = "shared/oidc")),
                 "gitops.sso.clientSecretName",
@@ -40,10 +49,11 @@ describe("stack file validation", () => {
                 "teams.payments.gitops.repository",
                 "without wildcards",
             );
+            // Teams have stores of their own: the platform's serves no namespace list from the stack file.
             expectProblem(
-                problems("prod", (s) => (s.secrets.allowedNamespacePatterns = ["^team-("])),
-                "secrets.allowedNamespacePatterns[0]",
-                "not a regular expression",
+                problems("prod", (s) => (s.secrets.allowedNamespacePatterns = ["^team-"])),
+                "secrets.allowedNamespacePatterns",
+                "unknown setting",
             );
             expectProblem(
                 problems("prod", (s) => (s.policies.allowedRegistries.registries = ["https://docker.io"])),
