@@ -291,7 +291,7 @@ export function deployCluster(
             teams: args.teams,
             monitoringNamespace: MONITORING_NAMESPACE,
             secrets: {
-                prefix: (team) => args.secrets.prefix + teamSecretsPath(team),
+                prefix: (team) => args.secrets.prefix + teamSecretsPath(team, args.teams[team]),
                 kmsKeyArn: args.secrets.kmsKeyArn,
                 roleName: names.teamRole,
                 readerRoleArn: externalSecrets.roleArn,

@@ -2,6 +2,8 @@
 // admission policies, GitOps sources, monitoring, backups, protections), read from the recorded
 // resources.
 import type { StackConfig } from "../config/config";
+import { INSTANCE_SIZES } from "../config/catalog";
+import { teamSecretsPath } from "../config/rules/addons";
 import { type RecordedResource, shortType } from "./resources";
 
 export const countBy = (items: readonly string[]) =>
@@ -203,8 +205,30 @@ export function teamLines(config: StackConfig): string[] {
     return Object.entries(config.teams).map(([team, settings]) => {
         const { cpu, memoryGiB, pods, storageGiB, loadBalancers } = settings.quota;
         const from = settings.ingressFrom.length > 0 ? `; in from ${settings.ingressFrom.join(", ")}` : "";
-        return `${team}: ${settings.namespaces.join(", ")} (PSS restricted, deny by default); each ${cpu} CPU, ${memoryGiB} GiB, ${pods} pods, ${storageGiB} GiB of volumes, ${loadBalancers} load balancer(s)${from}`;
+        return (
+            `${team}: ${settings.namespaces.join(", ")} (PSS restricted, deny by default${from}); ` +
+            `each ${cpu} CPU, ${memoryGiB} GiB, ${pods} pods, ${storageGiB} GiB of volumes, ${loadBalancers} load balancer(s); ` +
+            `${settings.members.length} member and ${settings.viewers.length} viewer role(s) in these namespaces only; ` +
+            `Argo CD project team-${team} from ${settings.gitops.repository}; ` +
+            `secrets ${config.secrets.prefix}${teamSecretsPath(team, settings)}* through SecretStore team-secrets`
+        );
     });
+}
+
+/**
+ * vCPUs the stack can ever schedule on in a region: every managed node group at its maximum size
+ * (its first instance type) and every Karpenter pool at its CPU limit. Undefined when an instance
+ * size is not in the catalog.
+ */
+export function schedulableCpu(config: StackConfig): number | undefined {
+    let total = 0;
+    for (const group of Object.values(config.nodeGroups)) {
+        const vcpus = INSTANCE_SIZES[group.instanceTypes[0].split(".")[1]];
+        if (vcpus === undefined) return undefined;
+        total += vcpus * group.maxSize;
+    }
+    for (const pool of Object.values(config.karpenter.pools)) total += pool.limits.cpu;
+    return total;
 }
 
 /** What a reviewer of this stack should not miss. */
@@ -225,6 +249,13 @@ export function notable(config: StackConfig, resources: readonly RecordedResourc
     if (config.regions.length > 1 && existing.length > 0) {
         lines.push(
             `NOT peered (existing VPC): ${existing.map((r) => r.region).join(", ")}; the runners reach those APIs only through connectivity of your own`,
+        );
+    }
+    const quota = Object.values(config.teams).reduce((sum, team) => sum + team.quota.cpu * team.namespaces.length, 0);
+    const capacity = schedulableCpu(config);
+    if (capacity !== undefined && quota > capacity) {
+        lines.push(
+            `WARNING: the teams' CPU quotas add up to ${quota} cores, more than the ${capacity} a region can ever schedule (node groups at their maximum, pools at their limits)`,
         );
     }
     const endpoint = config.cluster.endpoint;

@@ -2,7 +2,9 @@
 // what every cluster of both committed stacks gets per team.
 import * as assert from "node:assert/strict";
 import { TEAM_LABEL, limitRangeSpec, networkPolicySpecs, quotaSpec } from "../../components/tenancy/teams";
-import { STACKS, expectProblem, inputs, ofType, one, problems, type Inputs } from "../fixtures";
+import { STACKS, expectProblem, inputs, ofType, one, problems, rawConfig, settingsOf, type Inputs } from "../fixtures";
+import { resolveStackConfig } from "../../stacks/config/config";
+import { notable, schedulableCpu } from "../../stacks/plan/summary";
 import { describeStack } from "../stacks/harness";
 
 describe("teams", () => {
@@ -26,6 +28,35 @@ describe("teams", () => {
                 "teams.payments.viewers[0]",
                 "is already cluster.access.viewers",
             );
+        });
+
+        it("refuses a team secrets path inside the platform's or another team's, in both directions", () => {
+            expectProblem(
+                problems("prod", (s) => (s.teams.payments.secretsPath = "platform/payments/")),
+                "teams.payments.secretsPath",
+                "overlaps the platform's secrets",
+            );
+            // The broader path reads the narrower one: refused whichever team declares it.
+            expectProblem(
+                problems("prod", (s) => (s.teams.storefront.secretsPath = "teams/")),
+                "teams.storefront.secretsPath",
+                '"teams/" overlaps team payments',
+            );
+            assert.deepEqual(
+                problems("prod", (s) => (s.teams.payments.secretsPath = "payments/")),
+                [],
+            );
+        });
+
+        it("warns in the plan when the teams' CPU quotas exceed what a region can ever schedule", () => {
+            const settings = settingsOf("prod");
+            const config = resolveStackConfig(rawConfig(settings));
+            const capacity = schedulableCpu(config) as number;
+            assert.ok(capacity > 0);
+            assert.ok(!notable(config, []).some((line) => line.startsWith("WARNING: the teams' CPU quotas")));
+            settings.teams.payments.quota.cpu = capacity;
+            const over = notable(resolveStackConfig(rawConfig(settings)), []);
+            assert.ok(over.some((line) => line.startsWith("WARNING: the teams' CPU quotas") && line.includes(`the ${capacity} a region`)));
         });
 
         it("refuses malformed names, quotas and quantities, and unknown keys", () => {

@@ -48,6 +48,13 @@ export const team = z.strictObject({
     limits: described(limits.prefault({}), "LimitRange defaults of each of the team's namespaces"),
     members: described(z.array(roleArn).default([]), "IAM roles of the team's members: AmazonEKSEditPolicy in the team's namespaces only"),
     viewers: described(z.array(roleArn).default([]), "IAM roles that may read the team's namespaces (AmazonEKSViewPolicy there only)"),
+    secretsPath: described(
+        z
+            .string()
+            .regex(/^([a-z0-9][a-z0-9_.-]*\/)+$/, 'must be a path of lowercase segments ending in "/", e.g. teams/payments/')
+            .optional(),
+        "Where the team's secrets live under secrets.prefix; default teams/<team>/. Only the team's store reads it",
+    ),
     gitops: described(gitops, "The team's Argo CD project and the applications it deploys"),
     ingressFrom: described(
         z.array(namespace).default([]),

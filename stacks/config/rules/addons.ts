@@ -7,7 +7,7 @@ import { GIGABYTES, hours } from "../units";
 /** Where the platform's own secrets live: only the platform's store reads them. */
 export const PLATFORM_SECRETS = "platform/";
 /** Where a team's secrets live, under the environment's prefix: only the team's store reads them. */
-export const teamSecretsPath = (team: string): string => `teams/${team}/`;
+export const teamSecretsPath = (team: string, settings?: { secretsPath?: string }): string => settings?.secretsPath ?? `teams/${team}/`;
 
 export const secretsPrefix = (settings: { secrets?: { prefix?: string }; environment?: string }): string | undefined =>
     settings.secrets?.prefix ?? (settings.environment !== undefined ? `${settings.environment}/` : undefined);

@@ -2,6 +2,7 @@
 // team may be reached only from namespaces that exist.
 import { PLATFORM_NAMESPACES } from "../catalog";
 import { TEAM_NAME } from "../fields/teams";
+import { PLATFORM_SECRETS, teamSecretsPath } from "./addons";
 import { formatPath, type ParsedSettings, type Problem, show } from "../problems";
 
 export function teamProblems(settings: ParsedSettings): Problem[] {
@@ -25,6 +26,17 @@ export function teamProblems(settings: ParsedSettings): Problem[] {
                 problems.push({ path, message: `${show(namespace)} is already team ${owner.get(namespace)}'s` });
             } else owner.set(namespace, name);
         });
+    }
+    // A store reads everything under its path: no team's may hold the platform's or another team's.
+    const paths = teams.map(([name, team]) => [name, teamSecretsPath(name, team as { secretsPath?: string })] as const);
+    for (const [name, path] of paths) {
+        const where = formatPath(["teams", name, "secretsPath"]);
+        if (path.startsWith(PLATFORM_SECRETS) || PLATFORM_SECRETS.startsWith(path))
+            problems.push({ path: where, message: `${show(path)} overlaps the platform's secrets (${PLATFORM_SECRETS})` });
+        for (const [other, otherPath] of paths) {
+            if (other !== name && (path.startsWith(otherPath) || otherPath.startsWith(path)))
+                problems.push({ path: where, message: `${show(path)} overlaps team ${other}'s secrets (${otherPath})` });
+        }
     }
     const known = new Set<string>([...owner.keys(), ...PLATFORM_NAMESPACES]);
     for (const [name, team] of teams) {
