@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Scope } from "../shared/iam";
+import type { PolicyDocument, Scope } from "../shared/iam";
 import { logsKeyPolicy, secretsKeyPolicy, volumesKeyPolicy } from "./policies";
 
 export interface EncryptionArgs {
@@ -36,44 +36,29 @@ export class Encryption extends pulumi.ComponentResource {
         const keyOpts = { parent: this, protect: args.protect, retainOnDelete: args.protect };
         const scope = pulumi.output(args.scope);
 
-        const secretsKey = new aws.kms.Key(
-            `${name}-secrets`,
-            {
-                description: `Envelope encryption of Kubernetes secrets (${args.secretsKeyAlias})`,
-                enableKeyRotation: true,
-                deletionWindowInDays: DELETION_WINDOW_DAYS,
-                policy: scope.apply((s) => JSON.stringify(secretsKeyPolicy(s))),
-                tags: { ...args.tags, Name: args.secretsKeyAlias.replace(/^alias\//, "") },
-            },
-            keyOpts,
+        // One rotating key and its alias; resource names are unchanged from when each was written out.
+        const key = (suffix: string, alias: string, description: string, policy: (s: Scope) => PolicyDocument): aws.kms.Key => {
+            const created = new aws.kms.Key(
+                `${name}-${suffix}`,
+                {
+                    description: `${description} (${alias})`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: DELETION_WINDOW_DAYS,
+                    policy: scope.apply((s) => JSON.stringify(policy(s))),
+                    tags: { ...args.tags, Name: alias.replace(/^alias\//, "") },
+                },
+                keyOpts,
+            );
+            new aws.kms.Alias(`${name}-${suffix}`, { name: alias, targetKeyId: created.keyId }, { parent: this });
+            return created;
+        };
+        const secretsKey = key("secrets", args.secretsKeyAlias, "Envelope encryption of Kubernetes secrets", secretsKeyPolicy);
+        const logsKey = key("logs", args.logsKeyAlias, "Encryption of the cluster's CloudWatch log groups", (s) =>
+            logsKeyPolicy(s, args.logGroups),
         );
-        new aws.kms.Alias(`${name}-secrets`, { name: args.secretsKeyAlias, targetKeyId: secretsKey.keyId }, { parent: this });
-
-        const logsKey = new aws.kms.Key(
-            `${name}-logs`,
-            {
-                description: `Encryption of the cluster's CloudWatch log groups (${args.logsKeyAlias})`,
-                enableKeyRotation: true,
-                deletionWindowInDays: DELETION_WINDOW_DAYS,
-                policy: scope.apply((s) => JSON.stringify(logsKeyPolicy(s, args.logGroups))),
-                tags: { ...args.tags, Name: args.logsKeyAlias.replace(/^alias\//, "") },
-            },
-            keyOpts,
+        const volumesKey = key("volumes", args.volumesKeyAlias, "Encryption of the nodes' EBS volumes", (s) =>
+            volumesKeyPolicy(s, args.karpenterControllerRole),
         );
-        new aws.kms.Alias(`${name}-logs`, { name: args.logsKeyAlias, targetKeyId: logsKey.keyId }, { parent: this });
-
-        const volumesKey = new aws.kms.Key(
-            `${name}-volumes`,
-            {
-                description: `Encryption of the nodes' EBS volumes (${args.volumesKeyAlias})`,
-                enableKeyRotation: true,
-                deletionWindowInDays: DELETION_WINDOW_DAYS,
-                policy: scope.apply((s) => JSON.stringify(volumesKeyPolicy(s, args.karpenterControllerRole))),
-                tags: { ...args.tags, Name: args.volumesKeyAlias.replace(/^alias\//, "") },
-            },
-            keyOpts,
-        );
-        new aws.kms.Alias(`${name}-volumes`, { name: args.volumesKeyAlias, targetKeyId: volumesKey.keyId }, { parent: this });
 
         this.secretsKeyArn = secretsKey.arn;
         this.logsKeyArn = logsKey.arn;
