@@ -58,8 +58,9 @@ export interface AccessEntry {
 }
 
 /**
- * Access entries for the stack's admin and viewer roles. Keys come from the role ARN, so that
- * reordering the lists in the stack file changes nothing.
+ * Access entries for the stack's admin and viewer roles, the pipeline's roles and the teams' roles
+ * (scoped to their namespaces). Keys come from the role ARN, so that reordering the lists in the
+ * stack file changes nothing.
  */
 export function accessEntries(
     access: ClusterSettings["access"],

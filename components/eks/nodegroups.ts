@@ -83,7 +83,8 @@ export const NODE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEC2ContainerRe
 /**
  * The system, general and memory managed node groups, each with its own launch template, one
  * shared node role, and the AMI release pinned by the version lock. Desired sizes are set at
- * creation only: later changes by an autoscaler or a person are not reverted by `pulumi up`.
+ * creation only: a later change (by a person: no autoscaler watches the groups, Karpenter adds the
+ * elastic capacity) is not reverted by `pulumi up`.
  */
 export class NodeGroups extends pulumi.ComponentResource {
     readonly names: Readonly<Record<NodeGroupRole, string>>;
@@ -150,7 +151,7 @@ export class NodeGroups extends pulumi.ComponentResource {
                     parent: this,
                     dependsOn: [...args.dependsOn, ...grants],
                     // The desired size is the creation-time size: whatever scales the group later
-                    // (an autoscaler, a person) is never reverted by the next `pulumi up`.
+                    // (a person, within min..max) is never reverted by the next `pulumi up`.
                     ignoreChanges: ["scalingConfig.desiredSize"],
                     // Node groups created before were the child of an @pulumi/eks ManagedNodeGroup of the
                     // same name (pulumi-eks nodejs/eks/nodes/nodegroup.ts, createManagedNodeGroup):

@@ -19,7 +19,7 @@ export const secrets = z.strictObject({
             .string()
             .regex(/^[A-Za-z0-9/_+=.@-]+\/$/, 'must be a secret name prefix ending in "/"')
             .optional(),
-        'Secrets Manager name prefix this environment may read; default the environment name and "/"',
+        'Secrets Manager name prefix of this environment, default the environment name and "/": the platform reads <prefix>platform/, each team <prefix>teams/<team>/',
     ),
     kmsKeyArn: described(
         z

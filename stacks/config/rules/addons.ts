@@ -3,7 +3,7 @@
 import { formatPath, type IndexedRegion, type ParsedSettings, type Problem, show } from "../problems";
 import { GIGABYTES, hours } from "../units";
 
-/** The Secrets Manager prefix the stack's External Secrets role may read. */
+/** The environment's Secrets Manager prefix: the platform's secrets and the teams' live under it. */
 /** Where the platform's own secrets live: only the platform's store reads them. */
 export const PLATFORM_SECRETS = "platform/";
 /** Where a team's secrets live, under the environment's prefix: only the team's store reads them. */
@@ -12,11 +12,16 @@ export const teamSecretsPath = (team: string, settings?: { secretsPath?: string 
 export const secretsPrefix = (settings: { secrets?: { prefix?: string }; environment?: string }): string | undefined =>
     settings.secrets?.prefix ?? (settings.environment !== undefined ? `${settings.environment}/` : undefined);
 
+/** The prefix of the platform's own secrets: the only ones its store reads. */
+const platformSecretsPrefix = (settings: Parameters<typeof secretsPrefix>[0]): string | undefined => {
+    const prefix = secretsPrefix(settings);
+    return prefix === undefined ? undefined : prefix + PLATFORM_SECRETS;
+};
+
 export function gitopsProblems(settings: ParsedSettings): Problem[] {
     const problems: Problem[] = [];
     const gitops = settings.gitops;
-    const environmentPrefix = secretsPrefix(settings);
-    const prefix = environmentPrefix === undefined ? undefined : environmentPrefix + PLATFORM_SECRETS;
+    const prefix = platformSecretsPrefix(settings);
     if (gitops) {
         if (gitops.requireSso !== false && gitops.sso === undefined) {
             problems.push({
@@ -53,7 +58,7 @@ export function observabilityProblems(settings: ParsedSettings, regions: readonl
     const monitoring = settings.monitoring;
     if (monitoring) {
         problems.push(
-            ...outsidePrefix(secretsPrefix(settings) === undefined ? undefined : secretsPrefix(settings) + PLATFORM_SECRETS, [
+            ...outsidePrefix(platformSecretsPrefix(settings), [
                 ["monitoring.grafanaAdminSecretName", monitoring.grafanaAdminSecretName],
                 ["monitoring.pagingWebhookSecretName", monitoring.pagingWebhookSecretName],
                 ["monitoring.chatWebhookSecretName", monitoring.chatWebhookSecretName],
