@@ -74,6 +74,9 @@ export const CHARTS = {
     "prometheus-operator-crds": { repository: "https://prometheus-community.github.io/helm-charts", charts: ["prometheus-operator-crds"] },
     "kube-prometheus-stack": { repository: "https://prometheus-community.github.io/helm-charts", charts: ["kube-prometheus-stack"] },
     velero: { repository: "https://vmware-tanzu.github.io/helm-charts", charts: ["velero"] },
+    "aws-load-balancer-controller": { repository: "https://aws.github.io/eks-charts", charts: ["aws-load-balancer-controller"] },
+    "cert-manager": { repository: "https://charts.jetstack.io", charts: ["cert-manager"] },
+    "external-dns": { repository: "https://kubernetes-sigs.github.io/external-dns", charts: ["external-dns"] },
 } as const;
 export type ChartName = keyof typeof CHARTS;
 
@@ -168,6 +171,9 @@ export const PLATFORM_NAMESPACES = [
     "restore-drill-canary",
     "restore-drill-scratch",
     "restore-drill-replica-scratch",
+    "gateway",
+    "cert-manager",
+    "external-dns",
 ] as const;
 
 /**

@@ -15,6 +15,7 @@ import {
     type NatLayout,
     type PipelineSettings,
     type TeamsSettings,
+    type IngressSettings,
     type PolicySettings,
     type PromotionSettings,
     type SecretsSettings,
@@ -25,6 +26,7 @@ import {
 import { plaintextSecrets } from "./secrets";
 import type { Problem } from "./problems";
 import { secretsPrefix } from "./rules/addons";
+import { regionHostname, regionUrl } from "./rules/ingress";
 import { validateSettings } from "./validate";
 
 export type NetworkConfig =
@@ -54,6 +56,10 @@ export interface RegionConfig {
     readonly network: NetworkConfig;
     /** Folder of the GitOps repository with this cluster's applications. */
     readonly gitopsPath: string;
+    /** The hostname of the region's Gateway: its apps are served at <app>.<hostname>. */
+    readonly hostname: string;
+    /** Argo CD's URL in this region (gitops.url with {region} filled in). */
+    readonly gitopsUrl: string;
 }
 
 export interface StackConfig {
@@ -77,6 +83,7 @@ export interface StackConfig {
     /** Runners and bootstrap mode; `runnerRegion` resolved to a region of the stack. */
     readonly pipeline: PipelineSettings & { readonly runnerRegion: string };
     readonly teams: TeamsSettings;
+    readonly ingress: IngressSettings;
     readonly regions: readonly RegionConfig[];
 }
 
@@ -145,6 +152,7 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
         backups: settings.backups,
         promotion: settings.promotion,
         teams: settings.teams,
+        ingress: settings.ingress,
         pipeline: { ...settings.pipeline, runnerRegion: settings.pipeline.runnerRegion ?? settings.regions[0].region },
         regions: settings.regions.map((region) => {
             const cluster = region.clusterName ?? defaultClusterName(settings.name, settings.environment, region.region);
@@ -169,6 +177,8 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
                 gitopsPath: settings.gitops.repository.path
                     .replace(/\{environment\}/g, settings.environment)
                     .replace(/\{region\}/g, region.region),
+                hostname: regionHostname(settings.ingress, region.region),
+                gitopsUrl: regionUrl(settings.gitops.url, region.region),
             };
         }),
     };

@@ -18,6 +18,9 @@ export const ROLE_SUFFIXES = {
     velero: "velero",
     backupReplication: "backup-replication",
     pipelineRunner: "pipeline-runner",
+    loadBalancerController: "lb-controller",
+    certManager: "cert-manager",
+    externalDns: "external-dns",
 } as const;
 export type RoleName = keyof typeof ROLE_SUFFIXES;
 

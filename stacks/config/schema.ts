@@ -10,6 +10,7 @@ import { backups, gitops, monitoring, policies, secrets } from "./fields/addons"
 import { cluster, natGateways, network, promotion, region } from "./fields/cluster";
 import { pipeline } from "./fields/pipeline";
 import { teams } from "./fields/teams";
+import { ingress } from "./fields/ingress";
 
 /**
  * All `platform:` keys of a stack file. Keys with scalar values are read as plain strings; the
@@ -59,6 +60,10 @@ export const SETTINGS = {
     highAvailability: described(z.boolean().default(true), "Run add-ons with several replicas across zones and PodDisruptionBudgets"),
     secrets: described(secrets.prefault({}), "External Secrets and the AWS Secrets Manager store"),
     gitops: described(gitops, "Argo CD"),
+    ingress: described(
+        ingress,
+        "North-south traffic: each region's Gateway (HTTPS, behind a Network Load Balancer), its DNS names and its certificate",
+    ),
     policies: described(policies, "Kyverno admission policies"),
     monitoring: described(monitoring, "kube-prometheus-stack"),
     backups: described(backups.prefault({}), "Velero backups"),
@@ -90,3 +95,4 @@ export type BackupSettings = Settings["backups"];
 export type PromotionSettings = Settings["promotion"];
 export type PipelineSettings = Settings["pipeline"];
 export type TeamsSettings = Settings["teams"];
+export type IngressSettings = Settings["ingress"];

@@ -12,6 +12,7 @@ import { nameProblems, tagProblems } from "./rules/names";
 import { networkProblems, regionProblems } from "./rules/network";
 import { karpenterProblems, nodeGroupProblems } from "./rules/nodes";
 import { teamProblems } from "./rules/teams";
+import { ingressProblems } from "./rules/ingress";
 import { formatPath, type ParsedSettings, type Problem, show } from "./problems";
 
 function valueAt(root: unknown, segments: readonly PropertyKey[]): unknown {
@@ -120,5 +121,6 @@ function crossFieldProblems(settings: ParsedSettings): Problem[] {
         ...gitopsProblems(settings),
         ...observabilityProblems(settings, regions),
         ...teamProblems(settings),
+        ...ingressProblems(settings, regions),
     ];
 }

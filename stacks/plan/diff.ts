@@ -31,6 +31,7 @@ const COMPONENT_OF: Readonly<Record<keyof Settings, string>> = {
     promotion: "delivery",
     pipeline: "Runner",
     teams: "Teams",
+    ingress: "Ingress",
     regions: "Network",
 };
 

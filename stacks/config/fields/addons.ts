@@ -35,7 +35,12 @@ const gitRepository = z
     .regex(/^(https:\/\/[^\s]+|[a-z0-9._-]+@[a-z0-9.-]+:[^\s]+|ssh:\/\/[^\s]+)$/, "must be an https://, ssh:// or user@host: Git URL");
 
 export const gitops = z.strictObject({
-    url: described(httpsUrl, "Argo CD's own URL (the SSO redirect target)"),
+    url: described(
+        z
+            .string()
+            .regex(/^https:\/\/([a-z0-9.-]|\{region\})+(:\d+)?(\/[^\s]*)?$/, "must be an https:// URL ({region} may stand for the region)"),
+        "Argo CD's own URL, one per region ({region} is filled in): the SSO redirect target, served by the region's Gateway",
+    ),
     repository: described(
         z.strictObject({
             url: described(gitRepository, "GitOps repository"),
@@ -121,6 +126,24 @@ export const monitoring = z.strictObject({
     ),
     runbookUrl: described(httpsUrl, "Base URL of the runbooks; each alert links to <base>/<alert name>"),
     grafanaAdminSecretName: described(secretName, "Secrets Manager secret with Grafana's admin-user and admin-password"),
+    sso: described(
+        z
+            .strictObject({
+                clientId: described(
+                    z.string().min(1),
+                    "OIDC client ID of Grafana (its redirect URI: https://grafana.<hostname>/login/generic_oauth)",
+                ),
+                clientSecretName: described(
+                    secretName,
+                    "Secrets Manager secret holding Grafana's OIDC client secret (property clientSecret)",
+                ),
+                authUrl: described(httpsUrl, "The issuer's authorization endpoint (authorization_endpoint of its discovery document)"),
+                tokenUrl: described(httpsUrl, "The issuer's token endpoint"),
+                userInfoUrl: described(httpsUrl, "The issuer's userinfo endpoint"),
+            })
+            .optional(),
+        "Grafana's single sign-on through gitops.sso's issuer, whose endpoints Grafana needs spelled out; its admin groups are Grafana admins, everyone else a viewer; when set, the login form is off",
+    ),
     pagingWebhookSecretName: described(secretName, "Secrets Manager secret whose url property receives critical alerts (paging)"),
     chatWebhookSecretName: described(secretName, "Secrets Manager secret whose url property receives warnings (chat)"),
     heartbeatWebhookSecretName: described(

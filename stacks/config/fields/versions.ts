@@ -13,8 +13,8 @@ const image = z
     .refine((ref) => !ref.endsWith(":latest"), { message: "must not use the latest tag" });
 
 const exactVersion = described(
-    z.string().regex(/^\d+\.\d+\.\d+$/, "must be an exact chart version such as 1.20.0 (no ranges, no latest)"),
-    "Exact chart version",
+    z.string().regex(/^v?\d+\.\d+\.\d+$/, "must be an exact chart version such as 1.20.0 (no ranges, no latest)"),
+    "Exact chart version, spelled as its repository publishes it (cert-manager's start with v)",
 );
 const addonVersion = described(
     z.string().regex(/^v\d+\.\d+\.\d+-eksbuild\.\d+$/, "must be an exact EKS add-on version such as v1.14.3-eksbuild.3"),
@@ -36,6 +36,10 @@ export const versions = z.strictObject({
     nodeAmiRelease: described(
         z.string().regex(/^1\.\d{2}\.\d+-\d{8}$/, "must be an EKS AL2023 AMI release such as 1.35.6-20260714"),
         "EKS-optimized AL2023 AMI release, e.g. 1.35.6-20260714 (Kubernetes patch, build date): managed node groups and Karpenter's al2023 nodes",
+    ),
+    gatewayApi: described(
+        z.string().regex(/^v\d+\.\d+\.\d+$/, "must be a Gateway API release such as v1.5.1"),
+        "Gateway API release whose standard-channel CRDs every cluster installs, before Cilium (its implementation)",
     ),
     images: described(
         z.strictObject({

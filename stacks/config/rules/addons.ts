@@ -63,8 +63,10 @@ export function observabilityProblems(settings: ParsedSettings, regions: readonl
                 ["monitoring.pagingWebhookSecretName", monitoring.pagingWebhookSecretName],
                 ["monitoring.chatWebhookSecretName", monitoring.chatWebhookSecretName],
                 ["monitoring.heartbeatWebhookSecretName", monitoring.heartbeatWebhookSecretName],
+                ["monitoring.sso.clientSecretName", monitoring.sso?.clientSecretName],
             ]),
         );
+        problems.push(...grafanaSsoProblems(settings));
         const size = monitoring.retentionSize ? /^(\d+)(MB|GB|TB)$/.exec(monitoring.retentionSize) : null;
         if (size && monitoring.volumeSizeGiB !== undefined) {
             const gigabytes = Number(size[1]) * GIGABYTES[size[2] as keyof typeof GIGABYTES];
@@ -114,4 +116,25 @@ export function observabilityProblems(settings: ParsedSettings, regions: readonl
         }
     }
     return problems;
+}
+
+/** Grafana signs in through Argo CD's issuer, on its own endpoints, wherever the stack requires SSO. */
+function grafanaSsoProblems(settings: ParsedSettings): Problem[] {
+    const sso = settings.monitoring?.sso;
+    const issuer = settings.gitops?.sso?.issuer;
+    if (sso === undefined) {
+        return settings.gitops?.requireSso !== false && issuer !== undefined
+            ? [{ path: "monitoring.sso", message: "required: this stack requires single sign-on (gitops.requireSso), Grafana's included" }]
+            : [];
+    }
+    if (settings.gitops !== undefined && settings.gitops.sso === undefined)
+        return [{ path: "monitoring.sso", message: "needs gitops.sso: Grafana signs in through the same issuer and admin groups" }];
+    if (issuer === undefined) return [];
+    const host = new URL(issuer).host;
+    return (["authUrl", "tokenUrl", "userInfoUrl"] as const).flatMap((key) => {
+        const url = sso[key];
+        return url !== undefined && new URL(url).host !== host
+            ? [{ path: `monitoring.sso.${key}`, message: `${show(url)} is not an endpoint of the issuer ${show(issuer)}` }]
+            : [];
+    });
 }

@@ -12,7 +12,10 @@ describe("stack file validation", () => {
                 "single sign-on",
             );
             assert.deepEqual(
-                problems("staging", (s) => delete s.gitops.sso),
+                problems("staging", (s) => {
+                    delete s.gitops.sso;
+                    delete s.monitoring.sso;
+                }),
                 [],
                 "staging does not require SSO",
             );
