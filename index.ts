@@ -52,6 +52,7 @@ export = async () => {
                     protect: config.protect,
                     pipeline: config.pipeline,
                     teams: config.teams,
+                    ingress: config.ingress,
                     peerRoutes: peerRoutes[i][0],
                 },
                 { providers: { aws: providers.get(region.region) as aws.Provider } },

@@ -13,6 +13,7 @@ import type {
     MonitoringSettings,
     PipelineSettings,
     TeamsSettings,
+    IngressSettings,
     PolicySettings,
     SecretsSettings,
     Settings,
@@ -33,9 +34,13 @@ import { NodeGroups } from "./eks/nodegroups";
 import { PipelineAccess } from "./eks/pipeline-access";
 import { NodePools, amiAliases } from "./addons/karpenter/nodepools";
 import type { Scope } from "./shared/iam";
-import { RestoreDrill, drillNames } from "./backups/restore-drill";
+import { drillNames, drilledSchedule, restoreDrills } from "./backups/restore-drill";
 import { Teams } from "./tenancy/teams";
 import { MONITORING_NAMESPACE } from "./observability/monitoring-crds";
+import { GatewayApiCrds } from "./ingress/gateway-api";
+import { Ingress } from "./ingress/ingress";
+import { DEFAULTS as INGRESS, gatewayParentRef } from "./ingress/values";
+import { appHostname } from "../stacks/config/rules/ingress";
 
 export interface PlatformArgs {
     readonly region: RegionConfig;
@@ -54,6 +59,7 @@ export interface PlatformArgs {
     readonly protect: boolean;
     readonly pipeline: PipelineSettings;
     readonly teams: TeamsSettings;
+    readonly ingress: IngressSettings;
 }
 
 /** What the first phase of a region built, for the cluster on it. */
@@ -133,6 +139,8 @@ export function deployCluster(
         parent,
     );
 
+    // Cilium's operator enables its Gateway API controller only if these exist when it starts.
+    const gatewayApi = new GatewayApiCrds(`${name}-gateway-api`, { cluster: cluster.handle, version: versions.gatewayApi }, parent);
     const cilium = new Cilium(
         `${name}-cilium`,
         {
@@ -142,7 +150,7 @@ export function deployCluster(
             vpcId: foundation.vpcId,
             chartVersion: versions.charts.cilium,
             operatorRoleName: names.roles.ciliumOperator,
-            dependsOn: [monitoringCrds.release],
+            dependsOn: [monitoringCrds.release, gatewayApi.crds],
         },
         parent,
     );
@@ -234,6 +242,25 @@ export function deployCluster(
         parent,
     );
 
+    // Argo CD's and Grafana's routes need only the CRDs: a route waits in the API for its Gateway.
+    const grafanaHost = appHostname(region.hostname, "grafana");
+    const ingress = new Ingress(
+        `${name}-ingress`,
+        {
+            cluster: cluster.handle,
+            charts: versions.charts,
+            settings: args.ingress,
+            hostname: region.hostname,
+            vpcId: foundation.vpcId,
+            roleNames: names.roles,
+            highAvailability: args.highAvailability,
+            reservedHostnames: [new URL(region.gitopsUrl).hostname, grafanaHost],
+            platformNamespaces: PLATFORM_NAMESPACES,
+            dependsOn: [nodeGroups.system, monitoringCrds.release, cilium.release],
+        },
+        parent,
+    );
+    const gitopsSso = args.gitops.sso;
     const monitoring = new Monitoring(
         `${name}-monitoring`,
         {
@@ -244,7 +271,15 @@ export function deployCluster(
             environment: args.environment,
             drills: { cronjobs: drills.map((drill) => drill.name), namespace: VELERO.namespace, periodHours: 7 * 24 },
             secretStore: externalSecrets.ready,
-            dependsOn: [nodeGroups.system, monitoringCrds.release],
+            grafana: {
+                hostname: grafanaHost,
+                gateway: gatewayParentRef(),
+                sso:
+                    args.monitoring.sso && gitopsSso
+                        ? { ...args.monitoring.sso, adminGroups: gitopsSso.adminGroups, scopes: gitopsSso.scopes }
+                        : undefined,
+            },
+            dependsOn: [nodeGroups.system, monitoringCrds.release, gatewayApi.crds],
         },
         parent,
     );
@@ -263,26 +298,20 @@ export function deployCluster(
         },
         parent,
     );
-    const drill = {
-        cluster: cluster.handle,
-        namespace: VELERO.namespace,
-        // The daily schedule (every day of every month), or the first one.
-        schedule:
-            Object.keys(args.backups.schedules).find((key) =>
-                args.backups.schedules[key].cron
-                    .split(/\s+/)
-                    .slice(2)
-                    .every((f) => f === "*"),
-            ) ?? Object.keys(args.backups.schedules)[0],
-        cron: args.backups.drill.cron,
-        image: versions.images.restoreDrill,
-        storageClass: CORE_ADDONS.storageClass,
-        dependsOn: backups.ready,
-    };
-    new RestoreDrill(`${name}-restore-drill`, drill, parent);
-    if (replicaOf) {
-        new RestoreDrill(`${name}-replica-drill`, { ...drill, replicaOf: { cluster: replicaOf, bucket: backups.bucketName } }, parent);
-    }
+    restoreDrills(
+        name,
+        {
+            cluster: cluster.handle,
+            namespace: VELERO.namespace,
+            schedule: drilledSchedule(args.backups.schedules),
+            cron: args.backups.drill.cron,
+            image: versions.images.restoreDrill,
+            storageClass: CORE_ADDONS.storageClass,
+            dependsOn: backups.ready,
+        },
+        replicaOf ? { cluster: replicaOf, bucket: backups.bucketName } : undefined,
+        parent,
+    );
 
     new Teams(
         `${name}-teams`,
@@ -315,6 +344,12 @@ export function deployCluster(
         kyverno: { namespace: "kyverno" },
         argocd: { namespace: "argocd" },
         monitoring: { namespace: "monitoring" },
+        "load-balancer-controller": {
+            ...INGRESS.loadBalancerController,
+            roleArn: ingress.roleArns.loadBalancerController,
+        },
+        "cert-manager": { ...INGRESS.certManager, roleArn: ingress.roleArns.certManager },
+        "external-dns": { ...INGRESS.externalDns, roleArn: ingress.roleArns.externalDns },
     };
     const argocd = new ArgoCD(
         `${name}-argocd`,
@@ -322,13 +357,15 @@ export function deployCluster(
             cluster: cluster.handle,
             chartVersion: versions.charts["argo-cd"],
             settings: args.gitops,
+            url: region.gitopsUrl,
+            gateway: gatewayParentRef(),
             path: region.gitopsPath,
             environment: args.environment,
             highAvailability: args.highAvailability,
             teams: args.teams,
             addons,
             secretStore: externalSecrets.ready,
-            dependsOn: [nodeGroups.system],
+            dependsOn: [nodeGroups.system, gatewayApi.crds],
         },
         parent,
     );
@@ -341,7 +378,7 @@ export function deployCluster(
                 cluster: cluster.handle,
                 secretNamespaces: [...new Set(Object.values(addons).map((addon) => addon.namespace))].sort(),
             },
-            { ...parent, dependsOn: [cilium, karpenter, externalSecrets, kyverno, monitoring, backups, argocd] },
+            { ...parent, dependsOn: [cilium, karpenter, externalSecrets, kyverno, ingress, monitoring, backups, argocd] },
         );
     }
 

@@ -279,3 +279,25 @@ export class RestoreDrill extends pulumi.ComponentResource {
         this.registerOutputs({});
     }
 }
+
+/** The schedule a drill restores: the daily one (every day of every month), or the first. */
+export function drilledSchedule(schedules: Readonly<Record<string, { readonly cron: string }>>): string {
+    const daily = Object.keys(schedules).find((key) =>
+        schedules[key].cron
+            .split(/\s+/)
+            .slice(2)
+            .every((field) => field === "*"),
+    );
+    return daily ?? Object.keys(schedules)[0];
+}
+
+/** A region's drills: of its own backups, and of those replicated into its bucket from `replicaOf`. */
+export function restoreDrills(
+    name: string,
+    args: Omit<RestoreDrillArgs, "replicaOf">,
+    replicaOf: RestoreDrillArgs["replicaOf"],
+    opts: pulumi.ComponentResourceOptions,
+): void {
+    new RestoreDrill(`${name}-restore-drill`, args, opts);
+    if (replicaOf) new RestoreDrill(`${name}-replica-drill`, { ...args, replicaOf }, opts);
+}

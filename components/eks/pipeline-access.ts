@@ -27,6 +27,11 @@ export const MANAGED_KINDS: Readonly<Record<string, readonly string[]>> = {
     "argoproj.io": ["appprojects", "applicationsets"],
     "velero.io": ["backupstoragelocations", "volumesnapshotlocations", "schedules"],
     "snapshot.storage.k8s.io": ["volumesnapshotclasses"],
+    "apiextensions.k8s.io": ["customresourcedefinitions"],
+    "admissionregistration.k8s.io": ["validatingadmissionpolicies", "validatingadmissionpolicybindings"],
+    "gateway.networking.k8s.io": ["gateways", "httproutes"],
+    "cert-manager.io": ["clusterissuers", "certificates"],
+    "cilium.io": ["ciliumnetworkpolicies"],
 };
 
 const READ = ["get", "list", "watch"];

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { ClusterHandle } from "../shared/cluster-handle";
-import { platformNamespace, platformRelease } from "../shared/kubernetes";
+import { GATEWAY_ACCESS, platformNamespace, platformRelease } from "../shared/kubernetes";
 
 export interface MonitoringCrdsArgs {
     readonly cluster: ClusterHandle;
@@ -25,10 +25,14 @@ export class MonitoringCrds extends pulumi.ComponentResource {
         super("platform:observability:MonitoringCrds", name, {}, opts);
         const k8sOpts = { parent: this, provider: args.cluster.provider };
         // node-exporter reads the host's metrics from the host network and process namespace.
-        this.namespace = platformNamespace(`${name}-namespace`, MONITORING_NAMESPACE, "privileged", {
-            ...k8sOpts,
-            deletedWith: args.cluster.eks,
-        });
+        // Grafana's HTTPRoute attaches to the platform Gateway from here.
+        this.namespace = platformNamespace(
+            `${name}-namespace`,
+            MONITORING_NAMESPACE,
+            "privileged",
+            { ...k8sOpts, deletedWith: args.cluster.eks },
+            GATEWAY_ACCESS,
+        );
         this.release = platformRelease(
             `${name}-release`,
             {

@@ -19,13 +19,16 @@ export interface MonitoringArgs {
     readonly drills: DrillWatch;
     /** The secret store's readiness: the ExternalSecrets of Grafana and Alertmanager wait for it. */
     readonly secretStore: pulumi.Input<pulumi.Resource>[];
-    /** The CRDs and the nodes the stack runs on. */
+    /** Grafana's hostname, the Gateway it is reached through, and its sign-in. */
+    readonly grafana: GrafanaAccess;
+    /** The CRDs, the nodes the stack runs on, and the Gateway Grafana's route attaches to. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
 export const DEFAULTS = {
     namespace: MONITORING_NAMESPACE,
     grafanaSecret: "grafana-admin",
+    oidcSecret: "grafana-oidc",
     webhookSecret: "alertmanager-webhooks",
 } as const;
 
@@ -74,6 +77,58 @@ export function alertmanagerConfig() {
     };
 }
 
+/** How Grafana is reached: its hostname on the platform Gateway, and its sign-in. */
+export interface GrafanaAccess {
+    readonly hostname: string;
+    readonly gateway: { readonly name: string; readonly namespace: string; readonly sectionName: string };
+    /** SSO through the issuer Argo CD uses; its admin groups are Grafana's admins. */
+    readonly sso?: NonNullable<MonitoringSettings["sso"]> & { readonly adminGroups: readonly string[]; readonly scopes: readonly string[] };
+}
+
+/**
+ * Grafana behind the platform Gateway (an HTTPRoute of the chart, root_url on the route's host) and,
+ * with SSO, signing in through the issuer: members of the admin groups are Admins, everyone else
+ * who signs in a Viewer; the login form is off (the admin account stays for the chart's sidecars),
+ * and the client secret comes from a synced Secret, never from the values.
+ * https://grafana.com/docs/grafana/latest/setup-grafana/configure-security/configure-authentication/generic-oauth/
+ */
+export function grafanaAccessValues(access: GrafanaAccess) {
+    const sso = access.sso;
+    // JMESPath over the ID token's claims, as in Grafana's docs: any admin group makes an Admin.
+    const isAdmin = (sso?.adminGroups ?? []).map((group) => `contains(groups[*], '${group.replaceAll("'", "\\'")}')`).join(" || ");
+    return {
+        route: { main: { enabled: true, hostnames: [access.hostname], parentRefs: [{ ...access.gateway }] } },
+        "grafana.ini": {
+            server: { root_url: `https://${access.hostname}/` },
+            ...(sso
+                ? {
+                      auth: { disable_login_form: true },
+                      "auth.generic_oauth": {
+                          enabled: true,
+                          name: "SSO",
+                          client_id: sso.clientId,
+                          scopes: sso.scopes.join(" "),
+                          auth_url: sso.authUrl,
+                          token_url: sso.tokenUrl,
+                          api_url: sso.userInfoUrl,
+                          use_pkce: true,
+                          allow_sign_up: true,
+                          groups_attribute_path: "groups",
+                          role_attribute_path: `(${isAdmin}) && 'Admin' || 'Viewer'`,
+                      },
+                  }
+                : {}),
+        },
+        ...(sso
+            ? {
+                  envValueFrom: {
+                      GF_AUTH_GENERIC_OAUTH_CLIENT_SECRET: { secretKeyRef: { name: DEFAULTS.oidcSecret, key: "clientSecret" } },
+                  },
+              }
+            : {}),
+    };
+}
+
 const requests = (cpu: string, memory: string, limit: string) => ({ requests: { cpu, memory }, limits: { memory: limit } });
 
 /**
@@ -89,6 +144,7 @@ export function monitoringValues(args: {
     rules: RuleGroup[];
     /** Added to every series and alert this Prometheus sends: which cluster, region and environment. */
     externalLabels: { cluster: string; region: string; environment: string };
+    grafana: GrafanaAccess;
 }) {
     const ha = args.highAvailability;
     const placement = { nodeSelector: { ...SYSTEM_PLACEMENT.nodeSelector }, tolerations: [...SYSTEM_PLACEMENT.tolerations] };
@@ -167,6 +223,7 @@ export function monitoringValues(args: {
         },
         grafana: {
             admin: { existingSecret: DEFAULTS.grafanaSecret },
+            ...grafanaAccessValues(args.grafana),
             ...placement,
             resources: requests("100m", "256Mi", "512Mi"),
             // The dashboard and datasource sidecars.
@@ -209,6 +266,15 @@ export class Monitoring extends pulumi.ComponentResource {
                     { secretKey: "heartbeat-url", key: settings.heartbeatWebhookSecretName, property: "url" },
                 ],
             },
+            ...(args.grafana.sso
+                ? [
+                      {
+                          name: DEFAULTS.oidcSecret,
+                          namespace: DEFAULTS.namespace,
+                          entries: [{ secretKey: "clientSecret", key: args.grafana.sso.clientSecretName, property: "clientSecret" }],
+                      },
+                  ]
+                : []),
         ];
         secrets.forEach((secret) =>
             externalSecret(`${name}-secret-${secret.name}`, secret, { ...k8sOpts, dependsOn: [...args.dependsOn, ...args.secretStore] }),
@@ -230,6 +296,7 @@ export class Monitoring extends pulumi.ComponentResource {
                     settings,
                     highAvailability: args.highAvailability,
                     externalLabels: { cluster: args.cluster.name, region: args.cluster.region, environment: args.environment },
+                    grafana: args.grafana,
                     rules: platformRuleGroups({
                         objective: settings.apiServerAvailability,
                         runbookUrl: settings.runbookUrl,

@@ -13,11 +13,17 @@ export function platformNamespace(
     namespace: string,
     podSecurity: "restricted" | "baseline" | "privileged",
     opts: pulumi.CustomResourceOptions,
+    extraLabels: Readonly<Record<string, string>> = {},
 ): k8s.core.v1.Namespace {
-    const labels: Record<string, string> = { "pod-security.kubernetes.io/enforce": podSecurity };
+    const labels: Record<string, string> = { ...extraLabels, "pod-security.kubernetes.io/enforce": podSecurity };
     if (podSecurity !== "restricted") labels["pod-security.kubernetes.io/warn"] = "restricted";
     return new k8s.core.v1.Namespace(name, { metadata: { name: namespace, labels } }, opts);
 }
+
+/** Namespaces with this label may attach HTTPRoutes to the platform Gateway's HTTPS listener; only the platform sets it. */
+export const GATEWAY_ACCESS_LABEL = "platform/gateway-access";
+/** The label that admits a namespace's routes to the platform Gateway. */
+export const GATEWAY_ACCESS = { [GATEWAY_ACCESS_LABEL]: "true" } as const;
 
 export interface ReleaseArgs {
     /** Entry of the chart catalog (and of the version lock). */

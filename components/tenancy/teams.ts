@@ -5,6 +5,7 @@ import type { ClusterHandle } from "../shared/cluster-handle";
 import { externalSecretsPolicy } from "../addons/external-secrets/policies";
 import { type PolicyDocument, policyDocument } from "../shared/iam";
 import { createRole } from "../shared/roles";
+import { GATEWAY_ACCESS_LABEL } from "../shared/kubernetes";
 import { PARTITION } from "../../stacks/config/catalog";
 
 /** Label every team namespace carries, with the team's name: for policies and cost attribution. */
@@ -95,6 +96,15 @@ export function networkPolicySpecs(args: { ingressFrom: readonly string[]; monit
     };
 }
 
+/**
+ * In from the platform Gateway: Cilium's Envoy forwards routed requests with the reserved
+ * `ingress` identity, which a Kubernetes NetworkPolicy cannot name
+ * (https://docs.cilium.io/en/stable/network/servicemesh/ingress-and-network-policy/).
+ */
+export function gatewayPolicySpec() {
+    return { endpointSelector: {}, ingress: [{ fromEntities: ["ingress"] }] };
+}
+
 /** Trust of a team's secrets role: External Secrets' controller, and no one else. */
 export function teamRoleTrust(readerRoleArn: string): PolicyDocument {
     return policyDocument({
@@ -149,6 +159,8 @@ export class Teams extends pulumi.ComponentResource {
                                 ...labels,
                                 "pod-security.kubernetes.io/enforce": "restricted",
                                 "pod-security.kubernetes.io/warn": "restricted",
+                                // The platform Gateway's HTTPS listener admits this namespace's HTTPRoutes.
+                                [GATEWAY_ACCESS_LABEL]: "true",
                             },
                         },
                     },
@@ -168,6 +180,16 @@ export class Teams extends pulumi.ComponentResource {
                 )) {
                     new k8s.networking.v1.NetworkPolicy(`${key}-${policy}`, { metadata: metadata(policy), spec }, inNamespace);
                 }
+                new k8s.apiextensions.CustomResource(
+                    `${key}-allow-gateway`,
+                    {
+                        apiVersion: "cilium.io/v2",
+                        kind: "CiliumNetworkPolicy",
+                        metadata: metadata("allow-gateway"),
+                        spec: gatewayPolicySpec(),
+                    },
+                    inNamespace,
+                );
                 new k8s.apiextensions.CustomResource(
                     `${key}-secrets`,
                     {

@@ -88,6 +88,16 @@ function regionLines(region: string, resources: readonly RecordedResource[], pri
         );
     }
 
+    // Each Gateway's Service gets a Network Load Balancer from the load balancer controller.
+    const gateways = ofType(resources, "kubernetes:gateway.networking.k8s.io/v1:Gateway").length;
+    if (gateways > 0) {
+        fixed(
+            "Network Load Balancers",
+            gateways * prices.nlbHour * HOURS_PER_MONTH,
+            `${gateways} x ${HOURS_PER_MONTH} h x ${unit(prices.nlbHour)} (one per Gateway); capacity units (${unit(prices.nlcuHour)}/NLCU-h) not included`,
+        );
+    }
+
     for (const pool of ofType(resources, "kubernetes:karpenter.sh/v1:NodePool")) {
         const spec = inputs(pool).spec;
         const requirement = (key: string) =>
@@ -155,7 +165,7 @@ export function estimateCost(regions: ReadonlyMap<string, readonly RecordedResou
         assumptions: [
             `assumes AWS list prices of ${PRICES_AS_OF} (stacks/plan/prices.ts), USD, Linux, ${HOURS_PER_MONTH} hours a month, no savings plans or reserved capacity`,
             `assumes Karpenter pools run at ${(KARPENTER_UTILISATION * 100).toFixed(0)}% of their CPU limit on average`,
-            "not included: data transfer, NAT data processing, load balancers, CloudWatch Logs, S3, API requests",
+            "not included: data transfer, NAT data processing, load balancer capacity units, CloudWatch Logs, S3, API requests",
         ],
     };
 }

@@ -6,7 +6,7 @@ import { estimateRegion, renderEstimate } from "./deploytime";
 import type { StackConfig } from "../config/config";
 import type { Evaluation } from "./offline";
 import { type RecordedResource, resourcesByRegion, shortType } from "./resources";
-import { backupLines, countBy, gitopsLines, monitoringLines, notable, policyLines, poolLines, teamLines } from "./summary";
+import { backupLines, countBy, gitopsLines, ingressLines, monitoringLines, notable, policyLines, poolLines, teamLines } from "./summary";
 
 interface Tree {
     resource: RecordedResource;
@@ -77,6 +77,7 @@ export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: 
         const sections = [
             ["Karpenter pools", poolLines(inRegion)],
             ["admission policies", policyLines(inRegion)],
+            ["ingress", ingressLines(inRegion)],
             ["GitOps", gitopsLines(inRegion)],
             ["monitoring", monitoringLines(inRegion)],
             ["backups", backupLines(config, inRegion, evaluation.resources)],

@@ -109,6 +109,49 @@ export function gitopsLines(resources: readonly RecordedResource[]): string[] {
     ];
 }
 
+/**
+ * North-south traffic: the Gateway, its hostnames, scheme and admitted networks, the platform UIs
+ * it serves, its certificate and who writes its DNS records.
+ */
+export function ingressLines(resources: readonly RecordedResource[]): string[] {
+    const gateway = resources.find((r) => r.type === "kubernetes:gateway.networking.k8s.io/v1:Gateway");
+    if (!gateway) return [];
+    const release = (name: string) =>
+        resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === name)?.inputs.values as
+            Record<string, unknown> | undefined;
+    const metadata = gateway.inputs.metadata as { name: string; namespace: string };
+    const spec = gateway.inputs.spec as {
+        gatewayClassName: string;
+        infrastructure: { annotations: Record<string, string> };
+        listeners: Array<{ name: string; protocol: string; hostname: string; tls?: { certificateRefs: Array<{ name: string }> } }>;
+    };
+    const annotation = (key: string) => spec.infrastructure.annotations[`service.beta.kubernetes.io/${key}`];
+    const https = spec.listeners.find((l) => l.protocol === "HTTPS");
+    const certificate = resources.find((r) => r.type === "kubernetes:cert-manager.io/v1:Certificate")?.inputs.spec as
+        { dnsNames: string[]; issuerRef: { name: string } } | undefined;
+    const issuer = resources.find((r) => r.type === "kubernetes:cert-manager.io/v1:ClusterIssuer")?.inputs.spec as
+        { acme: { server: string } } | undefined;
+    const argocd = (release("argo-cd") as { server?: { httproute?: { hostnames: string[] } } } | undefined)?.server?.httproute;
+    const grafana = (release("kube-prometheus-stack") as { grafana?: { route?: { main?: { hostnames: string[] } } } } | undefined)?.grafana
+        ?.route?.main;
+    const dns = release("external-dns") as { domainFilters: string[]; txtOwnerId: string; policy: string; extraArgs: string[] } | undefined;
+    const apps = [
+        ...(argocd ? argocd.hostnames.map((host) => `Argo CD https://${host}`) : []),
+        ...(grafana ? grafana.hostnames.map((host) => `Grafana https://${host}`) : []),
+    ];
+    return [
+        `Gateway ${metadata.namespace}/${metadata.name} (class ${spec.gatewayClassName}): HTTPS ${https?.hostname ?? "NONE"}, HTTP redirected to HTTPS`,
+        `${annotation("aws-load-balancer-scheme")} Network Load Balancer admitting ${annotation("load-balancer-source-ranges")}, targets: node ports of ${annotation("aws-load-balancer-target-node-labels")}`,
+        `serves ${apps.join(", ") || "no platform UI"}; team routes from namespaces labelled platform/gateway-access`,
+        certificate
+            ? `certificate ${certificate.dnsNames.join(", ")} from ${issuer?.acme.server ?? "?"} (DNS-01, cert-manager)`
+            : "NO certificate",
+        dns
+            ? `DNS records under ${dns.domainFilters.join(", ")} by ExternalDNS (${dns.extraArgs.join(" ")}, owner ${dns.txtOwnerId}, policy ${dns.policy})`
+            : "NO DNS records",
+    ];
+}
+
 /** Prometheus' retention and the platform's alert rules, by severity. */
 export function monitoringLines(resources: readonly RecordedResource[]): string[] {
     const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kube-prometheus-stack");

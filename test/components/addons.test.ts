@@ -8,6 +8,7 @@ import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
 import type { RecordedResource } from "../../stacks/plan/resources";
 import { ofType, one, inputs } from "../fixtures";
 import { evaluateComponent, names, settings, testCluster } from "./harness";
+import { gatewayParentRef } from "../../components/ingress/values";
 
 describe("components", () => {
     describe("ExternalSecrets, Kyverno and ArgoCD on one cluster", () => {
@@ -46,6 +47,8 @@ describe("components", () => {
                         cluster: cluster.handle,
                         chartVersion: "10.1.1",
                         settings: settings.gitops,
+                        url: "https://argocd.eu-west-1.prod.platform.example.com",
+                        gateway: gatewayParentRef(),
                         path: "clusters/prod/eu-west-1",
                         environment: "prod",
                         teams: settings.teams,

@@ -11,6 +11,7 @@ import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
 import type { RecordedResource } from "../../stacks/plan/resources";
 import { ofType, one, type Inputs, inputs } from "../fixtures";
 import { evaluateComponent, names, settings, tags, testCluster } from "./harness";
+import { gatewayParentRef } from "../../components/ingress/values";
 
 describe("components", () => {
     describe("Backups, RestoreDrill, Monitoring and BackupReplication", () => {
@@ -57,6 +58,7 @@ describe("components", () => {
                         environment: "test",
                         drills: { cronjobs: ["restore-drill"], namespace: "velero", periodHours: 168 },
                         secretStore: [store],
+                        grafana: { hostname: "grafana.eu-west-1.test.example.com", gateway: gatewayParentRef() },
                         dependsOn: [],
                     },
                     { providers: { aws: p.aws } },

@@ -12,6 +12,7 @@ import { SYSTEM_PLACEMENT } from "../../components/shared/scheduling";
 import { resolveStackConfig } from "../../stacks/config/config";
 import { ANTI_AFFINE_SYSTEM_REPLICAS } from "../../stacks/config/catalog";
 import { expectProblem, problems, rawConfig, settingsOf } from "../fixtures";
+import { gatewayParentRef } from "../../components/ingress/values";
 
 const prod = resolveStackConfig(rawConfig(settingsOf("prod")));
 
@@ -34,7 +35,7 @@ describe("placement and disruption", () => {
     });
 
     it("rolls Argo CD's anti-affine Redis and HAProxy one pod at a time, without a surge pod, under budgets", () => {
-        const redis = argocdValues({ url: "https://argocd.example.com", highAvailability: true })["redis-ha"];
+        const redis = argocdValues({ url: "https://argocd.example.com", gateway: gatewayParentRef(), highAvailability: true })["redis-ha"];
         assert.equal(redis.enabled, true);
         assert.equal(redis.replicas, ANTI_AFFINE_SYSTEM_REPLICAS);
         assert.equal(redis.haproxy.replicas, ANTI_AFFINE_SYSTEM_REPLICAS);
@@ -67,6 +68,7 @@ describe("placement and disruption", () => {
     it("keeps a disruption budget on Prometheus and Alertmanager when they run two replicas", () => {
         for (const highAvailability of [true, false]) {
             const values = monitoringValues({
+                grafana: { hostname: "grafana.example.com", gateway: gatewayParentRef() },
                 settings: prod.monitoring,
                 highAvailability,
                 rules: [],
@@ -89,8 +91,12 @@ describe("probes and resources the charts leave out", () => {
 
     it("sizes the hook Jobs of the charts", () => {
         assert.ok(veleroValues({ pluginImage: "p:v1", volumes: "snapshotData" }).upgradeJobResources.limits.memory);
-        assert.ok(argocdValues({ url: "https://argocd.example.com", highAvailability: false }).redisSecretInit.resources.limits.memory);
+        assert.ok(
+            argocdValues({ url: "https://argocd.example.com", gateway: gatewayParentRef(), highAvailability: false }).redisSecretInit
+                .resources.limits.memory,
+        );
         const monitoring = monitoringValues({
+            grafana: { hostname: "grafana.example.com", gateway: gatewayParentRef() },
             settings: prod.monitoring,
             highAvailability: true,
             rules: [],

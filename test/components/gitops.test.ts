@@ -19,6 +19,8 @@ import { PLATFORM_NAMESPACES } from "../../stacks/config/catalog";
 import { resolveStackConfig } from "../../stacks/config/config";
 import { plaintextSecrets } from "../../stacks/config/secrets";
 import { STACKS, type Inputs, rawConfig, settingsOf } from "../fixtures";
+import { gatewayParentRef } from "../../components/ingress/values";
+import { regionUrl } from "../../stacks/config/rules/ingress";
 
 const prod = resolveStackConfig(rawConfig(settingsOf("prod")));
 const sso = prod.gitops.sso;
@@ -28,7 +30,12 @@ const secretsIn = (values: unknown) => plaintextSecrets({ "values:tree": JSON.st
 
 describe("GitOps and guardrail builders", () => {
     describe("Argo CD values", () => {
-        const values = argocdValues({ url: prod.gitops.url, sso, highAvailability: true });
+        const values = argocdValues({
+            url: regionUrl(prod.gitops.url, "eu-west-1"),
+            gateway: gatewayParentRef(),
+            sso,
+            highAvailability: true,
+        });
 
         it("turns the local admin off with SSO and reads the client secret from a Secret, not a value", () => {
             assert.equal(values.configs.cm["admin.enabled"], false);
@@ -44,7 +51,11 @@ describe("GitOps and guardrail builders", () => {
         });
 
         it("keeps the local admin only where there is no SSO", () => {
-            const without = argocdValues({ url: prod.gitops.url, highAvailability: false });
+            const without = argocdValues({
+                url: regionUrl(prod.gitops.url, "eu-west-1"),
+                gateway: gatewayParentRef(),
+                highAvailability: false,
+            });
             assert.equal(without.configs.cm["admin.enabled"], true);
             assert.equal("oidc.config" in without.configs.cm, false);
         });
@@ -67,7 +78,12 @@ describe("GitOps and guardrail builders", () => {
             }
             assert.equal(values["redis-ha"].enabled, true);
             assert.equal(values.global.nodeSelector["platform/node-group"], "system");
-            const single = argocdValues({ url: prod.gitops.url, sso, highAvailability: false });
+            const single = argocdValues({
+                url: regionUrl(prod.gitops.url, "eu-west-1"),
+                gateway: gatewayParentRef(),
+                sso,
+                highAvailability: false,
+            });
             assert.equal(single.server.replicas, 1);
             assert.equal(single["redis-ha"].enabled, false);
         });

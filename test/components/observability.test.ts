@@ -14,6 +14,7 @@ import { DRILL, drillRules, drillScript } from "../../components/backups/restore
 import { resolveStackConfig } from "../../stacks/config/config";
 import { hours } from "../../stacks/config/units";
 import { rawConfig, settingsOf } from "../fixtures";
+import { gatewayParentRef } from "../../components/ingress/values";
 
 const prod = resolveStackConfig(rawConfig(settingsOf("prod")));
 const drills = { cronjobs: [DRILL.name, DRILL.replica.name], namespace: "velero", periodHours: 168 };
@@ -113,6 +114,7 @@ describe("observability and backup builders", () => {
 
     describe("kube-prometheus-stack values", () => {
         const values = monitoringValues({
+            grafana: { hostname: "grafana.example.com", gateway: gatewayParentRef() },
             settings: prod.monitoring,
             highAvailability: true,
             rules: groups,
@@ -127,6 +129,7 @@ describe("observability and backup builders", () => {
             assert.deepEqual([spec.replicas, spec.podAntiAffinity], [2, "hard"]);
             assert.equal(
                 monitoringValues({
+                    grafana: { hostname: "grafana.example.com", gateway: gatewayParentRef() },
                     settings: prod.monitoring,
                     highAvailability: false,
                     rules: [],

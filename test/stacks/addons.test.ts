@@ -185,6 +185,9 @@ for (const stack of STACKS) {
                         (c) => v[c].serviceMonitor.enabled,
                     ),
                 velero: (v) => v.metrics.enabled && v.metrics.serviceMonitor.enabled,
+                "aws-load-balancer-controller": (v) => v.serviceMonitor.enabled,
+                "cert-manager": (v) => v.prometheus.servicemonitor.enabled,
+                "external-dns": (v) => v.serviceMonitor.enabled,
                 "kube-prometheus-stack": (v) =>
                     v.coreDns.enabled && v.prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues === false,
             };

@@ -42,7 +42,11 @@ for (const stack of STACKS) {
         });
 
         it("lets the preview role read every object the program manages, and Secrets only where releases keep them", () => {
-            const plural = (kind: string) => kind.toLowerCase().replace(/y$/, "ie").replace(/s$/, "se") + "s";
+            const plural = (kind: string) =>
+                kind
+                    .toLowerCase()
+                    .replace(/([^aeiou])y$/, "$1ie")
+                    .replace(/s$/, "se") + "s";
             for (const region of program.config.regions) {
                 const own = program.inRegion(region.region);
                 const roles = ofType(own, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole").map(inputs);

@@ -185,7 +185,7 @@ for (const stack of STACKS) {
                     Object.entries(CHARTS).find(([, source]) => (source.charts as readonly string[]).includes(inputs(release).name)) ?? [];
                 assert.ok(lock, `release ${inputs(release).name} has no entry in the chart catalog`);
                 assert.equal(inputs(release).version, program.config.versions.charts[lock as keyof typeof CHARTS]);
-                assert.match(inputs(release).version, /^\d+\.\d+\.\d+$/);
+                assert.match(inputs(release).version, /^v?\d+\.\d+\.\d+$/);
             }
             for (const addon of ofType(program.resources, "aws:eks/addon:Addon")) {
                 const name = inputs(addon).addonName as keyof StackConfig["versions"]["addons"];

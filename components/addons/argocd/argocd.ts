@@ -6,7 +6,7 @@ import type { GitOpsSettings } from "../../../stacks/config/schema";
 import type { TeamSettings } from "../../../stacks/config/fields/teams";
 import type { ClusterHandle } from "../../shared/cluster-handle";
 import { type ExternalSecretSpec, externalSecret } from "../external-secrets/external-secrets";
-import { platformNamespace, platformRelease } from "../../shared/kubernetes";
+import { GATEWAY_ACCESS, platformNamespace, platformRelease } from "../../shared/kubernetes";
 import { NODE_GROUP_LABEL, SYSTEM_PLACEMENT } from "../../shared/scheduling";
 
 /** What GitOps needs to know about one add-on to configure workloads around it. */
@@ -21,6 +21,10 @@ export interface ArgoCDArgs {
     readonly cluster: ClusterHandle;
     readonly chartVersion: string;
     readonly settings: GitOpsSettings;
+    /** Argo CD's URL in this region: where its HTTPRoute serves it, and the SSO redirect target. */
+    readonly url: string;
+    /** The Gateway listener the route attaches to. */
+    readonly gateway: { readonly name: string; readonly namespace: string; readonly sectionName: string };
     /** Folder of the GitOps repository with this cluster's applications. */
     readonly path: string;
     readonly environment: string;
@@ -57,7 +61,13 @@ const replicated = (ha: boolean, resources: ReturnType<typeof requests>) => ({
  * here). Everyone logged in may read; only the admin groups may change anything. Exec stays off,
  * and so does anonymous access (Argo CD's default, which nothing here changes).
  */
-export function argocdValues(args: { url: string; sso?: GitOpsSettings["sso"]; highAvailability: boolean }) {
+export function argocdValues(args: {
+    url: string;
+    sso?: GitOpsSettings["sso"];
+    highAvailability: boolean;
+    /** The Gateway listener Argo CD's HTTPRoute attaches to. */
+    gateway: { name: string; namespace: string; sectionName: string };
+}) {
     const ha = args.highAvailability;
     const placement = {
         nodeSelector: { "kubernetes.io/os": "linux", [NODE_GROUP_LABEL]: "system" },
@@ -69,7 +79,12 @@ export function argocdValues(args: { url: string; sso?: GitOpsSettings["sso"]; h
         crds: { install: true, keep: true },
         dex: { enabled: false },
         controller: replicated(ha, requests("250m", "1Gi", "2Gi")),
-        server: replicated(ha, requests("100m", "256Mi", "512Mi")),
+        server: {
+            ...replicated(ha, requests("100m", "256Mi", "512Mi")),
+            // The UI, the API (gRPC-web for the CLI) and the SSO callback, at the url, through the
+            // platform Gateway's HTTPS listener.
+            httproute: { enabled: true, parentRefs: [args.gateway], hostnames: [new URL(args.url).hostname] },
+        },
         repoServer: replicated(ha, requests("100m", "256Mi", "1Gi")),
         applicationSet: replicated(ha, requests("50m", "128Mi", "512Mi")),
         notifications: { resources: requests("50m", "64Mi", "256Mi") },
@@ -96,6 +111,8 @@ export function argocdValues(args: { url: string; sso?: GitOpsSettings["sso"]; h
             },
         },
         configs: {
+            // TLS ends at the Gateway, which forwards plain HTTP inside the cluster.
+            params: { "server.insecure": true },
             cm: {
                 url: args.url,
                 "admin.enabled": sso === undefined,
@@ -264,7 +281,7 @@ export class ArgoCD extends pulumi.ComponentResource {
         const { cluster, settings } = args;
         const k8sOpts = { parent: this, provider: cluster.provider, deletedWith: cluster.eks };
 
-        const namespace = platformNamespace(`${name}-namespace`, DEFAULTS.namespace, "baseline", k8sOpts);
+        const namespace = platformNamespace(`${name}-namespace`, DEFAULTS.namespace, "baseline", k8sOpts, GATEWAY_ACCESS);
 
         const secrets: ExternalSecretSpec[] = [
             {
@@ -313,7 +330,12 @@ export class ArgoCD extends pulumi.ComponentResource {
                 release: "argo-cd",
                 namespace: DEFAULTS.namespace,
                 version: args.chartVersion,
-                values: argocdValues({ url: settings.url, sso: settings.sso, highAvailability: args.highAvailability }),
+                values: argocdValues({
+                    url: args.url,
+                    sso: settings.sso,
+                    highAvailability: args.highAvailability,
+                    gateway: { ...args.gateway },
+                }),
                 timeout: 900,
             },
             { ...k8sOpts, dependsOn: [...args.dependsOn, namespace] },

@@ -14,7 +14,7 @@ export interface CiliumArgs {
     readonly chartVersion: string;
     readonly operatorRoleName: string;
     readonly highAvailability: boolean;
-    /** What the operator needs before it starts: the Pod Identity agent. */
+    /** What the operator needs before it starts: the Gateway API CRDs, the ServiceMonitor CRD. */
     readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }
 
@@ -43,7 +43,7 @@ const OPERATOR_DEFAULT_TOLERATIONS = [
 
 /**
  * Helm values for Cilium 1.20 on EKS: ENI IPAM (pods get VPC addresses), native routing,
- * kube-proxy replacement, no masquerading (pod addresses stay routable in the VPC, as a later
+ * kube-proxy replacement, the Gateway API controller, no masquerading (pod addresses stay routable in the VPC, as a later
  * ClusterMesh needs), Hubble with metrics, and the operator on the system nodes. Generic over the
  * API server host so that tests pass a string and the component passes an Output.
  */
@@ -72,6 +72,12 @@ export function ciliumValues<Host>(args: CiliumValuesArgs<Host>) {
             prometheus: { enabled: true, serviceMonitor: { enabled: true } },
             resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "1Gi" } },
         },
+        // The Gateway API implementation: every Gateway gets Cilium's Envoy, behind a LoadBalancer
+        // Service. The chart creates the GatewayClass "cilium" (and an admission policy that wants
+        // one certificate per TLS listener) whether or not it sees the CRDs, which come first
+        // anyway. The load balancer in front speaks PROXY protocol v2 to every listener, so Envoy
+        // sees client addresses (see the Ingress component).
+        gatewayAPI: { enabled: true, enableProxyProtocol: true, gatewayClass: { create: "true" } },
         // The per-node proxy of L7 policies and ingress. No memory limit on the agent itself: an
         // OOM-killed agent stops the node's networking; Envoy restarts without that cost.
         envoy: { resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "1Gi" } } },
