@@ -4,6 +4,7 @@ import { PARTITION } from "../../stacks/config/catalog";
 import type { IngressSettings } from "../../stacks/config/schema";
 import type { ClusterHandle } from "../shared/cluster-handle";
 import { platformNamespace, platformRelease } from "../shared/kubernetes";
+import type { PolicyDocument } from "../shared/iam";
 import { createWorkloadRole } from "../shared/roles";
 import { certManagerPolicy, externalDnsPolicy, loadBalancerControllerPolicy } from "./policies";
 import {
@@ -21,7 +22,7 @@ import {
 export interface IngressArgs {
     readonly cluster: ClusterHandle;
     /** The version lock's charts: the load balancer controller's, cert-manager's and ExternalDNS's. */
-    readonly charts: Readonly<Record<"aws-load-balancer-controller" | "cert-manager" | "external-dns", string>>;
+    readonly charts: Readonly<Record<ControllerChart, string>>;
     readonly settings: IngressSettings;
     /** The cluster's hostname: the Gateway serves <name>.<hostname>. */
     readonly hostname: string;
@@ -64,64 +65,30 @@ export class Ingress extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider: cluster.provider };
         const zone = { zoneId: settings.hostedZoneId, hostname };
 
-        const lbc = createWorkloadRole(
-            `${name}-lb-controller`,
-            {
-                cluster,
-                roleName: args.roleNames.loadBalancerController,
-                description: `AWS Load Balancer Controller of ${cluster.name}`,
-                namespace: DEFAULTS.loadBalancerController.namespace,
-                serviceAccount: DEFAULTS.loadBalancerController.serviceAccount,
-                policies: {
-                    "load-balancers": pulumi
-                        .all([cluster.scope, args.vpcId])
-                        .apply(([scope, vpcId]) => loadBalancerControllerPolicy(scope, { cluster: cluster.name, vpcId })),
-                },
-            },
-            this,
-        );
-        const controller = platformRelease(
-            `${name}-lb-controller`,
-            {
-                source: "aws-load-balancer-controller",
-                chart: "aws-load-balancer-controller",
-                release: DEFAULTS.loadBalancerController.release,
-                namespace: DEFAULTS.loadBalancerController.namespace,
-                version: args.charts["aws-load-balancer-controller"],
-                values: pulumi
-                    .output(args.vpcId)
-                    .apply((vpcId) =>
-                        loadBalancerControllerValues({ cluster: cluster.name, region: cluster.region, vpcId, tags: cluster.tags }),
-                    ),
-            },
-            { ...k8sOpts, dependsOn: [...args.dependsOn, lbc.association, ...lbc.grants] },
-        );
-
-        const certManagerNamespace = platformNamespace(`${name}-cert-manager`, DEFAULTS.certManager.namespace, "restricted", k8sOpts);
-        const certManagerRole = createWorkloadRole(
-            `${name}-cert-manager`,
-            {
-                cluster,
-                roleName: args.roleNames.certManager,
-                description: `cert-manager DNS-01 challenges for ${hostname} (${cluster.name})`,
-                namespace: DEFAULTS.certManager.namespace,
-                serviceAccount: DEFAULTS.certManager.serviceAccount,
-                policies: { "dns01-challenges": certManagerPolicy(PARTITION, zone) },
-            },
-            this,
-        );
-        const certManager = platformRelease(
-            `${name}-cert-manager`,
-            {
-                source: "cert-manager",
-                chart: "cert-manager",
-                release: DEFAULTS.certManager.release,
-                namespace: DEFAULTS.certManager.namespace,
-                version: args.charts["cert-manager"],
-                values: certManagerValues({ highAvailability: args.highAvailability }),
-            },
-            { ...k8sOpts, dependsOn: [...args.dependsOn, certManagerNamespace, certManagerRole.association, ...certManagerRole.grants] },
-        );
+        const lbc = this.controller(name, args, {
+            chart: "aws-load-balancer-controller",
+            identity: DEFAULTS.loadBalancerController,
+            roleName: args.roleNames.loadBalancerController,
+            description: `AWS Load Balancer Controller of ${cluster.name}`,
+            policy: pulumi
+                .all([cluster.scope, args.vpcId])
+                .apply(([scope, vpcId]) => loadBalancerControllerPolicy(scope, { cluster: cluster.name, vpcId })),
+            values: pulumi
+                .output(args.vpcId)
+                .apply((vpcId) =>
+                    loadBalancerControllerValues({ cluster: cluster.name, region: cluster.region, vpcId, tags: cluster.tags }),
+                ),
+            dependsOn: [],
+        });
+        const certManager = this.controller(name, args, {
+            chart: "cert-manager",
+            identity: DEFAULTS.certManager,
+            roleName: args.roleNames.certManager,
+            description: `cert-manager DNS-01 challenges for ${hostname} (${cluster.name})`,
+            policy: certManagerPolicy(PARTITION, zone),
+            values: certManagerValues({ highAvailability: args.highAvailability }),
+            dependsOn: [],
+        });
         const issuer = new k8s.apiextensions.CustomResource(
             `${name}-issuer`,
             {
@@ -130,7 +97,7 @@ export class Ingress extends pulumi.ComponentResource {
                 metadata: { name: DEFAULTS.issuer },
                 spec: clusterIssuerSpec({ ...settings.certificates, region: cluster.region, ...zone }),
             },
-            { ...k8sOpts, dependsOn: [certManager] },
+            { ...k8sOpts, dependsOn: [certManager.release] },
         );
 
         const gatewayNamespace = platformNamespace(`${name}-gateway`, DEFAULTS.gateway.namespace, "restricted", k8sOpts);
@@ -154,7 +121,7 @@ export class Ingress extends pulumi.ComponentResource {
                 metadata: { name: DEFAULTS.gateway.name, namespace: DEFAULTS.gateway.namespace },
                 spec: gatewaySpec({ hostname, scheme: settings.scheme, allowedCidrs: settings.allowedCidrs }),
             },
-            { ...k8sOpts, dependsOn: [...args.dependsOn, controller, gatewayNamespace] },
+            { ...k8sOpts, dependsOn: [...args.dependsOn, lbc.release, gatewayNamespace] },
         );
         new k8s.apiextensions.CustomResource(
             `${name}-https-redirect`,
@@ -184,40 +151,65 @@ export class Ingress extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [reserved] },
         );
 
-        const externalDnsNamespace = platformNamespace(`${name}-external-dns`, DEFAULTS.externalDns.namespace, "restricted", k8sOpts);
-        const externalDnsRole = createWorkloadRole(
-            `${name}-external-dns`,
+        const externalDns = this.controller(name, args, {
+            chart: "external-dns",
+            identity: DEFAULTS.externalDns,
+            roleName: args.roleNames.externalDns,
+            description: `ExternalDNS records under ${hostname} (${cluster.name})`,
+            policy: externalDnsPolicy(PARTITION, zone),
+            values: externalDnsValues({ cluster: cluster.name, region: cluster.region, ...zone }),
+            dependsOn: [this.gateway],
+        });
+
+        this.roleArns = { loadBalancerController: lbc.roleArn, certManager: certManager.roleArn, externalDns: externalDns.roleArn };
+        this.registerOutputs({ hostname });
+    }
+
+    /**
+     * One controller: its namespace (kube-system is there already), its Pod Identity role with
+     * one inline policy, and its chart, installed once the role is bound so its pods start with
+     * credentials.
+     */
+    private controller(
+        name: string,
+        args: IngressArgs,
+        spec: ControllerSpec,
+    ): { release: pulumi.Resource; roleArn: pulumi.Output<string> } {
+        const { cluster } = args;
+        const k8sOpts = { parent: this, provider: cluster.provider };
+        const { namespace, release, serviceAccount } = spec.identity;
+        const key = `${name}-${release}`;
+        const created = namespace === "kube-system" ? [] : [platformNamespace(`${key}-namespace`, namespace, "restricted", k8sOpts)];
+        const role = createWorkloadRole(
+            key,
             {
                 cluster,
-                roleName: args.roleNames.externalDns,
-                description: `ExternalDNS records under ${hostname} (${cluster.name})`,
-                namespace: DEFAULTS.externalDns.namespace,
-                serviceAccount: DEFAULTS.externalDns.serviceAccount,
-                policies: { records: externalDnsPolicy(PARTITION, zone) },
+                roleName: spec.roleName,
+                description: spec.description,
+                namespace,
+                serviceAccount,
+                policies: { [release]: spec.policy },
             },
             this,
         );
-        platformRelease(
-            `${name}-external-dns`,
-            {
-                source: "external-dns",
-                chart: "external-dns",
-                release: DEFAULTS.externalDns.release,
-                namespace: DEFAULTS.externalDns.namespace,
-                version: args.charts["external-dns"],
-                values: externalDnsValues({ cluster: cluster.name, region: cluster.region, ...zone }),
-            },
-            {
-                ...k8sOpts,
-                dependsOn: [...args.dependsOn, externalDnsNamespace, externalDnsRole.association, ...externalDnsRole.grants, this.gateway],
-            },
+        const chart = platformRelease(
+            key,
+            { source: spec.chart, chart: spec.chart, release, namespace, version: args.charts[spec.chart], values: spec.values },
+            { ...k8sOpts, dependsOn: [...args.dependsOn, ...spec.dependsOn, ...created, role.association, ...role.grants] },
         );
-
-        this.roleArns = {
-            loadBalancerController: lbc.role.arn,
-            certManager: certManagerRole.role.arn,
-            externalDns: externalDnsRole.role.arn,
-        };
-        this.registerOutputs({ hostname });
+        return { release: chart, roleArn: role.role.arn };
     }
+}
+
+type ControllerChart = "aws-load-balancer-controller" | "cert-manager" | "external-dns";
+
+interface ControllerSpec {
+    readonly chart: ControllerChart;
+    readonly identity: { readonly namespace: string; readonly release: string; readonly serviceAccount: string };
+    readonly roleName: string;
+    readonly description: string;
+    readonly policy: pulumi.Input<PolicyDocument>;
+    readonly values: pulumi.Input<Record<string, unknown>>;
+    /** What the chart waits for besides the cluster's nodes and CRDs. */
+    readonly dependsOn: pulumi.Input<pulumi.Resource>[];
 }

@@ -21,9 +21,6 @@ export function loadBalancerControllerPolicy(scope: Scope, args: { cluster: stri
     const securityGroups = `arn:${partition}:ec2:${region}:${accountId}:security-group/*`;
     const vpc = `arn:${partition}:ec2:${region}:${accountId}:vpc/${args.vpcId}`;
     const balancers = [elb("targetgroup/*/*"), elb("loadbalancer/net/*/*")];
-    const requestTag = { [`aws:RequestTag/${LBC_CLUSTER_TAG}`]: args.cluster };
-    const resourceTag = { [`aws:ResourceTag/${LBC_CLUSTER_TAG}`]: args.cluster };
-    const keepsClusterTag = { [`aws:RequestTag/${LBC_CLUSTER_TAG}`]: "true" };
     const statements: Statement[] = [
         {
             Sid: "ServiceLinkedRole",
@@ -82,61 +79,23 @@ export function loadBalancerControllerPolicy(scope: Scope, args: { cluster: stri
             Condition: { ArnEquals: { "ec2:Vpc": vpc } },
         },
         { Sid: "CreateSecurityGroupInVpc", Effect: "Allow", Action: "ec2:CreateSecurityGroup", Resource: vpc },
-        {
-            Sid: "CreateTaggedSecurityGroup",
-            Effect: "Allow",
-            Action: "ec2:CreateSecurityGroup",
-            Resource: securityGroups,
-            Condition: { StringEquals: requestTag },
-        },
-        {
-            Sid: "TagNewSecurityGroup",
-            Effect: "Allow",
-            Action: "ec2:CreateTags",
-            Resource: securityGroups,
-            Condition: { StringEquals: { "ec2:CreateAction": "CreateSecurityGroup", ...requestTag } },
-        },
-        {
-            Sid: "RetagOwnSecurityGroup",
-            Effect: "Allow",
-            Action: ["ec2:CreateTags", "ec2:DeleteTags"],
-            Resource: securityGroups,
-            Condition: { Null: keepsClusterTag, StringEquals: resourceTag },
-        },
-        {
-            Sid: "ManageOwnSecurityGroup",
-            Effect: "Allow",
-            Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"],
-            Resource: securityGroups,
-            Condition: { StringEquals: resourceTag },
-        },
-        {
-            Sid: "CreateTaggedLoadBalancer",
-            Effect: "Allow",
-            Action: ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"],
-            Resource: balancers,
-            Condition: { StringEquals: requestTag },
-        },
-        {
-            Sid: "TagNewLoadBalancer",
-            Effect: "Allow",
-            Action: "elasticloadbalancing:AddTags",
-            Resource: balancers,
-            Condition: {
-                StringEquals: { "elasticloadbalancing:CreateAction": ["CreateTargetGroup", "CreateLoadBalancer"], ...requestTag },
+        ...ownResources("SecurityGroup", {
+            resource: securityGroups,
+            create: ["ec2:CreateSecurityGroup"],
+            tagOnCreate: { action: "ec2:CreateTags", condition: { "ec2:CreateAction": "CreateSecurityGroup" } },
+            retag: ["ec2:CreateTags", "ec2:DeleteTags"],
+            manage: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"],
+            cluster: args.cluster,
+        }),
+        ...ownResources("LoadBalancer", {
+            resource: balancers,
+            create: ["elasticloadbalancing:CreateLoadBalancer", "elasticloadbalancing:CreateTargetGroup"],
+            tagOnCreate: {
+                action: "elasticloadbalancing:AddTags",
+                condition: { "elasticloadbalancing:CreateAction": ["CreateTargetGroup", "CreateLoadBalancer"] },
             },
-        },
-        {
-            Sid: "RetagOwnLoadBalancer",
-            Effect: "Allow",
-            Action: ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
-            Resource: balancers,
-            Condition: { Null: keepsClusterTag, StringEquals: resourceTag },
-        },
-        {
-            Sid: "ManageOwnLoadBalancer",
-            Effect: "Allow",
-            Action: [
+            retag: ["elasticloadbalancing:AddTags", "elasticloadbalancing:RemoveTags"],
+            manage: [
                 "elasticloadbalancing:ModifyLoadBalancerAttributes",
                 "elasticloadbalancing:SetIpAddressType",
                 "elasticloadbalancing:SetSecurityGroups",
@@ -149,9 +108,8 @@ export function loadBalancerControllerPolicy(scope: Scope, args: { cluster: stri
                 "elasticloadbalancing:ModifyCapacityReservation",
                 "elasticloadbalancing:ModifyIpPools",
             ],
-            Resource: balancers,
-            Condition: { StringEquals: resourceTag },
-        },
+            cluster: args.cluster,
+        }),
         {
             Sid: "Listeners",
             Effect: "Allow",
@@ -172,6 +130,39 @@ export function loadBalancerControllerPolicy(scope: Scope, args: { cluster: stri
         },
     ];
     return policyDocument(...statements);
+}
+
+/**
+ * The grants over one kind of AWS resource the controller creates, as upstream splits them, with
+ * this cluster's name in every tag condition: create only with the cluster's tag, tag at creation,
+ * retag while keeping the cluster's tag, and change or delete only while the tag is there.
+ */
+function ownResources(
+    kind: string,
+    args: {
+        resource: string | string[];
+        create: string[];
+        tagOnCreate: { action: string; condition: Record<string, string | string[]> };
+        retag: string[];
+        manage: string[];
+        cluster: string;
+    },
+): Statement[] {
+    const requestTag = { [`aws:RequestTag/${LBC_CLUSTER_TAG}`]: args.cluster };
+    const resourceTag = { [`aws:ResourceTag/${LBC_CLUSTER_TAG}`]: args.cluster };
+    const grant = (sid: string, action: string | string[], condition: Statement["Condition"]): Statement => ({
+        Sid: `${sid}${kind}`,
+        Effect: "Allow",
+        Action: action,
+        Resource: args.resource,
+        Condition: condition,
+    });
+    return [
+        grant("CreateTagged", args.create, { StringEquals: requestTag }),
+        grant("TagNew", args.tagOnCreate.action, { StringEquals: { ...args.tagOnCreate.condition, ...requestTag } }),
+        grant("RetagOwn", args.retag, { Null: { [`aws:RequestTag/${LBC_CLUSTER_TAG}`]: "true" }, StringEquals: resourceTag }),
+        grant("ManageOwn", args.manage, { StringEquals: resourceTag }),
+    ];
 }
 
 const zoneArn = (partition: string, zoneId: string) => `arn:${partition}:route53:::hostedzone/${zoneId}`;
