@@ -100,7 +100,28 @@ export class Ingress extends pulumi.ComponentResource {
             { ...k8sOpts, dependsOn: [certManager.release] },
         );
 
-        const gatewayNamespace = platformNamespace(`${name}-gateway`, DEFAULTS.gateway.namespace, "restricted", k8sOpts);
+        const externalDns = this.controller(name, args, {
+            chart: "external-dns",
+            identity: DEFAULTS.externalDns,
+            roleName: args.roleNames.externalDns,
+            description: `ExternalDNS records under ${hostname} (${cluster.name})`,
+            policy: externalDnsPolicy(PARTITION, zone),
+            values: externalDnsValues({ cluster: cluster.name, region: cluster.region, ...zone }),
+            dependsOn: [],
+        });
+
+        // Teardown: Cilium's Service of the Gateway carries the load balancer controller's
+        // finalizer until the controller has deleted the load balancer, and its owner reference to
+        // the Gateway does not block the Gateway's deletion. Deleting the namespace waits for every
+        // object in it (and the Kubernetes provider waits for a deleted namespace to be gone), so
+        // the namespace waits for the controller (and ExternalDNS, which removes
+        // the Gateway's records): destroying a region deletes the Gateway, then its namespace,
+        // once the NLB is gone, and only then the controllers. None of it is deleted with the
+        // cluster, which would leave the NLB and its security groups in the VPC.
+        const gatewayNamespace = platformNamespace(`${name}-gateway`, DEFAULTS.gateway.namespace, "restricted", {
+            ...k8sOpts,
+            dependsOn: [lbc.release, externalDns.release],
+        });
         // The Gateway does not wait for its certificate: Cilium serves the HTTPS listener as soon as
         // cert-manager has written the Secret, a minute or two after the first DNS-01 challenge.
         new k8s.apiextensions.CustomResource(
@@ -150,16 +171,6 @@ export class Ingress extends pulumi.ComponentResource {
             },
             { ...k8sOpts, dependsOn: [reserved] },
         );
-
-        const externalDns = this.controller(name, args, {
-            chart: "external-dns",
-            identity: DEFAULTS.externalDns,
-            roleName: args.roleNames.externalDns,
-            description: `ExternalDNS records under ${hostname} (${cluster.name})`,
-            policy: externalDnsPolicy(PARTITION, zone),
-            values: externalDnsValues({ cluster: cluster.name, region: cluster.region, ...zone }),
-            dependsOn: [this.gateway],
-        });
 
         this.roleArns = { loadBalancerController: lbc.roleArn, certManager: certManager.roleArn, externalDns: externalDns.roleArn };
         this.registerOutputs({ hostname });

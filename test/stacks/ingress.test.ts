@@ -131,6 +131,22 @@ for (const stack of STACKS) {
             }
         });
 
+        it("deletes the Gateway and its namespace, and so its load balancer, before the controller that removes it", () => {
+            for (const region of program.config.regions) {
+                const own = program.inRegion(region.region);
+                const gateway = one(own, "kubernetes:gateway.networking.k8s.io/v1:Gateway");
+                const namespace = ofType(own, "kubernetes:core/v1:Namespace").find(
+                    (n) => inputs(n).metadata.name === inputs(gateway).metadata.namespace,
+                );
+                assert.ok(namespace);
+                assert.ok(gateway.dependencies.includes(namespace.urn));
+                for (const chart of ["aws-load-balancer-controller", "external-dns"])
+                    assert.ok(namespace.dependencies.includes(release(own, chart).urn), `the namespace is deleted before ${chart}`);
+                for (const resource of [gateway, namespace, release(own, "aws-load-balancer-controller")])
+                    assert.equal(resource.deletedWith, "", `${resource.name} is deleted, not dropped with the cluster`);
+            }
+        });
+
         it("serves Argo CD at its URL and Grafana beside it, through the Gateway, once the route CRDs exist", () => {
             for (const region of program.config.regions) {
                 const own = program.inRegion(region.region);
