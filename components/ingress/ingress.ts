@@ -15,6 +15,7 @@ import {
     externalDnsValues,
     gatewaySpec,
     loadBalancerControllerValues,
+    REDIRECT_ANNOTATIONS,
     redirectRouteSpec,
     reservedHostnamesPolicy,
 } from "./values";
@@ -149,7 +150,7 @@ export class Ingress extends pulumi.ComponentResource {
             {
                 apiVersion: "gateway.networking.k8s.io/v1",
                 kind: "HTTPRoute",
-                metadata: { name: "https-redirect", namespace: DEFAULTS.gateway.namespace },
+                metadata: { name: "https-redirect", namespace: DEFAULTS.gateway.namespace, annotations: { ...REDIRECT_ANNOTATIONS } },
                 spec: redirectRouteSpec(),
             },
             { ...k8sOpts, dependsOn: [this.gateway] },

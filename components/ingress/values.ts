@@ -171,6 +171,13 @@ export function gatewaySpec(args: GatewayArgs) {
     };
 }
 
+/**
+ * The redirect route names no hostname (it serves the HTTP listener's wildcard), so ExternalDNS,
+ * which would publish *.<hostname> for it, is told to leave it alone (a controller annotation
+ * other than its own; external-dns source/annotations/processors.go).
+ */
+export const REDIRECT_ANNOTATIONS = { "external-dns.alpha.kubernetes.io/controller": "none" } as const;
+
 /** Every plain-HTTP request answered with a permanent redirect to the same URL over HTTPS. */
 export function redirectRouteSpec() {
     return {
@@ -213,8 +220,9 @@ export function certificateSpec(hostname: string) {
 
 /**
  * An admission policy of the API server itself (no webhook to be down): outside the platform's
- * namespaces, no HTTPRoute or GRPCRoute may claim a hostname of the platform's own UIs, so no
- * tenant can serve a longer path of Argo CD's host, its SSO callback included.
+ * namespaces, every HTTPRoute and GRPCRoute names its hostnames, none a wildcard and none of the
+ * platform's own UIs, so no tenant can serve a longer path of Argo CD's host (its SSO callback
+ * included) or catch the names nobody claimed.
  */
 export function reservedHostnamesPolicy(args: { hostnames: readonly string[]; platformNamespaces: readonly string[] }) {
     return {
@@ -234,6 +242,14 @@ export function reservedHostnamesPolicy(args: { hostnames: readonly string[]; pl
         },
         variables: [{ name: "reserved", expression: JSON.stringify(args.hostnames) }],
         validations: [
+            {
+                // A route without hostnames, or with a wildcard, would catch every name no other
+                // route claims, and ExternalDNS would publish the wildcard for it.
+                expression:
+                    "has(object.spec.hostnames) && size(object.spec.hostnames) > 0 && object.spec.hostnames.all(h, !h.startsWith('*'))",
+                message: "Name the route's hostnames, without wildcards.",
+                reason: "Invalid",
+            },
             {
                 expression: "!has(object.spec.hostnames) || object.spec.hostnames.all(h, !(h in variables.reserved))",
                 message: `The platform serves ${args.hostnames.join(" and ")}; a team route may not claim them.`,

@@ -165,6 +165,11 @@ describe("ingress builders", () => {
             assert.deepEqual(JSON.parse(policy.variables[0].expression), [`argocd.${zone.hostname}`]);
             assert.deepEqual(policy.matchConstraints.namespaceSelector.matchExpressions[0].values, ["argocd", "gateway"]);
             assert.deepEqual(policy.matchConstraints.resourceRules[0].resources, ["httproutes", "grpcroutes"]);
+            assert.deepEqual(
+                policy.validations.map((v) => v.expression.includes("size(object.spec.hostnames) > 0") && v.expression.includes("'*'")),
+                [true, false],
+                "team routes name their hostnames, without wildcards",
+            );
             assert.equal(policy.failurePolicy, "Fail");
         });
     });

@@ -128,6 +128,11 @@ for (const stack of STACKS) {
                 assert.ok(waitsFor(gateway, release(own, "cilium"), program.byUrn), "Cilium's chart creates its GatewayClass");
                 const redirect = one(own, "kubernetes:gateway.networking.k8s.io/v1:HTTPRoute");
                 assert.equal(inputs(redirect).spec.rules[0].filters[0].requestRedirect.scheme, "https");
+                assert.equal(
+                    inputs(redirect).metadata.annotations["external-dns.alpha.kubernetes.io/controller"],
+                    "none",
+                    "no wildcard record for the redirect",
+                );
             }
         });
 
