@@ -74,11 +74,15 @@ export class Ingress extends pulumi.ComponentResource {
             policy: pulumi
                 .all([cluster.scope, args.vpcId])
                 .apply(([scope, vpcId]) => loadBalancerControllerPolicy(scope, { cluster: cluster.name, vpcId })),
-            values: pulumi
-                .output(args.vpcId)
-                .apply((vpcId) =>
-                    loadBalancerControllerValues({ cluster: cluster.name, region: cluster.region, vpcId, tags: cluster.tags }),
-                ),
+            values: pulumi.output(args.vpcId).apply((vpcId) =>
+                loadBalancerControllerValues({
+                    cluster: cluster.name,
+                    region: cluster.region,
+                    vpcId,
+                    tags: cluster.tags,
+                    unmutatedNamespaces: args.platformNamespaces.filter((ns) => ns !== DEFAULTS.gateway.namespace),
+                }),
+            ),
             dependsOn: [],
         });
         const certManager = this.controller(name, args, {

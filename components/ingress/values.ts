@@ -37,6 +37,8 @@ export function loadBalancerControllerValues(args: {
     region: string;
     vpcId: string;
     tags: Readonly<Record<string, string>>;
+    /** Namespaces whose Services the controller's webhook leaves alone: the platform's, but the Gateway's. */
+    unmutatedNamespaces: readonly string[];
 }) {
     return {
         clusterName: args.cluster,
@@ -54,6 +56,15 @@ export function loadBalancerControllerValues(args: {
         enableWafv2: false,
         controllerConfig: { featureGates: { NLBGatewayAPI: false, ALBGatewayAPI: false, GatewayListenerSet: false } },
         defaultTags: { ...args.tags },
+        // The webhook that gives new Services the controller's load balancer class intercepts
+        // every Service it matches and fails closed: the platform's charts, installed while the
+        // controller starts (or while it is down), would fail to create theirs. It matches the
+        // Gateway's namespace and the teams' only.
+        // Upgrades keep the webhook's certificate (the chart would mint a new one on each render).
+        keepTLSSecret: true,
+        serviceMutatorWebhookConfig: {
+            namespaceSelectors: [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: [...args.unmutatedNamespaces] }],
+        },
         serviceMonitor: { enabled: true },
     };
 }

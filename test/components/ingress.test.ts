@@ -176,7 +176,18 @@ describe("ingress builders", () => {
 
     describe("chart values", () => {
         it("runs the load balancer controller twice with a budget on the system nodes, for Services only", () => {
-            const values = loadBalancerControllerValues({ cluster, region: "eu-west-1", vpcId, tags: { owner: "platform" } });
+            const values = loadBalancerControllerValues({
+                cluster,
+                region: "eu-west-1",
+                vpcId,
+                tags: { owner: "platform" },
+                unmutatedNamespaces: ["kube-system", "argocd"],
+            });
+            assert.deepEqual(
+                values.serviceMutatorWebhookConfig.namespaceSelectors,
+                [{ key: "kubernetes.io/metadata.name", operator: "NotIn", values: ["kube-system", "argocd"] }],
+                "the platform's charts never wait on the controller's webhook",
+            );
             assert.deepEqual([values.replicaCount, values.podDisruptionBudget], [2, { maxUnavailable: 1 }]);
             assert.equal(values.nodeSelector["platform/node-group"], "system");
             assert.deepEqual([values.clusterName, values.region, values.vpcId], [cluster, "eu-west-1", vpcId]);

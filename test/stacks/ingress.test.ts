@@ -73,6 +73,9 @@ for (const stack of STACKS) {
                     [region.names.cluster, region.region, 2],
                 );
                 assert.deepEqual(controller.podDisruptionBudget, { maxUnavailable: 1 });
+                const unmutated = controller.serviceMutatorWebhookConfig.namespaceSelectors[0].values as string[];
+                assert.ok(unmutated.includes("argocd") && unmutated.includes("kube-system"), "platform Services skip the webhook");
+                assert.ok(!unmutated.includes("gateway"), "the Gateway's Service gets the controller's class");
                 assert.equal(controller.nodeSelector["platform/node-group"], "system");
             }
         });
