@@ -1,4 +1,3 @@
-import * as aws from "@pulumi/aws";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupSettings } from "../../stacks/config/schema";
@@ -6,7 +5,8 @@ import { hours } from "../../stacks/config/units";
 import type { ClusterHandle } from "../shared/cluster-handle";
 import { platformNamespace, platformRelease } from "../shared/kubernetes";
 import { secretsKeyPolicy } from "../security/policies";
-import { tlsOnlyBucketPolicy, veleroPolicy } from "./policies";
+import { veleroPolicy } from "./policies";
+import { hardenedBucket } from "../shared/bucket";
 import { createWorkloadRole } from "../shared/roles";
 import { SYSTEM_PLACEMENT } from "../shared/scheduling";
 
@@ -187,69 +187,21 @@ export class Backups extends pulumi.ComponentResource {
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:backups:Backups", name, {}, opts);
         const { cluster, settings } = args;
-        const parent = { parent: this };
-        const stateful = { parent: this, protect: args.protect, retainOnDelete: args.protect };
-        const tags = cluster.tags;
 
-        const key = new aws.kms.Key(
-            `${name}-key`,
+        const { bucket, key, versioning } = hardenedBucket(
+            name,
             {
-                description: `Backups of ${cluster.name}`,
-                enableKeyRotation: true,
-                deletionWindowInDays: 30,
-                policy: cluster.scope.apply((s) => JSON.stringify(secretsKeyPolicy(s))),
-                tags: { ...tags, Name: args.keyAlias.replace(/^alias\//, "") },
+                bucket: args.bucket,
+                keyAlias: args.keyAlias,
+                keyDescription: `Backups of ${cluster.name}`,
+                keyPolicy: cluster.scope.apply((s) => secretsKeyPolicy(s)),
+                lifecycle: lifecycleRules(settings.schedules),
+                tags: cluster.tags,
+                protect: args.protect,
             },
-            stateful,
+            this,
         );
-        new aws.kms.Alias(`${name}-key`, { name: args.keyAlias, targetKeyId: key.keyId }, parent);
-
-        const bucket = new aws.s3.Bucket(
-            `${name}-bucket`,
-            { bucket: args.bucket, forceDestroy: false, tags: { ...tags, Name: pulumi.output(args.bucket) } },
-            stateful,
-        );
-        new aws.s3.BucketPublicAccessBlock(
-            `${name}-bucket`,
-            {
-                bucket: bucket.id,
-                blockPublicAcls: true,
-                blockPublicPolicy: true,
-                ignorePublicAcls: true,
-                restrictPublicBuckets: true,
-            },
-            parent,
-        );
-        new aws.s3.BucketOwnershipControls(
-            `${name}-bucket`,
-            { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
-            parent,
-        );
-        this.versioning = new aws.s3.BucketVersioning(
-            `${name}-bucket`,
-            { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
-            stateful,
-        );
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-bucket`,
-            {
-                bucket: bucket.id,
-                rules: [
-                    { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: key.arn }, bucketKeyEnabled: true },
-                ],
-            },
-            parent,
-        );
-        new aws.s3.BucketPolicy(
-            `${name}-bucket`,
-            { bucket: bucket.id, policy: bucket.bucket.apply((b) => JSON.stringify(tlsOnlyBucketPolicy(b))) },
-            parent,
-        );
-        new aws.s3.BucketLifecycleConfiguration(
-            `${name}-bucket`,
-            { bucket: bucket.id, rules: lifecycleRules(settings.schedules) },
-            { parent: this, dependsOn: [this.versioning] },
-        );
+        this.versioning = versioning;
 
         const role = createWorkloadRole(
             `${name}-velero`,

@@ -1,18 +1,5 @@
-// IAM documents of backups: the bucket's TLS-only policy, Velero's role and cross-region replication.
+// IAM documents of backups: Velero's role and cross-region replication.
 import { type PolicyDocument, type Scope, type Statement, policyDocument } from "../shared/iam";
-
-/** A bucket no one may use without TLS. */
-export function tlsOnlyBucketPolicy(bucket: string, partition = "aws"): PolicyDocument {
-    const arn = `arn:${partition}:s3:::${bucket}`;
-    return policyDocument({
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: { AWS: "*" },
-        Action: "s3:*",
-        Resource: [arn, `${arn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-    });
-}
 
 /**
  * Velero with the AWS plugin: its bucket, its bucket's key (only through S3), and, when volumes

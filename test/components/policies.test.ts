@@ -7,7 +7,8 @@ import { externalSecretsPolicy } from "../../components/addons/external-secrets/
 import { flowLogsPolicy } from "../../components/network/policies";
 import { interruptionQueuePolicy, karpenterControllerPolicies } from "../../components/addons/karpenter/policies";
 import { logsKeyPolicy, secretsKeyPolicy } from "../../components/security/policies";
-import { replicationPolicy, tlsOnlyBucketPolicy, veleroPolicy } from "../../components/backups/policies";
+import { replicationPolicy, veleroPolicy } from "../../components/backups/policies";
+import { tlsOnlyBucketPolicy } from "../../components/shared/bucket";
 
 const scope: Scope = { partition: "aws", region: "eu-west-1", accountId: "444455556666" };
 const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
