@@ -53,6 +53,7 @@ export = async () => {
                     pipeline: config.pipeline,
                     teams: config.teams,
                     ingress: config.ingress,
+                    logging: config.logging,
                     peerRoutes: peerRoutes[i][0],
                 },
                 { providers: { aws: providers.get(region.region) as aws.Provider } },

@@ -14,6 +14,7 @@ import type {
     PipelineSettings,
     TeamsSettings,
     IngressSettings,
+    LoggingSettings,
     PolicySettings,
     SecretsSettings,
     Settings,
@@ -23,24 +24,24 @@ import { CoreAddons, DEFAULTS as CORE_ADDONS } from "./addons/core/core-addons";
 import { type AddonIdentity, ArgoCD } from "./addons/argocd/argocd";
 import type { BackupTarget } from "./backups/backup-replication";
 import { Backups, DEFAULTS as VELERO } from "./backups/backups";
-import { Cilium, DEFAULTS as CILIUM } from "./addons/cilium/cilium";
+import { Cilium } from "./addons/cilium/cilium";
 import { type ApiClients, Cluster } from "./eks/cluster";
-import { ExternalSecrets, DEFAULTS as EXTERNAL_SECRETS } from "./addons/external-secrets/external-secrets";
-import { Karpenter, DEFAULTS as KARPENTER } from "./addons/karpenter/karpenter";
+import { ExternalSecrets } from "./addons/external-secrets/external-secrets";
+import { Karpenter } from "./addons/karpenter/karpenter";
 import { Kyverno } from "./addons/kyverno/kyverno";
-import { Monitoring } from "./observability/monitoring";
-import { MonitoringCrds } from "./observability/monitoring-crds";
+import { Monitoring, grafanaAccess } from "./observability/monitoring";
+import { MONITORING_NAMESPACE, MonitoringCrds } from "./observability/monitoring-crds";
 import { NodeGroups } from "./eks/nodegroups";
 import { PipelineAccess } from "./eks/pipeline-access";
 import { NodePools, amiAliases } from "./addons/karpenter/nodepools";
 import type { Scope } from "./shared/iam";
 import { drillNames, drilledSchedule, restoreDrills } from "./backups/restore-drill";
 import { Teams } from "./tenancy/teams";
-import { MONITORING_NAMESPACE } from "./observability/monitoring-crds";
 import { GatewayApiCrds } from "./ingress/gateway-api";
 import { Ingress } from "./ingress/ingress";
-import { DEFAULTS as INGRESS, gatewayParentRef } from "./ingress/values";
-import { appHostname } from "../stacks/config/rules/ingress";
+import { gatewayParentRef } from "./ingress/values";
+import { Logging } from "./observability/logging";
+import { addonIdentities } from "./identities";
 
 export interface PlatformArgs {
     readonly region: RegionConfig;
@@ -60,6 +61,7 @@ export interface PlatformArgs {
     readonly pipeline: PipelineSettings;
     readonly teams: TeamsSettings;
     readonly ingress: IngressSettings;
+    readonly logging: LoggingSettings;
 }
 
 /** What the first phase of a region built, for the cluster on it. */
@@ -243,7 +245,6 @@ export function deployCluster(
     );
 
     // Argo CD's and Grafana's routes need only the CRDs: a route waits in the API for its Gateway.
-    const grafanaHost = appHostname(region.hostname, "grafana");
     const ingress = new Ingress(
         `${name}-ingress`,
         {
@@ -254,13 +255,12 @@ export function deployCluster(
             vpcId: foundation.vpcId,
             roleNames: names.roles,
             highAvailability: args.highAvailability,
-            reservedHostnames: [new URL(region.gitopsUrl).hostname, grafanaHost],
+            reservedHostnames: [new URL(region.gitopsUrl).hostname, region.grafanaHostname],
             platformNamespaces: PLATFORM_NAMESPACES,
             dependsOn: [nodeGroups.system, monitoringCrds.release, cilium.release],
         },
         parent,
     );
-    const gitopsSso = args.gitops.sso;
     const monitoring = new Monitoring(
         `${name}-monitoring`,
         {
@@ -271,14 +271,7 @@ export function deployCluster(
             environment: args.environment,
             drills: { cronjobs: drills.map((drill) => drill.name), namespace: VELERO.namespace, periodHours: 7 * 24 },
             secretStore: externalSecrets.ready,
-            grafana: {
-                hostname: grafanaHost,
-                gateway: gatewayParentRef(),
-                sso:
-                    args.monitoring.sso && gitopsSso
-                        ? { ...args.monitoring.sso, adminGroups: gitopsSso.adminGroups, scopes: gitopsSso.scopes }
-                        : undefined,
-            },
+            grafana: grafanaAccess(region.grafanaHostname, gatewayParentRef(), args.gitops.sso, args.monitoring.sso),
             dependsOn: [nodeGroups.system, monitoringCrds.release, gatewayApi.crds],
         },
         parent,
@@ -331,26 +324,32 @@ export function deployCluster(
         parent,
     );
 
-    const addons: Record<string, AddonIdentity> = {
-        cilium: { namespace: CILIUM.namespace, serviceAccount: CILIUM.operatorServiceAccount, roleArn: cilium.operatorRoleArn },
-        "ebs-csi": { namespace: "kube-system", serviceAccount: CORE_ADDONS.ebsCsiServiceAccount, roleArn: coreAddons.ebsCsiRoleArn },
-        karpenter: { namespace: KARPENTER.namespace, serviceAccount: KARPENTER.serviceAccount, roleArn: karpenter.controllerRoleArn },
-        "external-secrets": {
-            namespace: EXTERNAL_SECRETS.namespace,
-            serviceAccount: EXTERNAL_SECRETS.serviceAccount,
-            roleArn: externalSecrets.roleArn,
+    const logging = new Logging(
+        `${name}-logging`,
+        {
+            cluster: cluster.handle,
+            charts: versions.charts,
+            settings: args.logging,
+            highAvailability: args.highAvailability,
+            bucket: foundation.scope.apply((s) => names.logBucket(s.accountId)),
+            keyAlias: names.logKeyAlias,
+            roleNames: names.roles,
+            monitoringNamespace: MONITORING_NAMESPACE,
+            protect: args.protect,
+            dependsOn: [nodeGroups.system, monitoringCrds.release],
         },
-        velero: { namespace: VELERO.namespace, serviceAccount: VELERO.serviceAccount, roleArn: backups.roleArn },
-        kyverno: { namespace: "kyverno" },
-        argocd: { namespace: "argocd" },
-        monitoring: { namespace: "monitoring" },
-        "load-balancer-controller": {
-            ...INGRESS.loadBalancerController,
-            roleArn: ingress.roleArns.loadBalancerController,
-        },
-        "cert-manager": { ...INGRESS.certManager, roleArn: ingress.roleArns.certManager },
-        "external-dns": { ...INGRESS.externalDns, roleArn: ingress.roleArns.externalDns },
-    };
+        parent,
+    );
+
+    const addons = addonIdentities({
+        cilium: cilium.operatorRoleArn,
+        ebsCsi: coreAddons.ebsCsiRoleArn,
+        karpenter: karpenter.controllerRoleArn,
+        externalSecrets: externalSecrets.roleArn,
+        velero: backups.roleArn,
+        ingress: ingress.roleArns,
+        logging: logging.roleArns,
+    });
     const argocd = new ArgoCD(
         `${name}-argocd`,
         {
@@ -371,14 +370,14 @@ export function deployCluster(
     );
 
     if (args.cluster.access.previewRole !== undefined) {
-        // Read access for the pipeline's previews, in the namespaces the add-ons create.
+        // Read access for the pipeline's previews, in the add-ons' namespaces.
         new PipelineAccess(
             `${name}-pipeline-access`,
             {
                 cluster: cluster.handle,
                 secretNamespaces: [...new Set(Object.values(addons).map((addon) => addon.namespace))].sort(),
             },
-            { ...parent, dependsOn: [cilium, karpenter, externalSecrets, kyverno, ingress, monitoring, backups, argocd] },
+            { ...parent, dependsOn: [cilium, karpenter, externalSecrets, kyverno, ingress, monitoring, logging, backups, argocd] },
         );
     }
 

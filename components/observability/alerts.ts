@@ -76,6 +76,45 @@ interface AlertSpec {
 
 const ADDON_ALERTS: ReadonlyArray<{ group: string; alerts: AlertSpec[] }> = [
     {
+        group: "platform-logging",
+        // Vector's internal metrics (vector.dev/docs/reference/configuration/sources/internal_metrics)
+        // and Loki's push endpoint. Sampling discards count as intentional and never fire.
+        alerts: [
+            {
+                alert: "LogPipelineStalled",
+                expr: 'sum by (cluster) (rate(vector_component_sent_events_total{component_id="loki"}[15m])) == 0',
+                for: "15m",
+                severity: "critical",
+                summary: "No log line has reached Loki for 15 minutes",
+                description: "The collectors ship nothing to the store: logs of this cluster are being lost or held back.",
+            },
+            {
+                alert: "LogRecordsDropped",
+                expr: 'sum by (cluster, component_id) (rate(vector_component_discarded_events_total{intentional="false"}[10m])) > 0',
+                for: "10m",
+                severity: "critical",
+                summary: "The log collector drops records at {{ $labels.component_id }}",
+                description: "Records are lost before they are stored: a full buffer, or a sink that refuses them.",
+            },
+            {
+                alert: "LogCollectorErrors",
+                expr: "sum by (cluster, component_id) (rate(vector_component_errors_total[10m])) > 0",
+                for: "15m",
+                severity: "warning",
+                summary: "The log collector keeps failing at {{ $labels.component_id }}",
+                description: "Sending to Loki or to the archive fails and is retried; records are at risk once the buffers fill.",
+            },
+            {
+                alert: "LogStoreIngestionFailing",
+                expr: 'sum by (cluster) (rate(loki_request_duration_seconds_count{route="loki_api_v1_push", status_code=~"5.."}[10m])) > 0',
+                for: "10m",
+                severity: "critical",
+                summary: "Loki fails to accept log lines",
+                description: "Pushes to Loki fail on the server side: its storage, ring or limits refuse them.",
+            },
+        ],
+    },
+    {
         group: "platform-karpenter",
         alerts: [
             {

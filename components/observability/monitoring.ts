@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { MonitoringSettings } from "../../stacks/config/schema";
+import type { GitOpsSettings, MonitoringSettings } from "../../stacks/config/schema";
 import { type DrillWatch, type RuleGroup, platformRuleGroups } from "./alerts";
 import type { ClusterHandle } from "../shared/cluster-handle";
 import { DEFAULTS as STORAGE } from "../addons/core/core-addons";
 import { type ExternalSecretSpec, externalSecret } from "../addons/external-secrets/external-secrets";
 import { platformRelease } from "../shared/kubernetes";
 import { MONITORING_NAMESPACE } from "./monitoring-crds";
+import { LOG_STORE_URL } from "./logging-values";
 import { SYSTEM_PLACEMENT } from "../shared/scheduling";
 
 export interface MonitoringArgs {
@@ -83,6 +84,16 @@ export interface GrafanaAccess {
     readonly gateway: { readonly name: string; readonly namespace: string; readonly sectionName: string };
     /** SSO through the issuer Argo CD uses; its admin groups are Grafana's admins. */
     readonly sso?: NonNullable<MonitoringSettings["sso"]> & { readonly adminGroups: readonly string[]; readonly scopes: readonly string[] };
+}
+
+/** Grafana's access: its hostname and route, and SSO with Argo CD's issuer and admin groups when both are set. */
+export function grafanaAccess(
+    hostname: string,
+    gateway: GrafanaAccess["gateway"],
+    issuer: GitOpsSettings["sso"],
+    sso: MonitoringSettings["sso"],
+): GrafanaAccess {
+    return { hostname, gateway, sso: sso && issuer ? { ...sso, adminGroups: issuer.adminGroups, scopes: issuer.scopes } : undefined };
 }
 
 /**
@@ -223,6 +234,18 @@ export function monitoringValues(args: {
         },
         grafana: {
             admin: { existingSecret: DEFAULTS.grafanaSecret },
+            // The cluster's logs, read-only through Loki's query API (its policy admits Grafana's queries only).
+            additionalDataSources: [
+                {
+                    name: "Loki",
+                    type: "loki",
+                    uid: "loki",
+                    access: "proxy",
+                    url: LOG_STORE_URL,
+                    editable: false,
+                    jsonData: { maxLines: 5000 },
+                },
+            ],
             ...grafanaAccessValues(args.grafana),
             ...placement,
             resources: requests("100m", "256Mi", "512Mi"),

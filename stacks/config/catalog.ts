@@ -77,6 +77,8 @@ export const CHARTS = {
     "aws-load-balancer-controller": { repository: "https://aws.github.io/eks-charts", charts: ["aws-load-balancer-controller"] },
     "cert-manager": { repository: "https://charts.jetstack.io", charts: ["cert-manager"] },
     "external-dns": { repository: "https://kubernetes-sigs.github.io/external-dns", charts: ["external-dns"] },
+    vector: { repository: "https://helm.vector.dev", charts: ["vector"] },
+    loki: { repository: "https://grafana.github.io/helm-charts", charts: ["loki"] },
 } as const;
 export type ChartName = keyof typeof CHARTS;
 
@@ -174,6 +176,8 @@ export const PLATFORM_NAMESPACES = [
     "gateway",
     "cert-manager",
     "external-dns",
+    "logging",
+    "log-collector",
 ] as const;
 
 /**

@@ -16,6 +16,7 @@ import {
     type PipelineSettings,
     type TeamsSettings,
     type IngressSettings,
+    type LoggingSettings,
     type PolicySettings,
     type PromotionSettings,
     type SecretsSettings,
@@ -26,7 +27,7 @@ import {
 import { plaintextSecrets } from "./secrets";
 import type { Problem } from "./problems";
 import { secretsPrefix } from "./rules/addons";
-import { regionHostname, regionUrl } from "./rules/ingress";
+import { appHostname, regionHostname, regionUrl } from "./rules/ingress";
 import { validateSettings } from "./validate";
 
 export type NetworkConfig =
@@ -60,6 +61,8 @@ export interface RegionConfig {
     readonly hostname: string;
     /** Argo CD's URL in this region (gitops.url with {region} filled in). */
     readonly gitopsUrl: string;
+    /** Where Grafana is served in this region. */
+    readonly grafanaHostname: string;
 }
 
 export interface StackConfig {
@@ -84,6 +87,7 @@ export interface StackConfig {
     readonly pipeline: PipelineSettings & { readonly runnerRegion: string };
     readonly teams: TeamsSettings;
     readonly ingress: IngressSettings;
+    readonly logging: LoggingSettings;
     readonly regions: readonly RegionConfig[];
 }
 
@@ -153,6 +157,7 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
         promotion: settings.promotion,
         teams: settings.teams,
         ingress: settings.ingress,
+        logging: settings.logging,
         pipeline: { ...settings.pipeline, runnerRegion: settings.pipeline.runnerRegion ?? settings.regions[0].region },
         regions: settings.regions.map((region) => {
             const cluster = region.clusterName ?? defaultClusterName(settings.name, settings.environment, region.region);
@@ -179,6 +184,7 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
                     .replace(/\{region\}/g, region.region),
                 hostname: regionHostname(settings.ingress, region.region),
                 gitopsUrl: regionUrl(settings.gitops.url, region.region),
+                grafanaHostname: appHostname(regionHostname(settings.ingress, region.region), "grafana"),
             };
         }),
     };

@@ -21,6 +21,8 @@ export const ROLE_SUFFIXES = {
     loadBalancerController: "lb-controller",
     certManager: "cert-manager",
     externalDns: "external-dns",
+    logStore: "loki",
+    logCollector: "log-collector",
 } as const;
 export type RoleName = keyof typeof ROLE_SUFFIXES;
 
@@ -40,6 +42,9 @@ export interface PhysicalNames {
     readonly backupKeyAlias: string;
     /** Backup bucket, globally unique through the account ID. */
     readonly backupBucket: (accountId: string) => string;
+    /** Log bucket (Loki's chunks and the archive), globally unique through the account ID. */
+    readonly logBucket: (accountId: string) => string;
+    readonly logKeyAlias: string;
     /** Karpenter's interruption queue and the EventBridge rules that feed it. */
     readonly interruptionQueue: string;
     readonly interruptionRules: Readonly<Record<InterruptionEvent, string>>;
@@ -71,6 +76,8 @@ export function physicalNames(cluster: string): PhysicalNames {
         volumesKeyAlias: `alias/${cluster}-volumes`,
         backupKeyAlias: `alias/${cluster}-backups`,
         backupBucket: (accountId) => `${cluster}-backups-${accountId}`,
+        logBucket: (accountId) => `${cluster}-logs-${accountId}`,
+        logKeyAlias: `alias/${cluster}-log-store`,
         interruptionQueue: `${cluster}-karpenter`,
         interruptionRules: Object.fromEntries(INTERRUPTION_EVENTS.map(({ key }) => [key, `${cluster}-karpenter-${key}`])) as Record<
             InterruptionEvent,

@@ -11,6 +11,7 @@ import { cluster, natGateways, network, promotion, region } from "./fields/clust
 import { pipeline } from "./fields/pipeline";
 import { teams } from "./fields/teams";
 import { ingress } from "./fields/ingress";
+import { logging } from "./fields/logging";
 
 /**
  * All `platform:` keys of a stack file. Keys with scalar values are read as plain strings; the
@@ -66,6 +67,10 @@ export const SETTINGS = {
     ),
     policies: described(policies, "Kyverno admission policies"),
     monitoring: described(monitoring, "kube-prometheus-stack"),
+    logging: described(
+        logging.prefault({}),
+        "Container logs: collected on every node, searchable in Loki, archived in the log bucket, tiered by namespace",
+    ),
     backups: described(backups.prefault({}), "Velero backups"),
     teams: described(teams.default({}), "Product teams: their namespaces, quotas, limits and network allowances, in every cluster"),
     pipeline: described(pipeline, "The pipeline's runners inside each region's VPC, and the bootstrap of a new stack"),
@@ -96,3 +101,4 @@ export type PromotionSettings = Settings["promotion"];
 export type PipelineSettings = Settings["pipeline"];
 export type TeamsSettings = Settings["teams"];
 export type IngressSettings = Settings["ingress"];
+export type LoggingSettings = Settings["logging"];

@@ -13,6 +13,7 @@ import { networkProblems, regionProblems } from "./rules/network";
 import { karpenterProblems, nodeGroupProblems } from "./rules/nodes";
 import { teamProblems } from "./rules/teams";
 import { ingressProblems } from "./rules/ingress";
+import { loggingProblems } from "./rules/logging";
 import { formatPath, type ParsedSettings, type Problem, show } from "./problems";
 
 function valueAt(root: unknown, segments: readonly PropertyKey[]): unknown {
@@ -122,5 +123,6 @@ function crossFieldProblems(settings: ParsedSettings): Problem[] {
         ...observabilityProblems(settings, regions),
         ...teamProblems(settings),
         ...ingressProblems(settings, regions),
+        ...loggingProblems(settings),
     ];
 }

@@ -12,6 +12,16 @@ import {
     type RegionPrices,
 } from "./prices";
 
+/** Stored size of log lines against their raw size (Loki's chunks and the gzip archive). */
+export const LOG_COMPRESSION = 0.1;
+
+/** What the log storage is priced at: the stack file's ingest rate, and the default tier's days. */
+export interface LogVolume {
+    readonly ingestGiBPerDay: number;
+    readonly searchDays: number;
+    readonly archiveDays: number;
+}
+
 /** Share of each Karpenter pool's CPU limit assumed in use, averaged over the month. */
 export const KARPENTER_UTILISATION = 0.2;
 
@@ -44,7 +54,13 @@ const inputs = (r: RecordedResource) => r.inputs as Inputs;
 const ofType = (resources: readonly RecordedResource[], type: string) => resources.filter((r) => r.type === type);
 const gib = (quantity: string) => Number(/^(\d+)Gi$/.exec(quantity)?.[1] ?? Number.NaN);
 
-function regionLines(region: string, resources: readonly RecordedResource[], prices: RegionPrices, missing: string[]): CostLine[] {
+function regionLines(
+    region: string,
+    resources: readonly RecordedResource[],
+    prices: RegionPrices,
+    missing: string[],
+    logs: LogVolume | undefined,
+): CostLine[] {
     const lines: CostLine[] = [];
     const fixed = (item: string, monthly: number, basis: string) => lines.push({ region, item, monthly, onDemandMonthly: monthly, basis });
 
@@ -136,13 +152,39 @@ function regionLines(region: string, resources: readonly RecordedResource[], pri
         );
     }
 
+    const loki = ofType(resources, "kubernetes:helm.sh/v3:Release").find((r) => inputs(r).chart === "loki");
+    const store = loki && inputs(loki).values?.singleBinary;
+    if (store) {
+        const size = gib(store.persistence.size);
+        fixed(
+            "Loki volumes",
+            store.replicas * size * prices.ebsGp3GbMonth,
+            `${store.replicas} x ${size} GiB gp3 x ${unit(prices.ebsGp3GbMonth)}/GiB-month`,
+        );
+    }
+    if (store && logs) {
+        const stored = (days: number) => logs.ingestGiBPerDay * LOG_COMPRESSION * days;
+        fixed(
+            "log store (searchable)",
+            stored(logs.searchDays) * prices.s3StandardGbMonth,
+            `${logs.ingestGiBPerDay} GiB/day x ${LOG_COMPRESSION} stored x ${logs.searchDays} days = ${stored(logs.searchDays)} GiB S3 Standard x ${unit(prices.s3StandardGbMonth)}/GB-month`,
+        );
+        if (prices.s3GlacierIrGbMonth === undefined) missing.push(`${region} S3 Glacier Instant Retrieval`);
+        else
+            fixed(
+                "log archive",
+                stored(logs.archiveDays) * prices.s3GlacierIrGbMonth,
+                `${logs.ingestGiBPerDay} GiB/day x ${LOG_COMPRESSION} stored x ${logs.archiveDays} days = ${stored(logs.archiveDays)} GiB Glacier Instant Retrieval x ${unit(prices.s3GlacierIrGbMonth)}/GB-month`,
+            );
+    }
+
     const keys = ofType(resources, "aws:kms/key:Key").length;
     if (keys > 0) fixed("KMS keys", keys * KMS_KEY_MONTH, `${keys} x ${unit(KMS_KEY_MONTH)}/month; requests not included`);
     return lines;
 }
 
 /** The monthly estimate of a stack's regions, each given the resources of its Platform. */
-export function estimateCost(regions: ReadonlyMap<string, readonly RecordedResource[]>): CostEstimate {
+export function estimateCost(regions: ReadonlyMap<string, readonly RecordedResource[]>, logs?: LogVolume): CostEstimate {
     const missing: string[] = [];
     const lines: CostLine[] = [];
     for (const [region, resources] of regions) {
@@ -151,7 +193,7 @@ export function estimateCost(regions: ReadonlyMap<string, readonly RecordedResou
             missing.push(`${region} (no prices for the region)`);
             continue;
         }
-        lines.push(...regionLines(region, resources, prices, missing));
+        lines.push(...regionLines(region, resources, prices, missing, logs));
     }
     // Lines are in cents, so that the total is exactly the sum of the lines as printed.
     const cents = (n: number) => Math.round(n * 100) / 100;
@@ -165,7 +207,12 @@ export function estimateCost(regions: ReadonlyMap<string, readonly RecordedResou
         assumptions: [
             `assumes AWS list prices of ${PRICES_AS_OF} (stacks/plan/prices.ts), USD, Linux, ${HOURS_PER_MONTH} hours a month, no savings plans or reserved capacity`,
             `assumes Karpenter pools run at ${(KARPENTER_UTILISATION * 100).toFixed(0)}% of their CPU limit on average`,
-            "not included: data transfer, NAT data processing, load balancer capacity units, CloudWatch Logs, S3, API requests",
+            ...(logs
+                ? [
+                      `assumes ${logs.ingestGiBPerDay} GiB of log lines a day per region (logging.ingestGiBPerDay), after sampling, stored at ${LOG_COMPRESSION * 100}% of their size for the default tier's ${logs.searchDays} searchable and ${logs.archiveDays} archive days`,
+                  ]
+                : []),
+            "not included: data transfer, NAT data processing, load balancer capacity units, CloudWatch Logs, S3 but log storage, API requests",
         ],
     };
 }

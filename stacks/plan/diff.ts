@@ -32,6 +32,7 @@ const COMPONENT_OF: Readonly<Record<keyof Settings, string>> = {
     pipeline: "Runner",
     teams: "Teams",
     ingress: "Ingress",
+    logging: "Logging",
     regions: "Network",
 };
 

@@ -17,7 +17,7 @@ import { resolveStackConfig, type StackConfig, StackConfigError } from "../confi
 import { evaluate, type Evaluation, EvaluationError } from "./offline";
 import { resourcesByRegion } from "./resources";
 import { projectRoot, readStackConfig } from "./stack-input";
-import { renderPlan } from "./render";
+import { logVolume, renderPlan } from "./render";
 
 export const PLAN_DIR = ".plan";
 /** Where `--diagram` writes each stack's diagram; committed, linked from the README. */
@@ -117,8 +117,8 @@ export function diffText(from: PlanResult, to: PlanResult): string {
     if (!from.planned || !to.planned) throw new Error("both stacks must plan before they can be compared");
     const [a, b] = [resourcesByRegion(from.planned.evaluation.resources), resourcesByRegion(to.planned.evaluation.resources)];
     return renderDiff({ from: from.stack, to: to.stack }, settingsDiff(from.planned.config, to.planned.config), resourceDiff(a, b), {
-        from: estimateCost(a),
-        to: estimateCost(b),
+        from: estimateCost(a, logVolume(from.planned.config)),
+        to: estimateCost(b, logVolume(to.planned.config)),
     });
 }
 

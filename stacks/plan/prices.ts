@@ -9,7 +9,7 @@ export const PRICES_AS_OF = "2026-07";
 export const PRICE_SOURCES = [
     "EC2 us-east-1: aws/karpenter-provider-aws v1.14.1, pkg/providers/pricing/zz_generated.pricing_aws.go (generated 2026-07-06 from the AWS Price List)",
     "EC2 eu-west-1: skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv @ 00148f2 (its us-east-1 rows match the line above)",
-    "EKS, NAT gateway, EBS gp3, KMS, Network Load Balancer: aws.amazon.com/eks/pricing, /vpc/pricing, /ebs/pricing, /kms/pricing, /elasticloadbalancing/pricing, as listed in the AWS Price List (2024-2026)",
+    "EKS, NAT gateway, EBS gp3, KMS, Network Load Balancer, S3: aws.amazon.com/eks/pricing, /vpc/pricing, /ebs/pricing, /kms/pricing, /elasticloadbalancing/pricing, /s3/pricing, as listed in the AWS Price List (2024-2026)",
     "Spot discount: AWS Spot Instance Advisor, 30-day average savings of m/c/r 6th-7th generation types, large-8xlarge (data of 2025-06)",
 ] as const;
 
@@ -22,6 +22,9 @@ export interface RegionPrices {
     readonly ebsGp3GbMonth: number;
     /** A Network Load Balancer per hour; its capacity units (NLCU) depend on traffic and are not estimated. */
     readonly nlbHour: number;
+    /** S3 Standard and S3 Glacier Instant Retrieval per GB-month (first 50 TB); undefined where not yet listed here. */
+    readonly s3StandardGbMonth: number;
+    readonly s3GlacierIrGbMonth?: number;
     readonly nlcuHour: number;
     /** Average Spot saving against on-demand for the instance families Karpenter's pools use. */
     readonly spotDiscount: number;
@@ -52,6 +55,8 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
         natGatewayGb: 0.045,
         ebsGp3GbMonth: 0.08,
         nlbHour: 0.0225,
+        s3StandardGbMonth: 0.023,
+        s3GlacierIrGbMonth: 0.004,
         nlcuHour: 0.006,
         spotDiscount: 0.6,
     },
@@ -79,6 +84,7 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
         natGatewayGb: 0.048,
         ebsGp3GbMonth: 0.088,
         nlbHour: 0.0252,
+        s3StandardGbMonth: 0.023,
         nlcuHour: 0.006,
         spotDiscount: 0.54,
     },

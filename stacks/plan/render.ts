@@ -1,12 +1,23 @@
 // Renders one stack's plan: the component tree per region with resource counts by type, the
 // version lock, the summary, and the cost and first-deploy estimates.
 import { CHARTS } from "../config/catalog";
-import { estimateCost, renderCost } from "./cost";
+import { type LogVolume, estimateCost, renderCost } from "./cost";
 import { estimateRegion, renderEstimate } from "./deploytime";
 import type { StackConfig } from "../config/config";
 import type { Evaluation } from "./offline";
 import { type RecordedResource, resourcesByRegion, shortType } from "./resources";
-import { backupLines, countBy, gitopsLines, ingressLines, monitoringLines, notable, policyLines, poolLines, teamLines } from "./summary";
+import {
+    backupLines,
+    countBy,
+    gitopsLines,
+    ingressLines,
+    loggingLines,
+    monitoringLines,
+    notable,
+    policyLines,
+    poolLines,
+    teamLines,
+} from "./summary";
 
 interface Tree {
     resource: RecordedResource;
@@ -59,6 +70,12 @@ function versionLines(config: StackConfig): string[] {
     const width = Math.max(...rows.map(([label]) => label.length)) + 2;
     return rows.map(([label, value]) => `  ${label.padEnd(width)}${value}`);
 }
+/** The log volume the cost estimate prices: the stack file's ingest rate at the default tier's days. */
+export function logVolume(config: StackConfig): LogVolume {
+    const tier = config.logging.tiers[config.logging.defaultTier];
+    return { ingestGiBPerDay: config.logging.ingestGiBPerDay, searchDays: tier.searchDays, archiveDays: tier.archiveDays };
+}
+
 export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: number): string {
     const tree = buildTree(evaluation.resources);
     const lines = [
@@ -80,6 +97,7 @@ export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: 
             ["ingress", ingressLines(inRegion)],
             ["GitOps", gitopsLines(inRegion)],
             ["monitoring", monitoringLines(inRegion)],
+            ["logging", loggingLines(inRegion)],
             ["backups", backupLines(config, inRegion, evaluation.resources)],
             ["teams", teamLines(config)],
             ["first pulumi up (estimate)", renderEstimate(estimateRegion(region.region, inRegion, region.names.nodeGroups.system))],
@@ -88,7 +106,8 @@ export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: 
             if (section.length > 0) lines.push(`  ${title}`, ...section.map((line) => `    ${line}`));
         }
     }
-    lines.push("monthly cost (estimate)", ...renderCost(estimateCost(resourcesByRegion(evaluation.resources))).map((line) => `  ${line}`));
+    const cost = estimateCost(resourcesByRegion(evaluation.resources), logVolume(config));
+    lines.push("monthly cost (estimate)", ...renderCost(cost).map((line) => `  ${line}`));
     lines.push("notable", ...notable(config, evaluation.resources).map((line) => `  ${line}`));
     return lines.join("\n");
 }

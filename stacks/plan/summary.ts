@@ -152,6 +152,37 @@ export function ingressLines(resources: readonly RecordedResource[]): string[] {
     ];
 }
 
+/**
+ * The log pipeline: what the collector labels and samples, how long Loki keeps each tier
+ * searchable, and how long the bucket keeps each tier's archive.
+ */
+export function loggingLines(resources: readonly RecordedResource[]): string[] {
+    const values = (chart: string) =>
+        // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded values are free-form JSON
+        resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.chart === chart)?.inputs.values as any;
+    const vector = values("vector");
+    const loki = values("loki");
+    if (!vector || !loki) return [];
+    const config = vector.customConfig;
+    const sampling = config.transforms.health_checks as { type: string; rate?: number } | undefined;
+    const health = !sampling ? "all kept" : sampling.type === "filter" ? "all dropped" : `1 in ${sampling.rate} kept`;
+    const hours = (period: string) => Number(period.replace(/h$/, "")) / 24;
+    const limits = loki.loki.limits_config as { retention_period: string; retention_stream: Array<{ selector: string; period: string }> };
+    const lifecycle = resources.find(
+        (r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration" && r.name.includes("logging"),
+    );
+    const archives = ((lifecycle?.inputs.rules ?? []) as Array<{ id: string; expiration?: { days: number } }>)
+        .filter((rule) => rule.id.startsWith("archive-"))
+        .map((rule) => `${rule.id.replace(/^archive-/, "")} ${rule.expiration?.days} days`);
+    return [
+        `collector Vector on every node: labels ${Object.keys(config.sinks.loki.labels).join(", ")}; health-check lines ${health}`,
+        `store Loki x${loki.singleBinary.replicas} on the system nodes, bucket ${config.sinks.archive.bucket}: searchable ${hours(limits.retention_period)} days` +
+            limits.retention_stream.map((stream) => `, ${hours(stream.period)} days for ${stream.selector}`).join(""),
+        `archive s3://${config.sinks.archive.bucket}/archive/ (Glacier Instant Retrieval after a day): ${archives.join(", ")}`,
+        "alerts LogPipelineStalled, LogRecordsDropped, LogStoreIngestionFailing (critical), LogCollectorErrors (warning)",
+    ];
+}
+
 /** Prometheus' retention and the platform's alert rules, by severity. */
 export function monitoringLines(resources: readonly RecordedResource[]): string[] {
     const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kube-prometheus-stack");

@@ -185,6 +185,8 @@ for (const stack of STACKS) {
                         (c) => v[c].serviceMonitor.enabled,
                     ),
                 velero: (v) => v.metrics.enabled && v.metrics.serviceMonitor.enabled,
+                loki: (v) => v.monitoring.serviceMonitor.enabled,
+                vector: (v) => v.podMonitor.enabled && v.customConfig.sinks.metrics.type === "prometheus_exporter",
                 "aws-load-balancer-controller": (v) => v.serviceMonitor.enabled,
                 "cert-manager": (v) => v.prometheus.servicemonitor.enabled,
                 "external-dns": (v) => v.serviceMonitor.enabled,
@@ -226,25 +228,31 @@ for (const stack of STACKS) {
             assert.equal(destinations.size, program.config.regions.length, "every region holds another region's backups");
         });
 
-        it("keeps backups in a private, versioned, encrypted, TLS-only bucket per cluster, on the stack file's schedules", () => {
+        it("keeps backups and logs in private, versioned, encrypted, TLS-only buckets per cluster, on the stack file's schedules", () => {
             for (const region of program.config.regions) {
                 const own = program.inRegion(region.region);
-                const bucket = one(own, "aws:s3/bucket:Bucket");
-                assert.equal(inputs(bucket).bucket, region.names.backupBucket(OFFLINE_ACCOUNT));
-                assert.equal(bucket.protect, program.config.protect);
-                assert.equal(bucket.retainOnDelete, program.config.protect);
-                assert.equal(inputs(one(own, "aws:s3/bucketVersioning:BucketVersioning")).versioningConfiguration.status, "Enabled");
-                const block = inputs(one(own, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"));
-                assert.ok(block.blockPublicAcls && block.blockPublicPolicy && block.ignorePublicAcls && block.restrictPublicBuckets);
-                const sse = inputs(one(own, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"))
-                    .rules[0];
-                assert.equal(sse.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
-                assert.match(sse.applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:/);
-                assert.match(inputs(one(own, "aws:s3/bucketPolicy:BucketPolicy")).policy, /aws:SecureTransport/);
-                assert.equal(
-                    inputs(one(own, "aws:s3/bucketOwnershipControls:BucketOwnershipControls")).rule.objectOwnership,
-                    "BucketOwnerEnforced",
+                const buckets = ofType(own, "aws:s3/bucket:Bucket");
+                assert.deepEqual(
+                    buckets.map((b) => inputs(b).bucket).sort(),
+                    [region.names.backupBucket(OFFLINE_ACCOUNT), region.names.logBucket(OFFLINE_ACCOUNT)].sort(),
                 );
+                for (const bucket of buckets) {
+                    // The bucket's settings carry its logical name.
+                    const setting = (type: string) => inputs(one(own, type, bucket.name));
+                    assert.equal(bucket.protect, program.config.protect);
+                    assert.equal(bucket.retainOnDelete, program.config.protect);
+                    assert.equal(setting("aws:s3/bucketVersioning:BucketVersioning").versioningConfiguration.status, "Enabled");
+                    const block = setting("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock");
+                    assert.ok(block.blockPublicAcls && block.blockPublicPolicy && block.ignorePublicAcls && block.restrictPublicBuckets);
+                    const sse = setting("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").rules[0];
+                    assert.equal(sse.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
+                    assert.match(sse.applyServerSideEncryptionByDefault.kmsMasterKeyId, /^arn:aws:kms:/);
+                    assert.match(setting("aws:s3/bucketPolicy:BucketPolicy").policy, /aws:SecureTransport/);
+                    assert.equal(
+                        setting("aws:s3/bucketOwnershipControls:BucketOwnershipControls").rule.objectOwnership,
+                        "BucketOwnerEnforced",
+                    );
+                }
                 const schedules = ofType(own, "kubernetes:velero.io/v1:Schedule").map(inputs);
                 assert.deepEqual(
                     schedules.map((s) => [s.metadata.name, s.spec.schedule, s.spec.template.ttl]).sort(),

@@ -49,7 +49,11 @@ for (const stack of STACKS) {
                     charts.sort(),
                     "every catalogued chart, once",
                 );
-                assert.equal(ofType(own, "aws:kms/key:Key").length, 4, "secrets, logs, node volumes and backups");
+                assert.equal(
+                    ofType(own, "aws:kms/key:Key").length,
+                    5,
+                    "secrets, CloudWatch logs, node volumes, backups and the log bucket",
+                );
                 assert.deepEqual(
                     ofType(own, "aws:eks/addon:Addon")
                         .map((a) => inputs(a).addonName)
