@@ -82,7 +82,8 @@ const ADDON_ALERTS: ReadonlyArray<{ group: string; alerts: AlertSpec[] }> = [
         alerts: [
             {
                 alert: "LogPipelineStalled",
-                expr: 'sum by (cluster) (rate(vector_component_sent_events_total{component_id="loki"}[15m])) == 0',
+                // No collector reporting at all counts as stalled too.
+                expr: 'sum(rate(vector_component_sent_events_total{component_id="loki"}[15m])) == 0 or absent(vector_component_sent_events_total{component_id="loki"})',
                 for: "15m",
                 severity: "critical",
                 summary: "No log line has reached Loki for 15 minutes",
@@ -90,7 +91,7 @@ const ADDON_ALERTS: ReadonlyArray<{ group: string; alerts: AlertSpec[] }> = [
             },
             {
                 alert: "LogRecordsDropped",
-                expr: 'sum by (cluster, component_id) (rate(vector_component_discarded_events_total{intentional="false"}[10m])) > 0',
+                expr: 'sum by (component_id) (rate(vector_component_discarded_events_total{intentional="false"}[10m])) > 0',
                 for: "10m",
                 severity: "critical",
                 summary: "The log collector drops records at {{ $labels.component_id }}",
@@ -98,7 +99,7 @@ const ADDON_ALERTS: ReadonlyArray<{ group: string; alerts: AlertSpec[] }> = [
             },
             {
                 alert: "LogCollectorErrors",
-                expr: "sum by (cluster, component_id) (rate(vector_component_errors_total[10m])) > 0",
+                expr: "sum by (component_id) (rate(vector_component_errors_total[10m])) > 0",
                 for: "15m",
                 severity: "warning",
                 summary: "The log collector keeps failing at {{ $labels.component_id }}",
@@ -106,7 +107,7 @@ const ADDON_ALERTS: ReadonlyArray<{ group: string; alerts: AlertSpec[] }> = [
             },
             {
                 alert: "LogStoreIngestionFailing",
-                expr: 'sum by (cluster) (rate(loki_request_duration_seconds_count{route="loki_api_v1_push", status_code=~"5.."}[10m])) > 0',
+                expr: 'sum(rate(loki_request_duration_seconds_count{route="loki_api_v1_push", status_code=~"5.."}[10m])) > 0',
                 for: "10m",
                 severity: "critical",
                 summary: "Loki fails to accept log lines",
