@@ -76,7 +76,13 @@ export async function run(
                 if (record)
                     record.inputs = plainInputs(args.inputs, (type, name) => byKey.get(`${type}::${name}`)?.urn) as Record<string, unknown>;
                 const region = args.type === "pulumi:providers:aws" ? String(args.inputs.region) : regionOf(args.provider);
-                return fakeState(args, region || "us-east-1", monitor);
+                const state = fakeState(args, region || "us-east-1", monitor);
+                if (record)
+                    record.outputs = {
+                        ...(state.id ? { id: state.id } : {}),
+                        ...(typeof state.state.arn === "string" ? { arn: state.state.arn } : {}),
+                    };
+                return state;
             },
             call: (args) => {
                 invokes.push(args.token);

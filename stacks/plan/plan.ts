@@ -18,6 +18,7 @@ import { evaluate, type Evaluation, EvaluationError } from "./offline";
 import { resourcesByRegion } from "./resources";
 import { projectRoot, readStackConfig } from "./stack-input";
 import { logVolume, renderPlan } from "./render";
+import { type StackPreview, changesJson, previewStack, renderPreview } from "./preview";
 
 export const PLAN_DIR = ".plan";
 /** Where `--diagram` writes each stack's diagram; committed, linked from the README. */
@@ -122,16 +123,36 @@ export function diffText(from: PlanResult, to: PlanResult): string {
     });
 }
 
+/** What the working tree changes in each stack against `base`: printed, and written as .plan/<stack>.changes.json. */
+async function previewChanges(root: string, base: string, stacks: readonly string[], format: "text" | "markdown"): Promise<number> {
+    const previews: StackPreview[] = [];
+    for (const stack of stacks) {
+        const result = await planStack(root, stack, path.join(root, PLAN_DIR));
+        if (!result.ok || !result.planned) {
+            console.error(result.text);
+            return 1;
+        }
+        const preview = await previewStack(root, base, stack, result.planned.evaluation);
+        writeFileSync(path.join(root, PLAN_DIR, `${stack}.changes.json`), `${JSON.stringify(changesJson(preview), null, 1)}\n`);
+        previews.push(preview);
+    }
+    console.log(renderPreview(previews, format));
+    return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
     const trace = argv.includes("--trace");
     const diff = argv.includes("--diff");
     const diagram = argv.includes("--diagram");
+    const option = (name: string) => (argv.includes(name) ? argv[argv.indexOf(name) + 1] : undefined);
+    const base = option("--base");
+    const format = option("--format") === "markdown" ? "markdown" : "text";
     // The SDK records a stack trace for every promise it creates; offline, nobody reads them, and
     // they are most of the evaluation's CPU time. --trace brings them back for debugging.
     if (!trace) Error.stackTraceLimit = 0;
     const root = projectRoot();
     const known = stackNames(root);
-    const requested = argv.filter((arg) => !arg.startsWith("--"));
+    const requested = argv.filter((arg, i) => !arg.startsWith("--") && !["--base", "--format"].includes(argv[i - 1]));
     const unknown = requested.filter((stack) => !known.includes(stack));
     if (unknown.length > 0) {
         console.error(`no stack file for ${unknown.join(", ")} (stacks: ${known.join(", ")})`);
@@ -141,6 +162,7 @@ async function main(argv: string[]): Promise<number> {
         console.error("usage: npm run plan -- --diff <stack> <stack>");
         return 2;
     }
+    if (base !== undefined) return previewChanges(root, base, requested.length > 0 ? requested : known, format);
     const results: PlanResult[] = [];
     let failed = 0;
     for (const stack of requested.length > 0 ? requested : known) {

@@ -20,6 +20,8 @@ export interface RecordedResource {
     /** URNs this resource waits for: explicit dependsOn plus every input's dependencies. */
     readonly dependencies: readonly string[];
     inputs: Record<string, unknown>;
+    /** The ID and ARN the (mocked) provider returned: what dependents receive, and lose when this is replaced. */
+    outputs?: { id?: string; arn?: string };
 }
 
 /** `aws:ec2/subnet:Subnet` -> `aws.ec2.Subnet`, `kubernetes:helm.sh/v3:Release` -> `k8s.Release`. */
