@@ -12,16 +12,18 @@ import * as path from "node:path";
 import { REGIONS } from "../config/catalog";
 import { projectRoot, readStackConfig } from "./stack-input";
 import { planStack, stackNames } from "./plan";
+import { previewStack } from "./preview";
 
 /**
  * Budget: the two-region prod plan, what each extra region may add in time, what each resource
  * a region registers may add in memory, and how much more a region may cost in the larger half of
- * the fleet than in the smaller (1 = exactly linear). Memory is budgeted per resource because a
+ * the fleet than in the smaller (1 = exactly linear), and the change preview against a base
+ * revision, at most twice the plan it adds to. Memory is budgeted per resource because a
  * region's peak memory follows what it registers: about 175 KiB each, most of it garbage the
  * collector has not yet reclaimed (after a full collection a region holds about 5 MiB). A new
  * component may add resources; what may not grow is the cost of each.
  */
-export const BUDGET = { prodSeconds: 3, perRegionSeconds: 0.5, perResourceKiB: 200, growthRatio: 1.5 } as const;
+export const BUDGET = { prodSeconds: 3, perRegionSeconds: 0.5, perResourceKiB: 200, growthRatio: 1.5, previewRatio: 2 } as const;
 const FLEET_SIZES = [2, 10, 20] as const;
 
 /** Regions for a synthetic fleet: prod's settings, N regions with three usable zones, distinct ranges. */
@@ -61,10 +63,14 @@ async function child(spec: string): Promise<void> {
     const out = mkdtempSync(path.join(tmpdir(), "plan-bench-"));
     try {
         const fleet = /^fleet-(\d+)$/.exec(spec);
+        const changes = spec === "changes-prod";
         const result = fleet
             ? await planStack(root, "prod", out, { label: spec, overrides: syntheticFleet(root, Number(fleet[1])) })
-            : await planStack(root, spec, out);
+            : await planStack(root, changes ? "prod" : spec, out);
         if (!result.ok) throw new Error(result.text);
+        // The change preview against HEAD: the plan, plus the base revision (built and evaluated
+        // once, then read from its cache, as in a pull request's repeated runs).
+        if (changes && result.planned) await previewStack(root, "HEAD", "prod", result.planned.evaluation);
         process.stdout.write(`${JSON.stringify({ resources: result.resources, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
     } finally {
         rmSync(out, { recursive: true, force: true });
@@ -89,7 +95,7 @@ const median = (values: number[]) => {
 function main(argv: string[]): number {
     const runsArg = argv.indexOf("--runs");
     const runs = runsArg >= 0 ? Number(argv[runsArg + 1]) : 5;
-    const cases = [...stackNames(projectRoot()), ...FLEET_SIZES.map((n) => `fleet-${n}`)];
+    const cases = [...stackNames(projectRoot()), "changes-prod", ...FLEET_SIZES.map((n) => `fleet-${n}`)];
     const results = new Map<string, { millis: number; maxRssMiB: number; resources: number }>();
     console.log(`offline plan, ${runs} runs per case, each in a fresh process (node ${process.version})`);
     console.log("case          resources   median wall   peak RSS");
@@ -107,6 +113,7 @@ function main(argv: string[]): number {
     }
     const [small, middle, large] = FLEET_SIZES.map((n) => results.get(`fleet-${n}`));
     const prod = results.get("prod");
+    const changes = results.get("changes-prod");
     if (!small || !middle || !large) return 1;
     const slope = (a: { millis: number; maxRssMiB: number }, b: { millis: number; maxRssMiB: number }, regions: number) => ({
         seconds: (b.millis - a.millis) / 1000 / regions,
@@ -128,6 +135,12 @@ function main(argv: string[]): number {
             ? ([
                   `prod plan ${(prod.millis / 1000).toFixed(2)} s <= ${BUDGET.prodSeconds} s`,
                   prod.millis / 1000 <= BUDGET.prodSeconds,
+              ] as const)
+            : undefined,
+        prod && changes
+            ? ([
+                  `change preview ${(changes.millis / 1000).toFixed(2)} s <= ${BUDGET.previewRatio} x the prod plan`,
+                  changes.millis <= prod.millis * BUDGET.previewRatio,
               ] as const)
             : undefined,
         [

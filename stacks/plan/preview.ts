@@ -121,7 +121,10 @@ function detailLines(change: Change): string[] {
 export function renderPreview(previews: readonly StackPreview[], format: "text" | "markdown"): string {
     const md = format === "markdown";
     const out: string[] = md ? ["### What this pull request changes", ""] : [];
-    for (const p of previews) {
+    const destructiveCount = (p: StackPreview) =>
+        p.changes.filter((c) => (c.action === "replace" || c.action === "delete") && STATEFUL_TYPES.has(c.type)).length;
+    // Stacks where something stateful is destroyed come first.
+    for (const p of [...previews].sort((a, b) => destructiveCount(b) - destructiveCount(a))) {
         const count = (action: string) => p.changes.filter((c) => c.action === action).length;
         const destructive = p.changes.filter((c) => (c.action === "replace" || c.action === "delete") && STATEFUL_TYPES.has(c.type));
         const head = `${p.stack} (against ${p.base.slice(0, 12)}): ${count("create")} to create, ${count("update")} to update, ${count("replace")} to replace, ${count("delete")} to delete`;
