@@ -127,7 +127,9 @@ export function changeSet(before: readonly RecordedResource[], after: readonly R
             const provider = resource.provider ? resource.provider.slice(0, resource.provider.lastIndexOf("::")) : "";
             if (provider && changes.get(provider)?.action === "replace")
                 reasons.push(`provider ${byUrn.get(provider)?.name ?? provider} is replaced`);
-            // A provider configured from a replaced resource (a cluster's kubeconfig) points at a new target.
+            // A provider configured from a replaced resource points at a new target: pulumi-kubernetes'
+            // DiffConfig replaces the provider when its kubeconfig is unknown at preview, as a
+            // replaced cluster's is, and a replaced provider replaces every resource it serves.
             if (resource.type.startsWith("pulumi:providers:"))
                 for (const dependency of resource.dependencies)
                     if (changes.get(dependency)?.action === "replace")
