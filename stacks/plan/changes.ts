@@ -16,6 +16,8 @@ export interface Change {
     readonly properties: string[];
     /** Why a replacement happens: the forcing paths, or the replaced resource an input comes from. */
     readonly replaceReasons?: string[];
+    /** The component the resource belongs to (its parent), e.g. "platform:addons:Karpenter us-east-1-karpenter". */
+    readonly component?: string;
     /** The chart of a Helm release. */
     readonly chart?: string;
     /** Old and new values of the changed paths, secrets masked. */
@@ -85,6 +87,20 @@ function pathsCarrying(value: unknown, tokens: ReturnType<typeof outputsOf>, pat
 
 /** The change set between two evaluations of a stack. */
 export function changeSet(before: readonly RecordedResource[], after: readonly RecordedResource[]): Change[] {
+    const parents = new Map([...before, ...after].map((r) => [r.urn, r]));
+    const componentOf = (resource: RecordedResource): string | undefined => {
+        const parent = parents.get(resource.parent);
+        return parent && parent.type !== "pulumi:pulumi:Stack" ? `${parent.type} ${parent.name}` : undefined;
+    };
+    const changes = innerChangeSet(before, after);
+    return changes.map((change) => {
+        const resource = parents.get(change.urn);
+        const component = resource && componentOf(resource);
+        return component ? { ...change, component } : change;
+    });
+}
+
+function innerChangeSet(before: readonly RecordedResource[], after: readonly RecordedResource[]): Change[] {
     const old = new Map(before.filter((r) => r.custom).map((r) => [r.urn, r]));
     const now = after.filter((r) => r.custom || r.remote || r.type.startsWith("pulumi:providers:"));
     const changes = new Map<string, Change>();

@@ -139,11 +139,16 @@ export function renderPreview(previews: readonly StackPreview[], format: "text" 
             const group = p.changes.filter((c) => c.action === action);
             if (group.length === 0) continue;
             body.push(`${action.toUpperCase()} (${group.length})`);
-            for (const change of group) {
+            let component: string | undefined;
+            for (const change of [...group].sort((a, b) => (a.component ?? "").localeCompare(b.component ?? ""))) {
+                if (change.component !== component) {
+                    component = change.component;
+                    body.push(`  [${component ?? "stack"}]`);
+                }
                 body.push(
-                    `  ${label(change, p.regionOf)}${change.replaceReasons ? `  forced by ${change.replaceReasons.join(", ")}` : ""}`,
+                    `    ${label(change, p.regionOf)}${change.replaceReasons ? `  forced by ${change.replaceReasons.join(", ")}` : ""}`,
                 );
-                if (action === "update" || action === "replace") body.push(...detailLines(change).map((line) => `      ${line}`));
+                if (action === "update" || action === "replace") body.push(...detailLines(change).map((line) => `        ${line}`));
             }
         }
         const delta = p.cost.after - p.cost.before;
