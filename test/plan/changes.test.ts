@@ -114,6 +114,16 @@ describe("change set", () => {
 });
 
 describe("replacement rules", () => {
+    for (const [type, rule] of Object.entries(REPLACEMENT_RULES)) {
+        it(`${type}: replaced by a change of ${rule.paths.join(", ")} (${rule.source})`, () => {
+            for (const path of rule.paths) {
+                assert.deepEqual(forcingPaths(replacementRule(type), [path]), [path]);
+                assert.deepEqual(forcingPaths(replacementRule(type), [`${path}.nested`]), [`${path}.nested`], "and anything under it");
+            }
+            assert.deepEqual(forcingPaths(replacementRule(type), ["tags.owner"]), [], "tags update in place");
+        });
+    }
+
     it("names a source for every rule, and forces replacement only on the paths it lists", () => {
         for (const [type, rule] of Object.entries(REPLACEMENT_RULES)) {
             assert.ok(rule.source.length > 20, `${type} cites where its rule comes from`);
