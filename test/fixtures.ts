@@ -96,3 +96,19 @@ export function expectProblem(found: readonly Problem[], path: string, ...fragme
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
 export type Inputs = Record<string, any>;
 export const inputs = (r: RecordedResource) => r.inputs as Inputs;
+
+/** A recorded resource built by hand: every field the test does not give at its usual value. */
+export const recorded = (fields: Pick<RecordedResource, "urn" | "type" | "name"> & Partial<RecordedResource>): RecordedResource => ({
+    parent: "",
+    custom: true,
+    remote: false,
+    provider: "",
+    protect: false,
+    retainOnDelete: false,
+    ignoreChanges: [],
+    deletedWith: "",
+    aliases: [],
+    dependencies: [],
+    inputs: {},
+    ...fields,
+});

@@ -4,30 +4,10 @@ import * as assert from "node:assert/strict";
 import { MASK, changeSet, diffInputs } from "../../stacks/plan/changes";
 import { REPLACEMENT_RULES, forcingPaths, replacementRule } from "../../stacks/plan/replacement";
 import type { RecordedResource } from "../../stacks/plan/resources";
+import { recorded } from "../fixtures";
 
-const resource = (
-    type: string,
-    name: string,
-    inputs: Record<string, unknown>,
-    extra: Partial<RecordedResource> = {},
-): RecordedResource => ({
-    urn: `urn:pulumi:s::p::${type}::${name}`,
-    type,
-    name,
-    parent: "",
-    custom: true,
-    remote: false,
-    provider: "",
-    protect: false,
-    retainOnDelete: false,
-    ignoreChanges: [],
-    deletedWith: "",
-    aliases: [],
-    dependencies: [],
-    inputs,
-    outputs: { id: `${name}-id` },
-    ...extra,
-});
+const resource = (type: string, name: string, inputs: Record<string, unknown>, extra: Partial<RecordedResource> = {}): RecordedResource =>
+    recorded({ urn: `urn:pulumi:s::p::${type}::${name}`, type, name, inputs, outputs: { id: `${name}-id` }, ...extra });
 
 const vpc = (cidr: string) =>
     resource("aws:ec2/vpc:Vpc", "vpc", { cidrBlock: cidr, tags: { Name: "vpc" } }, { outputs: { id: "vpc-0123456789" } });

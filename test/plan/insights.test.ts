@@ -13,7 +13,7 @@ import { type RecordedResource, resourcesByRegion, waitsFor } from "../../stacks
 import { readStackConfig } from "../../stacks/plan/stack-input";
 import { REGION_PRICES, HOURS_PER_MONTH } from "../../stacks/plan/prices";
 import { DIAGRAM_DIR } from "../../stacks/plan/plan";
-import { ENTRY, ROOT, STACKS, type Settings, evaluated, rawConfig, settingsOf } from "../fixtures";
+import { ENTRY, ROOT, STACKS, type Settings, evaluated, rawConfig, recorded, settingsOf } from "../fixtures";
 
 const configOf = (settings: Settings, stack: string): StackConfig => resolveStackConfig(rawConfig(settings, { stack }));
 
@@ -134,22 +134,8 @@ describe("cost estimate", () => {
 });
 
 describe("deploy-time estimate", () => {
-    const resource = (name: string, seconds: string, dependencies: string[] = [], parent = ""): RecordedResource => ({
-        urn: name,
-        type: "aws:ec2/natGateway:NatGateway",
-        name,
-        parent,
-        custom: seconds !== "component",
-        remote: false,
-        provider: "",
-        protect: false,
-        retainOnDelete: false,
-        ignoreChanges: [],
-        deletedWith: "",
-        aliases: [],
-        dependencies,
-        inputs: {},
-    });
+    const resource = (name: string, seconds: string, dependencies: string[] = [], parent = ""): RecordedResource =>
+        recorded({ urn: name, type: "aws:ec2/natGateway:NatGateway", name, parent, custom: seconds !== "component", dependencies });
 
     it("starts each resource when all it waits for is done, components included", () => {
         const nat = createSeconds(resource("x", "custom"));
