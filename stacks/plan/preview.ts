@@ -33,9 +33,14 @@ export function baseCheckout(root: string, ref: string): { commit: string; dir: 
     return { commit, dir };
 }
 
+/** The shape of a cached evaluation: raise it when RecordedResource changes. */
+const EVALUATION_FORMAT = "v1";
+
 /** One stack evaluated at the base revision, from the cache when it was evaluated before. */
 async function evaluateBase(checkout: { dir: string }, stack: string): Promise<Evaluation> {
-    const cached = path.join(checkout.dir, ".plan-evaluations", `${stack}.json`);
+    // Keyed by what records them too: an evaluation recorded by another version of this file's
+    // evaluator is not reused.
+    const cached = path.join(checkout.dir, ".plan-evaluations", EVALUATION_FORMAT, `${stack}.json`);
     if (existsSync(cached)) return JSON.parse(readFileSync(cached, "utf8")) as Evaluation;
     const evaluation = await evaluate(path.join(checkout.dir, ".build", "index.js"), stack, readStackConfig(checkout.dir, stack));
     mkdirSync(path.dirname(cached), { recursive: true });
