@@ -14,7 +14,7 @@ import { type Cidr, overlaps, parseCidr } from "../config/cidr";
 import { runMain } from "./cli";
 import { type StackConfig, StackConfigError, resolveStackConfig } from "../config/config";
 import { formatChange, lockChanges } from "../config/lock";
-import { projectRoot, readStackConfig } from "../plan/stack-input";
+import { projectRoot, rawStackConfig, readStackConfig } from "../plan/stack-input";
 import { stackNames } from "../plan/plan";
 
 export interface StackEntry {
@@ -103,15 +103,7 @@ export function deliveryPlan(root: string): DeliveryPlan {
     for (const stack of stackNames(root)) {
         const input = readStackConfig(root, stack);
         try {
-            configs.set(
-                stack,
-                resolveStackConfig({
-                    project: input.project,
-                    stack,
-                    config: input.config,
-                    isSecret: (key) => input.secretKeys.includes(key),
-                }),
-            );
+            configs.set(stack, resolveStackConfig(rawStackConfig(input, stack)));
         } catch (error) {
             if (!(error instanceof StackConfigError)) throw error;
             invalid.push(error.message);

@@ -18,7 +18,7 @@ import { type Document, isMap, isScalar, parse, parseDocument } from "yaml";
 import { runMain } from "./cli";
 import { StackConfigError, resolveStackConfig, type StackConfig } from "../config/config";
 import { type LockChange, formatChange, kubernetesStep, lockChanges } from "../config/lock";
-import { projectRoot, stackFile, stackInput } from "../plan/stack-input";
+import { projectRoot, rawStackConfig, stackFile, stackInput } from "../plan/stack-input";
 import type { Problem } from "../config/problems";
 
 const VERSIONS_KEY = "platform:versions";
@@ -30,7 +30,7 @@ export type PromotionResult =
 
 function resolveText(root: string, stack: string, text: string): StackConfig {
     const input = stackInput(root, text);
-    return resolveStackConfig({ project: input.project, stack, config: input.config, isSecret: (key) => input.secretKeys.includes(key) });
+    return resolveStackConfig(rawStackConfig(input, stack));
 }
 
 /** Where the lock's value sits in a stack file's text, and the column its lines start at. */

@@ -70,7 +70,7 @@ async function child(spec: string): Promise<void> {
         if (!result.ok) throw new Error(result.text);
         // The change preview against HEAD: the plan, plus the base revision (built and evaluated
         // once, then read from its cache, as in a pull request's repeated runs).
-        if (changes && result.planned) await previewStack(root, "HEAD", "prod", result.planned.evaluation);
+        if (changes && result.planned) await previewStack(root, "HEAD", "prod", result.planned);
         process.stdout.write(`${JSON.stringify({ resources: result.resources, maxRssMiB: process.resourceUsage().maxRSS / 1024 })}\n`);
     } finally {
         rmSync(out, { recursive: true, force: true });

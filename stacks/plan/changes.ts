@@ -87,27 +87,20 @@ function pathsCarrying(value: unknown, tokens: ReturnType<typeof outputsOf>, pat
 
 /** The change set between two evaluations of a stack. */
 export function changeSet(before: readonly RecordedResource[], after: readonly RecordedResource[]): Change[] {
-    const parents = new Map([...before, ...after].map((r) => [r.urn, r]));
-    const componentOf = (resource: RecordedResource): string | undefined => {
-        const parent = parents.get(resource.parent);
-        return parent && parent.type !== "pulumi:pulumi:Stack" ? `${parent.type} ${parent.name}` : undefined;
+    const old = new Map(before.map((r) => [r.urn, r]));
+    const all = new Map([...before, ...after].map((r) => [r.urn, r]));
+    // The component a resource belongs to: its parent, unless that is the stack itself.
+    const componentOf = (resource: RecordedResource): { component?: string } => {
+        const parent = all.get(resource.parent);
+        return parent && parent.type !== "pulumi:pulumi:Stack" ? { component: `${parent.type} ${parent.name}` } : {};
     };
-    const changes = innerChangeSet(before, after);
-    return changes.map((change) => {
-        const resource = parents.get(change.urn);
-        const component = resource && componentOf(resource);
-        return component ? { ...change, component } : change;
-    });
-}
-
-function innerChangeSet(before: readonly RecordedResource[], after: readonly RecordedResource[]): Change[] {
-    const old = new Map(before.filter((r) => r.custom).map((r) => [r.urn, r]));
     const now = after.filter((r) => r.custom || r.remote || r.type.startsWith("pulumi:providers:"));
     const changes = new Map<string, Change>();
     for (const resource of now) {
-        const previous = old.get(resource.urn) ?? before.find((r) => r.urn === resource.urn);
+        const previous = old.get(resource.urn);
+        const identity = { urn: resource.urn, type: resource.type, name: resource.name, ...componentOf(resource) };
         if (!previous) {
-            changes.set(resource.urn, { urn: resource.urn, type: resource.type, name: resource.name, action: "create", properties: [] });
+            changes.set(resource.urn, { ...identity, action: "create", properties: [] });
             continue;
         }
         const values = diffInputs(previous.inputs, resource.inputs);
@@ -115,9 +108,7 @@ function innerChangeSet(before: readonly RecordedResource[], after: readonly Rec
         if (properties.length === 0) continue;
         const forcing = forcingPaths(replacementRule(resource.type), properties);
         changes.set(resource.urn, {
-            urn: resource.urn,
-            type: resource.type,
-            name: resource.name,
+            ...identity,
             ...(typeof resource.inputs.chart === "string" ? { chart: resource.inputs.chart } : {}),
             action: forcing.length > 0 ? "replace" : "update",
             properties,
@@ -127,7 +118,14 @@ function innerChangeSet(before: readonly RecordedResource[], after: readonly Rec
     }
     const kept = new Set(now.map((r) => r.urn));
     for (const resource of before.filter((r) => (r.custom || r.remote) && !kept.has(r.urn)))
-        changes.set(resource.urn, { urn: resource.urn, type: resource.type, name: resource.name, action: "delete", properties: [] });
+        changes.set(resource.urn, {
+            urn: resource.urn,
+            type: resource.type,
+            name: resource.name,
+            ...componentOf(resource),
+            action: "delete",
+            properties: [],
+        });
 
     // Replacements ripple: until nothing more changes, every resource that takes a replaced
     // resource's ID or ARN, or runs through a replaced provider, follows it.
@@ -166,6 +164,7 @@ function innerChangeSet(before: readonly RecordedResource[], after: readonly Rec
                 urn: resource.urn,
                 type: resource.type,
                 name: resource.name,
+                ...componentOf(resource),
                 action,
                 properties,
                 ...(action === "replace" ? { replaceReasons: [...(current?.replaceReasons ?? []), ...reasons] } : {}),

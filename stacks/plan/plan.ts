@@ -16,7 +16,7 @@ import { renderDiff, resourceDiff, settingsDiff } from "./diff";
 import { resolveStackConfig, type StackConfig, StackConfigError } from "../config/config";
 import { evaluate, type Evaluation, EvaluationError } from "./offline";
 import { resourcesByRegion } from "./resources";
-import { projectRoot, readStackConfig } from "./stack-input";
+import { projectRoot, rawStackConfig, readStackConfig } from "./stack-input";
 import { logVolume, renderPlan } from "./render";
 import { type StackPreview, changesJson, previewStack, renderPreview } from "./preview";
 
@@ -78,12 +78,7 @@ export async function planStack(
     const label = options.label ?? stack;
     let config: StackConfig;
     try {
-        config = resolveStackConfig({
-            project: input.project,
-            stack: label,
-            config: input.config,
-            isSecret: (key) => input.secretKeys.includes(key),
-        });
+        config = resolveStackConfig(rawStackConfig(input, label));
     } catch (error) {
         if (error instanceof StackConfigError)
             return {
@@ -132,7 +127,7 @@ async function previewChanges(root: string, base: string, stacks: readonly strin
             console.error(result.text);
             return 1;
         }
-        const preview = await previewStack(root, base, stack, result.planned.evaluation);
+        const preview = await previewStack(root, base, stack, result.planned);
         writeFileSync(path.join(root, PLAN_DIR, `${stack}.changes.json`), `${JSON.stringify(changesJson(preview), null, 1)}\n`);
         previews.push(preview);
     }

@@ -5,14 +5,14 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { resolveStackConfig } from "../config/config";
+import { type StackConfig, resolveStackConfig } from "../config/config";
 import { type Change, STATEFUL_TYPES, changeSet, shortValue } from "./changes";
 import { estimateCost } from "./cost";
 import { estimateRegion, minutes } from "./deploytime";
 import { type Evaluation, evaluate } from "./offline";
 import { resourcesByRegion, shortType } from "./resources";
 import { logVolume } from "./render";
-import { readStackConfig } from "./stack-input";
+import { rawStackConfig, readStackConfig, stackFile } from "./stack-input";
 
 const git = (cwd: string, ...args: string[]) =>
     execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
@@ -58,14 +58,13 @@ export interface StackPreview {
     readonly regionOf: Readonly<Record<string, string>>;
 }
 
-function totals(evaluation: Evaluation, root: string, stack: string) {
-    const input = readStackConfig(root, stack);
-    const config = resolveStackConfig({
-        project: input.project,
-        stack,
-        config: input.config,
-        isSecret: (k) => input.secretKeys.includes(k),
-    });
+/** A planned stack: its configuration and what it registers. */
+export interface Planned {
+    readonly config: StackConfig;
+    readonly evaluation: Evaluation;
+}
+
+function totals({ config, evaluation }: Planned) {
     const regions = resourcesByRegion(evaluation.resources);
     const deploy: Record<string, number> = {};
     for (const region of config.regions)
@@ -74,11 +73,16 @@ function totals(evaluation: Evaluation, root: string, stack: string) {
 }
 
 /** The change set of `stack` from `ref` to the working tree. */
-export async function previewStack(root: string, ref: string, stack: string, after: Evaluation): Promise<StackPreview> {
+export async function previewStack(root: string, ref: string, stack: string, after: Planned): Promise<StackPreview> {
     const checkout = baseCheckout(root, ref);
-    const before = existsSync(path.join(checkout.dir, `Pulumi.${stack}.yaml`)) ? await evaluateBase(checkout, stack) : undefined;
-    const changes = changeSet(before?.resources ?? [], after.resources);
-    const [b, a] = [before ? totals(before, checkout.dir, stack) : undefined, totals(after, root, stack)];
+    const before = existsSync(stackFile(checkout.dir, stack))
+        ? {
+              config: resolveStackConfig(rawStackConfig(readStackConfig(checkout.dir, stack), stack)),
+              evaluation: await evaluateBase(checkout, stack),
+          }
+        : undefined;
+    const changes = changeSet(before?.evaluation.resources ?? [], after.evaluation.resources);
+    const [b, a] = [before && totals(before), totals(after)];
     const regionOf: Record<string, string> = {};
     for (const regions of [b?.regions, a.regions])
         for (const [region, resources] of regions ?? []) for (const r of resources) regionOf[r.urn] = region;
@@ -126,12 +130,12 @@ function detailLines(change: Change): string[] {
 export function renderPreview(previews: readonly StackPreview[], format: "text" | "markdown"): string {
     const md = format === "markdown";
     const out: string[] = md ? ["### What this pull request changes", ""] : [];
-    const destructiveCount = (p: StackPreview) =>
-        p.changes.filter((c) => (c.action === "replace" || c.action === "delete") && STATEFUL_TYPES.has(c.type)).length;
+    const destructiveOf = (p: StackPreview) =>
+        p.changes.filter((c) => (c.action === "replace" || c.action === "delete") && STATEFUL_TYPES.has(c.type));
     // Stacks where something stateful is destroyed come first.
-    for (const p of [...previews].sort((a, b) => destructiveCount(b) - destructiveCount(a))) {
+    for (const p of [...previews].sort((a, b) => destructiveOf(b).length - destructiveOf(a).length)) {
         const count = (action: string) => p.changes.filter((c) => c.action === action).length;
-        const destructive = p.changes.filter((c) => (c.action === "replace" || c.action === "delete") && STATEFUL_TYPES.has(c.type));
+        const destructive = destructiveOf(p);
         const head = `${p.stack} (against ${p.base.slice(0, 12)}): ${count("create")} to create, ${count("update")} to update, ${count("replace")} to replace, ${count("delete")} to delete`;
         const body: string[] = [];
         if (p.changes.length === 0) body.push("no changes");

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
+import type { RawStackConfig } from "../config/config";
 
 /** What a `secure:` value of the stack file reads as offline. */
 export const SECRET_PLACEHOLDER = "[secret]";
@@ -52,6 +53,14 @@ export function readStackConfig(root: string, stack: string, overrides: Record<s
     if (!existsSync(file)) throw new Error(`no stack file ${path.basename(file)}`);
     return stackInput(root, readFileSync(file, "utf8"), overrides);
 }
+
+/** A stack's input as the config layer resolves it: its secret keys are the ones the engine would mark. */
+export const rawStackConfig = (input: StackInput, stack: string): RawStackConfig => ({
+    project: input.project,
+    stack,
+    config: input.config,
+    isSecret: (key) => input.secretKeys.includes(key),
+});
 
 export const stackFile = (root: string, stack: string): string => path.join(root, `Pulumi.${stack}.yaml`);
 

@@ -168,24 +168,49 @@ export function loggingLines(resources: readonly RecordedResource[]): string[] {
     const health = !sampling ? "all kept" : sampling.type === "filter" ? "all dropped" : `1 in ${sampling.rate} kept`;
     const hours = (period: string) => Number(period.replace(/h$/, "")) / 24;
     const limits = loki.loki.limits_config as { retention_period: string; retention_stream: Array<{ selector: string; period: string }> };
-    const lifecycle = resources.find(
-        (r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration" && r.name.includes("logging"),
-    );
-    const archives = ((lifecycle?.inputs.rules ?? []) as Array<{ id: string; expiration?: { days: number } }>)
+    const archives = resources
+        .filter((r) => r.type === "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+        .flatMap((r) => r.inputs.rules as Array<{ id: string; expiration?: { days: number } }>)
         .filter((rule) => rule.id.startsWith("archive-"))
         .map((rule) => `${rule.id.replace(/^archive-/, "")} ${rule.expiration?.days} days`);
+    const alerts = alertsOf(resources).filter((rule) => rule.group === "platform-logging");
+    const bySeverity = (severity: string) => {
+        const names = alerts.filter((a) => a.severity === severity).map((a) => a.alert);
+        return names.length > 0 ? [`${names.join(", ")} (${severity})`] : [];
+    };
     return [
         `collector Vector on every node: labels ${Object.keys(config.sinks.loki.labels).join(", ")}; health-check lines ${health}`,
         `store Loki x${loki.singleBinary.replicas} on the system nodes, bucket ${config.sinks.archive.bucket}: searchable ${hours(limits.retention_period)} days` +
             limits.retention_stream.map((stream) => `, ${hours(stream.period)} days for ${stream.selector}`).join(""),
         `archive s3://${config.sinks.archive.bucket}/archive/ (Glacier Instant Retrieval after a day): ${archives.join(", ")}`,
-        "alerts LogPipelineStalled, LogRecordsDropped, LogStoreIngestionFailing (critical), LogCollectorErrors (warning)",
+        `alerts ${[...bySeverity("critical"), ...bySeverity("warning")].join(", ")}`,
     ];
+}
+
+function prometheusRelease(resources: readonly RecordedResource[]): RecordedResource | undefined {
+    return resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kube-prometheus-stack");
+}
+
+/** Every alert rule the monitoring release loads, with its group and severity. */
+function alertsOf(resources: readonly RecordedResource[]): Array<{ group: string; alert: string; severity?: string }> {
+    const values = prometheusRelease(resources)?.inputs.values as
+        | {
+              additionalPrometheusRulesMap: Record<
+                  string,
+                  { groups: Array<{ name: string; rules: Array<{ alert?: string; labels?: { severity: string } }> }> }
+              >;
+          }
+        | undefined;
+    return Object.values(values?.additionalPrometheusRulesMap ?? {}).flatMap((rule) =>
+        rule.groups.flatMap((group) =>
+            group.rules.flatMap((r) => (r.alert ? [{ group: group.name, alert: r.alert, severity: r.labels?.severity }] : [])),
+        ),
+    );
 }
 
 /** Prometheus' retention and the platform's alert rules, by severity. */
 export function monitoringLines(resources: readonly RecordedResource[]): string[] {
-    const release = resources.find((r) => r.type === "kubernetes:helm.sh/v3:Release" && r.inputs.name === "kube-prometheus-stack");
+    const release = prometheusRelease(resources);
     if (!release) return [];
     const values = release.inputs.values as {
         prometheus: {
@@ -196,18 +221,12 @@ export function monitoringLines(resources: readonly RecordedResource[]): string[
                 storageSpec: { volumeClaimTemplate: { spec: { resources: { requests: { storage: string } } } } };
             };
         };
-        additionalPrometheusRulesMap: Record<
-            string,
-            { groups: Array<{ rules: Array<{ alert?: string; labels?: { severity: string } }> }> }
-        >;
     };
     const spec = values.prometheus.prometheusSpec;
-    const alerts = Object.values(values.additionalPrometheusRulesMap)
-        .flatMap((rule) => rule.groups.flatMap((group) => group.rules))
-        .filter((rule) => rule.alert);
+    const alerts = alertsOf(resources);
     const bySeverity = (severity: string) =>
         alerts
-            .filter((a) => a.labels?.severity === severity)
+            .filter((a) => a.severity === severity)
             .map((a) => a.alert)
             .join(", ");
     return [

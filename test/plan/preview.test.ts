@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { evaluate } from "../../stacks/plan/offline";
 import { type StackPreview, changesJson, previewStack, renderPreview } from "../../stacks/plan/preview";
-import { readStackConfig } from "../../stacks/plan/stack-input";
+import { rawStackConfig, readStackConfig } from "../../stacks/plan/stack-input";
+import { resolveStackConfig } from "../../stacks/config/config";
 import { ROOT } from "../fixtures";
 
 const git = (cwd: string, ...args: string[]) =>
@@ -26,7 +27,11 @@ function edit(dir: string, change: (text: string) => string): void {
 /** The working tree's change set against `base`, and against itself (the commit just made). */
 async function preview(dir: string, stack: string, againstItself = false): Promise<{ previous: StackPreview; itself?: StackPreview }> {
     execFileSync("npm", ["run", "-s", "build"], { cwd: dir, stdio: "ignore" });
-    const after = await evaluate(path.join(dir, ".build", "index.js"), stack, readStackConfig(dir, stack));
+    const input = readStackConfig(dir, stack);
+    const after = {
+        config: resolveStackConfig(rawStackConfig(input, stack)),
+        evaluation: await evaluate(path.join(dir, ".build", "index.js"), stack, input),
+    };
     const previous = await previewStack(dir, "HEAD~1", stack, after);
     return { previous, ...(againstItself ? { itself: await previewStack(dir, "HEAD", stack, after) } : {}) };
 }

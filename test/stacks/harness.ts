@@ -3,7 +3,7 @@
 import { type StackConfig, resolveStackConfig } from "../../stacks/config/config";
 import type { Evaluation } from "../../stacks/plan/offline";
 import type { RecordedResource } from "../../stacks/plan/resources";
-import { readStackConfig } from "../../stacks/plan/stack-input";
+import { rawStackConfig, readStackConfig } from "../../stacks/plan/stack-input";
 import { ROOT, evaluated } from "../fixtures";
 
 export function ancestors(resource: RecordedResource, byUrn: Map<string, RecordedResource>): RecordedResource[] {
@@ -39,12 +39,7 @@ export function describeStack(stack: string, suite: (program: Program) => void):
             const evaluation = await evaluated(stack);
             Object.assign(program, {
                 evaluation,
-                config: resolveStackConfig({
-                    project: input.project,
-                    stack,
-                    config: input.config,
-                    isSecret: (k) => input.secretKeys.includes(k),
-                }),
+                config: resolveStackConfig(rawStackConfig(input, stack)),
                 resources: evaluation.resources,
                 byUrn: new Map(evaluation.resources.map((r) => [r.urn, r])),
             });

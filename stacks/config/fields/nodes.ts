@@ -112,22 +112,26 @@ const pool = z.strictObject({
 });
 export type PoolSettings = z.output<typeof pool>;
 
+// Batch pools: only pods that tolerate the batch taint land there, and they can select it by label.
+const BATCH = {
+    labels: { "platform/workload": "batch" },
+    taints: [{ key: "platform/workload", value: "batch", effect: "NoSchedule" as const }],
+};
+
 const DEFAULT_POOLS: Record<string, z.input<typeof pool>> = {
     "spot-general": { capacityType: "spot", limits: { cpu: 200, memoryGiB: 800 }, weight: 100 },
     "spot-batch": {
         capacityType: "spot",
         limits: { cpu: 100, memoryGiB: 400 },
         weight: 100,
-        labels: { "platform/workload": "batch" },
-        taints: [{ key: "platform/workload", value: "batch", effect: "NoSchedule" }],
+        ...BATCH,
     },
     "on-demand-fallback": { capacityType: "on-demand", limits: { cpu: 100, memoryGiB: 400 }, weight: 10 },
     "on-demand-batch": {
         capacityType: "on-demand",
         limits: { cpu: 50, memoryGiB: 200 },
         weight: 10,
-        labels: { "platform/workload": "batch" },
-        taints: [{ key: "platform/workload", value: "batch", effect: "NoSchedule" }],
+        ...BATCH,
     },
 };
 
