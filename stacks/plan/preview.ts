@@ -5,7 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { type StackConfig, resolveStackConfig } from "../config/config";
+import { type StackConfig, StackConfigError, resolveStackConfig } from "../config/config";
 import { type Change, STATEFUL_TYPES, changeSet, shortValue } from "./changes";
 import { estimateCost } from "./cost";
 import { estimateRegion, minutes } from "./deploytime";
@@ -54,7 +54,7 @@ export interface StackPreview {
     readonly changes: Change[];
     readonly cost: { readonly before: number; readonly after: number };
     /** First `pulumi up` of each region, in seconds, before and after. */
-    readonly deploy: Readonly<Record<string, { readonly before: number; readonly after: number }>>;
+    readonly deploy: Readonly<Record<string, { readonly before?: number; readonly after: number }>>;
     readonly regionOf: Readonly<Record<string, string>>;
 }
 
@@ -64,30 +64,50 @@ export interface Planned {
     readonly evaluation: Evaluation;
 }
 
-function totals({ config, evaluation }: Planned) {
+function totals({ config, evaluation }: Planned, base = false) {
     const regions = resourcesByRegion(evaluation.resources);
     const deploy: Record<string, number> = {};
-    for (const region of config.regions)
-        deploy[region.region] = estimateRegion(region.region, regions.get(region.region) ?? [], region.names.nodeGroups.system).total;
+    for (const region of config.regions.filter((r) => regions.has(r.region))) {
+        try {
+            deploy[region.region] = estimateRegion(region.region, regions.get(region.region) ?? [], region.names.nodeGroups.system).total;
+        } catch (error) {
+            // A base recorded by an older program may lack what the estimate reads (the node
+            // groups it times); its estimate is then unknown rather than the preview failing.
+            if (!base) throw error;
+        }
+    }
     return { cost: estimateCost(regions, logVolume(config)).total, deploy, regions };
+}
+
+/**
+ * The base revision's settings for its estimates, read by this revision's schema. A change that
+ * makes the schema reject the old stack file (a new required chart version, a renamed setting)
+ * takes the working tree's settings instead: the base is still evaluated by its own program, and
+ * only the estimates' inputs (regions, node group names, log volume) come from the working tree.
+ */
+export function baseConfig(dir: string, stack: string, after: StackConfig): StackConfig {
+    try {
+        return resolveStackConfig(rawStackConfig(readStackConfig(dir, stack), stack));
+    } catch (error) {
+        if (error instanceof StackConfigError) return after;
+        throw error;
+    }
 }
 
 /** The change set of `stack` from `ref` to the working tree. */
 export async function previewStack(root: string, ref: string, stack: string, after: Planned): Promise<StackPreview> {
     const checkout = baseCheckout(root, ref);
     const before = existsSync(stackFile(checkout.dir, stack))
-        ? {
-              config: resolveStackConfig(rawStackConfig(readStackConfig(checkout.dir, stack), stack)),
-              evaluation: await evaluateBase(checkout, stack),
-          }
+        ? { config: baseConfig(checkout.dir, stack, after.config), evaluation: await evaluateBase(checkout, stack) }
         : undefined;
     const changes = changeSet(before?.evaluation.resources ?? [], after.evaluation.resources);
-    const [b, a] = [before && totals(before), totals(after)];
+    const [b, a] = [before && totals(before, true), totals(after)];
     const regionOf: Record<string, string> = {};
     for (const regions of [b?.regions, a.regions])
         for (const [region, resources] of regions ?? []) for (const r of resources) regionOf[r.urn] = region;
-    const deploy: Record<string, { before: number; after: number }> = {};
-    for (const region of Object.keys(a.deploy)) deploy[region] = { before: b?.deploy[region] ?? 0, after: a.deploy[region] };
+    const deploy: Record<string, { before?: number; after: number }> = {};
+    for (const region of Object.keys(a.deploy))
+        deploy[region] = { before: b?.regions.has(region) ? b.deploy[region] : 0, after: a.deploy[region] };
     return { stack, base: checkout.commit, changes, cost: { before: b?.cost ?? 0, after: a.cost }, deploy, regionOf };
 }
 
@@ -165,7 +185,9 @@ export function renderPreview(previews: readonly StackPreview[], format: "text" 
             `monthly cost ${p.cost.before.toFixed(2)} -> ${p.cost.after.toFixed(2)} USD (${delta >= 0 ? "+" : ""}${delta.toFixed(2)})`,
         );
         for (const [region, d] of Object.entries(p.deploy))
-            body.push(`first pulumi up ${region}: ${minutes(d.before)} -> ${minutes(d.after)}`);
+            body.push(
+                `first pulumi up ${region}: ${d.before === undefined ? "(not estimable at the base)" : minutes(d.before)} -> ${minutes(d.after)}`,
+            );
         if (md)
             out.push(
                 `<details${destructive.length > 0 ? " open" : ""}><summary>${destructive.length > 0 ? "⚠️ " : ""}${head}</summary>`,

@@ -7,7 +7,7 @@ import { cpSync, mkdtempSync, mkdirSync, readFileSync, rmSync, symlinkSync, writ
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { evaluate } from "../../stacks/plan/offline";
-import { type StackPreview, changesJson, previewStack, renderPreview } from "../../stacks/plan/preview";
+import { type StackPreview, baseConfig, changesJson, previewStack, renderPreview } from "../../stacks/plan/preview";
 import { rawStackConfig, readStackConfig } from "../../stacks/plan/stack-input";
 import { resolveStackConfig } from "../../stacks/config/config";
 import { ROOT } from "../fixtures";
@@ -102,5 +102,51 @@ describe("change preview against a base revision", function () {
         const markdown = renderPreview([previews.vpc], "markdown");
         assert.match(markdown, /<details open><summary>⚠️ staging/);
         assert.ok(markdown.indexOf("DESTRUCTIVE") < markdown.indexOf("UPDATE"), "destructive changes come first");
+    });
+});
+
+describe("change preview of a base the current schema rejects", () => {
+    let dir = "";
+    before(() => {
+        dir = mkdtempSync(path.join(tmpdir(), "plan-base-config-"));
+        for (const file of ["Pulumi.yaml", "Pulumi.staging.yaml"]) cpSync(path.join(ROOT, file), path.join(dir, file));
+    });
+    after(() => {
+        if (dir) rmSync(dir, { recursive: true, force: true });
+    });
+
+    const current = () => resolveStackConfig(rawStackConfig(readStackConfig(ROOT, "staging"), "staging"));
+
+    it("reads the base's own settings when the schema accepts them", () => {
+        const file = path.join(dir, "Pulumi.staging.yaml");
+        writeFileSync(file, readFileSync(file, "utf8").replace(/vpcCidr: 10\.10\.0\.0\/16/, "vpcCidr: 10.11.0.0/16"));
+        const after = current();
+        const base = baseConfig(dir, "staging", after);
+        assert.notEqual(base, after);
+        assert.equal(base.regions[0].vpcCidr, "10.11.0.0/16");
+    });
+
+    it("takes the working tree's settings for the estimates when the base's stack file no longer validates", () => {
+        const file = path.join(dir, "Pulumi.staging.yaml");
+        writeFileSync(file, readFileSync(file, "utf8").replace(/\n {6}velero: [^\n]+/, ""));
+        const after = current();
+        assert.equal(baseConfig(dir, "staging", after), after);
+    });
+
+    it("says when the base's first deploy cannot be estimated instead of failing", () => {
+        const text = renderPreview(
+            [
+                {
+                    stack: "staging",
+                    base: "0".repeat(40),
+                    changes: [],
+                    cost: { before: 1, after: 1 },
+                    deploy: { "us-east-1": { after: 600 } },
+                    regionOf: {},
+                },
+            ],
+            "text",
+        );
+        assert.match(text, /first pulumi up us-east-1: \(not estimable at the base\) -> /);
     });
 });
