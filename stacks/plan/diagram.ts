@@ -22,16 +22,18 @@ interface Box {
 const idOf = (text: string) => text.replace(/[^A-Za-z0-9]+/g, "_");
 const quote = (text: string) => text.replace(/"/g, "#quot;");
 
-/** What a component box says beyond its type: the chart version of its Helm release, if one. */
+/**
+ * What a component box says beyond its type: the charts of its Helm releases, if any. Versions stay
+ * out of the diagram (the plan's version lock lists them), so that a version bump changes only the
+ * stack file.
+ */
 function detail(resources: readonly RecordedResource[]): string {
-    const versions = [
+    const charts = [
         ...new Set(
-            resources
-                .filter((r) => r.type === "kubernetes:helm.sh/v3:Release")
-                .map((r) => `${String(inputs(r).chart).split("/").pop()} ${inputs(r).version}`),
+            resources.filter((r) => r.type === "kubernetes:helm.sh/v3:Release").map((r) => String(inputs(r).chart).split("/").pop()),
         ),
     ];
-    return versions.length > 0 ? `<br/>${versions.join("<br/>")}` : "";
+    return charts.length > 0 ? `<br/>${charts.join("<br/>")}` : "";
 }
 
 function boxes(region: string, platform: string, resources: readonly RecordedResource[]): Box[] {
@@ -48,7 +50,7 @@ function boxes(region: string, platform: string, resources: readonly RecordedRes
         if (eks) {
             result.push({
                 id: idOf(`${region}_${type}`),
-                label: `EKS ${inputs(eks).name}<br/>Kubernetes ${inputs(eks).version}`,
+                label: `EKS ${inputs(eks).name}`,
                 shape: "box",
                 urns: new Set(inside.map((r) => r.urn)),
             });

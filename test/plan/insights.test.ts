@@ -13,7 +13,7 @@ import { type RecordedResource, resourcesByRegion, waitsFor } from "../../stacks
 import { readStackConfig } from "../../stacks/plan/stack-input";
 import { REGION_PRICES, HOURS_PER_MONTH } from "../../stacks/plan/prices";
 import { DIAGRAM_DIR } from "../../stacks/plan/plan";
-import { ENTRY, ROOT, STACKS, type Settings, evaluated, rawConfig, recorded, settingsOf } from "../fixtures";
+import { ENTRY, ROOT, STACKS, type Settings, evaluated, inputs, rawConfig, recorded, settingsOf } from "../fixtures";
 
 const configOf = (settings: Settings, stack: string): StackConfig => resolveStackConfig(rawConfig(settings, { stack }));
 
@@ -237,6 +237,22 @@ describe("diagram", () => {
             assert.equal(renderDiagram(configOf(settingsOf(stack), stack), evaluation), committed, `run npm run plan -- --diagram`);
         });
     }
+
+    it("stays the same when the lock moves, so that a version bump changes only the stack file", async () => {
+        const evaluation = await evaluated("staging");
+        const config = configOf(settingsOf("staging"), "staging");
+        const bumped = evaluation.resources.map((r) =>
+            r.type === "kubernetes:helm.sh/v3:Release" || r.type === "eks:index:Cluster"
+                ? { ...r, inputs: { ...inputs(r), version: `${String(inputs(r).version)}-next` } }
+                : r,
+        );
+        assert.ok(bumped.some((r, i) => r !== evaluation.resources[i]));
+        assert.equal(
+            renderDiagram(config, { ...evaluation, resources: bumped }),
+            renderDiagram(config, evaluation),
+            "a version in the diagram: keep versions in the plan's version lock, not in boxes",
+        );
+    });
 
     it("draws each region with its cluster, node groups, pools and add-ons, and the copies of backups", async () => {
         const evaluation = await evaluated("prod");
