@@ -210,6 +210,7 @@ export function deployCluster(
             settings: args.karpenter,
             nodeRoleName: karpenter.nodeRoleName,
             amiAliases: amiAliases(versions),
+            devicePluginVersion: versions.charts["nvidia-device-plugin"],
             volumesKeyArn: foundation.volumesKeyArn,
             zones: foundation.zones,
             dependsOn: karpenter.ready,

@@ -79,6 +79,7 @@ export const CHARTS = {
     "external-dns": { repository: "https://kubernetes-sigs.github.io/external-dns", charts: ["external-dns"] },
     vector: { repository: "https://helm.vector.dev", charts: ["vector"] },
     loki: { repository: "https://grafana.github.io/helm-charts", charts: ["loki"] },
+    "nvidia-device-plugin": { repository: "https://nvidia.github.io/k8s-device-plugin", charts: ["nvidia-device-plugin"] },
 } as const;
 export type ChartName = keyof typeof CHARTS;
 
@@ -128,8 +129,8 @@ export const LOG_RETENTION_DAYS = [
 ] as const;
 
 /**
- * EC2 instance sizes Karpenter pools may use, with their vCPUs. Memory per vCPU by category
- * (GiB): c 2, m 4, r 8. Used to check that a pool's limits admit at least one node.
+ * EC2 instance sizes Karpenter pools may use, with their vCPUs. Used to check that a pool's limits
+ * admit at least one node.
  */
 export const INSTANCE_SIZES: Readonly<Record<string, number>> = {
     medium: 1,
@@ -144,7 +145,40 @@ export const INSTANCE_SIZES: Readonly<Record<string, number>> = {
     "32xlarge": 128,
     "48xlarge": 192,
 };
-export const MEMORY_PER_VCPU_GIB: Readonly<Record<string, number>> = { c: 2, m: 4, r: 8 };
+/**
+ * EC2 instance categories a Karpenter pool may name (the `karpenter.k8s.aws/instance-category`
+ * label: the letters before the generation, c7i -> c), with the least memory per vCPU of their
+ * current families, in GiB (used to check that a pool's limits admit at least one node). Other
+ * accelerators (Inferentia, Trainium, Gaudi, FPGA) are left out: their device plugins are not
+ * part of the platform.
+ * Source: EC2 instance types (https://aws.amazon.com/ec2/instance-types/).
+ */
+export const INSTANCE_CATEGORIES = {
+    c: { purpose: "compute optimised", memoryPerVcpuGiB: 2 },
+    m: { purpose: "general purpose", memoryPerVcpuGiB: 4 },
+    r: { purpose: "memory optimised", memoryPerVcpuGiB: 8 },
+    t: { purpose: "burstable", memoryPerVcpuGiB: 2 },
+    x: { purpose: "memory optimised, large memory", memoryPerVcpuGiB: 16 },
+    z: { purpose: "high frequency", memoryPerVcpuGiB: 8 },
+    i: { purpose: "storage optimised (NVMe)", memoryPerVcpuGiB: 8 },
+    d: { purpose: "dense storage (HDD)", memoryPerVcpuGiB: 8 },
+    g: { purpose: "NVIDIA GPU (graphics, inference)", memoryPerVcpuGiB: 4 },
+    p: { purpose: "NVIDIA GPU (training)", memoryPerVcpuGiB: 7 },
+} as const;
+export type InstanceCategory = keyof typeof INSTANCE_CATEGORIES;
+
+/** Categories whose instances carry NVIDIA GPUs. A pool is either all GPU categories or none. */
+export const GPU_CATEGORIES: readonly InstanceCategory[] = ["g", "p"];
+
+/**
+ * What the platform puts on every GPU node: a taint only pods that ask for GPUs tolerate (the
+ * taint Karpenter's scheduling docs use), and the label the NVIDIA device plugin's chart selects
+ * its nodes by (its default affinity, deployments/helm/nvidia-device-plugin/values.yaml).
+ */
+export const GPU_TAINT = { key: "nvidia.com/gpu", value: "true", effect: "NoSchedule" } as const;
+export const GPU_NODE_LABEL = "nvidia.com/gpu.present";
+/** The extended resource the device plugin advertises; pools may cap it. */
+export const GPU_RESOURCE = "nvidia.com/gpu";
 
 /** Control-plane log types; the platform always enables all of them. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
@@ -178,6 +212,7 @@ export const PLATFORM_NAMESPACES = [
     "external-dns",
     "logging",
     "log-collector",
+    "nvidia-device-plugin",
 ] as const;
 
 /**

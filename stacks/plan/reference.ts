@@ -32,9 +32,23 @@ function typeOf(schema: JsonSchema): string {
 
 const cell = (text: string | undefined) => (text ?? "").replace(/\|/g, "\\|").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
+/** Defaults too large for a table cell (maps of objects), printed after the table. */
+let defaults: Array<[string, unknown]> = [];
+
 function rows(schema: JsonSchema, key: string, required: boolean, out: string[]): void {
     const isTable = schema.type === "object" && schema.properties;
     const isTableList = schema.type === "array" && schema.items?.type === "object" && schema.items.properties;
+    const entry = typeof schema.additionalProperties === "object" ? schema.additionalProperties : undefined;
+    // A map of objects (pools, node classes, teams): the map, then the fields of each entry.
+    if (schema.type === "object" && !schema.properties && entry?.type === "object" && entry.properties) {
+        const def = schema.default === undefined ? (required ? "required" : "optional") : "defaults below the table";
+        out.push(`| \`${key}\` | map of object | ${def} | ${cell(schema.description)} |`);
+        for (const [field, child] of Object.entries(entry.properties)) {
+            rows(child, `${key}.<name>.${field}`, (entry.required ?? []).includes(field) && child.default === undefined, out);
+        }
+        if (schema.default !== undefined) defaults.push([key, schema.default]);
+        return;
+    }
     const def = schema.default === undefined ? (required ? "required" : "optional") : `\`${JSON.stringify(schema.default)}\``;
     if (!isTable && !isTableList) {
         out.push(`| \`${key}\` | ${typeOf(schema)} | ${def} | ${cell(schema.description)} |`);
@@ -52,10 +66,12 @@ function rows(schema: JsonSchema, key: string, required: boolean, out: string[])
 /** The reference as a Markdown table: every setting of `platform:`, nested ones by path. */
 export function renderReference(): string {
     const out = ["| Setting (`platform:` key) | Type | Default | Description |", "|---|---|---|---|"];
+    defaults = [];
     for (const [key, schema] of Object.entries(SETTINGS)) {
         const json = z.toJSONSchema(schema as z.ZodType, { io: "input", unrepresentable: "any" }) as JsonSchema;
         rows(json, key, json.default === undefined, out);
     }
+    for (const [key, value] of defaults) out.push("", `Default of \`${key}\`:`, "", "```json", JSON.stringify(value, null, 2), "```");
     return out.join("\n");
 }
 

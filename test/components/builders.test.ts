@@ -150,7 +150,7 @@ describe("pure builders", () => {
 
         it("starts every pool's nodes with Cilium's startup taint, known to Karpenter as a startup taint", () => {
             for (const [name, pool] of Object.entries(karpenter.pools)) {
-                const spec = nodePoolSpec({ name, pool, expireAfter: karpenter.expireAfter });
+                const spec = nodePoolSpec({ name, pool, os: "al2023", expireAfter: karpenter.expireAfter });
                 assert.deepEqual(spec.template.spec.startupTaints, [
                     { key: "node.cilium.io/agent-not-ready", value: "true", effect: "NoExecute" },
                 ]);
@@ -164,7 +164,13 @@ describe("pure builders", () => {
 
         it("spreads a spot pool over several instance families, generations and sizes", () => {
             const pool = karpenter.pools["spot-general"];
-            const spec = nodePoolSpec({ name: "spot-general", pool, expireAfter: "720h", zones: ["eu-west-1a", "eu-west-1b"] });
+            const spec = nodePoolSpec({
+                name: "spot-general",
+                pool,
+                os: "al2023",
+                expireAfter: "720h",
+                zones: ["eu-west-1a", "eu-west-1b"],
+            });
             assert.deepEqual(requirement(spec, "karpenter.sh/capacity-type")?.values, ["spot"]);
             assert.equal(requirement(spec, "karpenter.k8s.aws/instance-family")?.minValues, pool.minFamilies);
             assert.ok(pool.minFamilies >= 4);
@@ -183,7 +189,13 @@ describe("pure builders", () => {
 
         it("lists explicit families with the same minimum, and adds a quiet-hours budget when asked", () => {
             const pool = { ...karpenter.pools["spot-general"], families: ["c7i", "m7i", "r7i", "m6a"], expireAfter: "168h" };
-            const spec = nodePoolSpec({ name: "p", pool, expireAfter: "720h", quietHours: { schedule: "0 7 * * 1-5", duration: "12h" } });
+            const spec = nodePoolSpec({
+                name: "p",
+                pool,
+                os: "al2023",
+                expireAfter: "720h",
+                quietHours: { schedule: "0 7 * * 1-5", duration: "12h" },
+            });
             assert.deepEqual(requirement(spec, "karpenter.k8s.aws/instance-family"), {
                 key: "karpenter.k8s.aws/instance-family",
                 operator: "In",

@@ -76,6 +76,7 @@ describe("components", () => {
                         settings: settings.karpenter,
                         nodeRoleName: karpenter.nodeRoleName,
                         amiAliases: { al2023: "al2023@v20260714" },
+                        devicePluginVersion: "0.20.0",
                         volumesKeyArn: "arn:aws:kms:eu-west-1:444455556666:key/volumes",
                         zones: ["eu-west-1a", "eu-west-1b"],
                         dependsOn: karpenter.ready,

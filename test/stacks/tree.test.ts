@@ -1,6 +1,7 @@
 // The whole program per committed stack file: the resource tree per region, providers, the
 // control plane, the order of creation and the version lock, checked against what the stack file
 // says rather than against numbers copied into the test.
+import { isGpuPool } from "../../stacks/config/fields/nodes";
 import * as assert from "node:assert/strict";
 import type { StackConfig } from "../../stacks/config/config";
 import { ADDONS, CHARTS, CONTROL_PLANE_LOG_TYPES } from "../../stacks/config/catalog";
@@ -41,7 +42,11 @@ for (const stack of STACKS) {
                 const own = program.inRegion(region.region);
                 assert.equal(ofType(own, "eks:index:Cluster").length, 1);
                 assert.equal(ofType(own, "aws:eks/nodeGroup:NodeGroup").length, Object.keys(program.config.nodeGroups).length);
-                const charts = Object.values(CHARTS).flatMap((source) => [...source.charts]);
+                // The device plugin serves GPU pools only.
+                const gpu = Object.values(program.config.karpenter.pools).some(isGpuPool);
+                const charts = Object.entries(CHARTS)
+                    .filter(([name]) => gpu || name !== "nvidia-device-plugin")
+                    .flatMap(([, source]) => [...source.charts]);
                 assert.deepEqual(
                     ofType(own, "kubernetes:helm.sh/v3:Release")
                         .map((r) => inputs(r).name)

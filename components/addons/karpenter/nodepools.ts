@@ -1,10 +1,12 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import type { NodeClassSettings, PoolSettings } from "../../../stacks/config/fields/nodes";
+import { GPU_NODE_LABEL, GPU_RESOURCE } from "../../../stacks/config/catalog";
+import { type NodeClassSettings, type PoolSettings, isGpuPool, poolTaints } from "../../../stacks/config/fields/nodes";
 import type { KarpenterSettings } from "../../../stacks/config/schema";
 import type { ClusterHandle } from "../../shared/cluster-handle";
 import { DISCOVERY_TAG } from "./karpenter";
 import { CILIUM_STARTUP_TAINT } from "../../shared/scheduling";
+import { nvidiaDevicePlugin } from "./device-plugin";
 
 export interface NodePoolsArgs {
     readonly cluster: ClusterHandle;
@@ -15,6 +17,8 @@ export interface NodePoolsArgs {
     readonly amiAliases: Readonly<Partial<Record<NodeClassSettings["os"], string>>>;
     /** Zones nodes may launch in; all of the selected subnets' zones when absent. */
     readonly zones?: pulumi.Input<string[]>;
+    /** Version of the nvidia-device-plugin chart, installed when a pool launches GPU nodes on AL2023. */
+    readonly devicePluginVersion: string;
     /** Encrypts every node's volumes. */
     readonly volumesKeyArn: pulumi.Input<string>;
     /** Karpenter's CRDs, controller and node access: pools are created after and deleted before them. */
@@ -91,10 +95,18 @@ const EFFECT = { NO_SCHEDULE: "NoSchedule", NO_EXECUTE: "NoExecute", PREFER_NO_S
  * NodePool spec. Every pool starts its nodes with Cilium's startup taint, declared as a startup
  * taint so Karpenter neither schedules onto the node nor launches another while the datapath
  * comes up. Spot pools spread every launch over `minFamilies` instance families.
+ *
+ * GPU pools (categories g, p) launch NVIDIA instances only, carry the GPU taint, and may cap their
+ * GPUs. The AL2023 alias selects the NVIDIA AMI variant for them by itself (Karpenter's
+ * pkg/providers/amifamily/al2023.go); that AMI has the driver but not the device plugin, which
+ * the platform runs on nodes labelled for it. Bottlerocket's NVIDIA variant has its own plugin,
+ * so its nodes get no label.
  */
 export function nodePoolSpec<Zones = string[]>(args: {
     name: string;
     pool: PoolSettings;
+    /** OS of the pool's node class. */
+    os: NodeClassSettings["os"];
     expireAfter: string;
     quietHours?: KarpenterSettings["quietHours"];
     zones?: Zones;
@@ -111,15 +123,22 @@ export function nodePoolSpec<Zones = string[]>(args: {
         { key: "karpenter.k8s.aws/instance-generation", operator: "Gt", values: [String(pool.minGeneration - 1)] },
         { key: "karpenter.k8s.aws/instance-size", operator: "In", values: [...pool.sizes] },
         family,
+        ...(isGpuPool(pool) ? [{ key: "karpenter.k8s.aws/instance-gpu-manufacturer", operator: "In" as const, values: ["nvidia"] }] : []),
         ...(args.zones !== undefined ? [{ key: "topology.kubernetes.io/zone", operator: "In" as const, values: args.zones }] : []),
     ];
     return {
         template: {
-            metadata: { labels: { ...pool.labels, [POOL_LABEL]: args.name } },
+            metadata: {
+                labels: {
+                    ...pool.labels,
+                    ...(isGpuPool(pool) && args.os === "al2023" ? { [GPU_NODE_LABEL]: "true" } : {}),
+                    [POOL_LABEL]: args.name,
+                },
+            },
             spec: {
                 nodeClassRef: { group: "karpenter.k8s.aws", kind: "EC2NodeClass", name: pool.nodeClass },
                 requirements,
-                taints: pool.taints.map((taint) => ({ ...taint })),
+                taints: poolTaints(pool).map((taint) => ({ ...taint })),
                 startupTaints: [
                     { key: CILIUM_STARTUP_TAINT.key, value: CILIUM_STARTUP_TAINT.value, effect: EFFECT[CILIUM_STARTUP_TAINT.effect] },
                 ],
@@ -127,7 +146,11 @@ export function nodePoolSpec<Zones = string[]>(args: {
                 terminationGracePeriod: pool.terminationGracePeriod,
             },
         },
-        limits: { cpu: String(pool.limits.cpu), memory: `${pool.limits.memoryGiB}Gi` },
+        limits: {
+            cpu: String(pool.limits.cpu),
+            memory: `${pool.limits.memoryGiB}Gi`,
+            ...(pool.limits.gpus !== undefined ? { [GPU_RESOURCE]: String(pool.limits.gpus) } : {}),
+        },
         disruption: {
             consolidationPolicy: pool.consolidationPolicy,
             consolidateAfter: pool.consolidateAfter,
@@ -181,6 +204,19 @@ export class NodePools extends pulumi.ComponentResource {
             }),
         );
 
+        // GPU pools wait for the device plugin, so that their nodes advertise GPUs from the start
+        // and are drained before it is removed.
+        const gpu = Object.values(settings.pools).some((pool) => isGpuPool(pool) && settings.nodeClasses[pool.nodeClass].os === "al2023");
+        const plugin = gpu
+            ? [
+                  nvidiaDevicePlugin(
+                      `${name}-nvidia`,
+                      { cluster, chartVersion: args.devicePluginVersion, dependsOn: args.dependsOn },
+                      { parent: this },
+                  ),
+              ]
+            : [];
+
         this.pools = Object.entries(settings.pools).map(
             ([poolName, pool]) =>
                 new k8s.apiextensions.CustomResource(
@@ -192,12 +228,16 @@ export class NodePools extends pulumi.ComponentResource {
                         spec: nodePoolSpec({
                             name: poolName,
                             pool,
+                            os: settings.nodeClasses[pool.nodeClass].os,
                             expireAfter: settings.expireAfter,
                             quietHours: settings.quietHours,
                             zones: args.zones,
                         }),
                     },
-                    { ...resourceOpts, dependsOn: [...args.dependsOn, classes.get(pool.nodeClass) as pulumi.Resource] },
+                    {
+                        ...resourceOpts,
+                        dependsOn: [...args.dependsOn, classes.get(pool.nodeClass) as pulumi.Resource, ...(isGpuPool(pool) ? plugin : [])],
+                    },
                 ),
         );
 

@@ -1,6 +1,6 @@
 // The nodes: managed node groups by role, and Karpenter's node classes and pools.
 import { z } from "zod";
-import { INSTANCE_SIZES } from "../catalog";
+import { GPU_CATEGORIES, GPU_TAINT, INSTANCE_CATEGORIES, INSTANCE_SIZES, type InstanceCategory } from "../catalog";
 import { described, instanceType, labelKey, labelValue, size, taint } from "./common";
 
 export const nodeGroup = (defaults: { instanceTypes: string[]; minSize: number; desiredSize: number; maxSize: number }) =>
@@ -51,10 +51,14 @@ const pool = z.strictObject({
     capacityType: described(z.enum(["spot", "on-demand"]), "spot or on-demand"),
     categories: described(
         z
-            .array(z.enum(["c", "m", "r"]))
+            .array(z.enum(Object.keys(INSTANCE_CATEGORIES) as [InstanceCategory, ...InstanceCategory[]]))
             .min(1)
             .default(["c", "m", "r"]),
-        "Instance categories (compute, general, memory)",
+        `Instance categories: ${Object.entries(INSTANCE_CATEGORIES)
+            .map(([category, { purpose }]) => `${category} ${purpose}`)
+            .join(
+                ", ",
+            )}. g and p make a GPU pool: NVIDIA only, tainted ${GPU_TAINT.key}=${GPU_TAINT.value}:${GPU_TAINT.effect}, served by the NVIDIA device plugin`,
     ),
     families: described(
         z
@@ -86,6 +90,7 @@ const pool = z.strictObject({
         z.strictObject({
             cpu: described(z.number().int().positive(), "Total vCPUs the pool may run"),
             memoryGiB: described(z.number().int().positive(), "Total memory the pool may run, GiB"),
+            gpus: described(z.number().int().positive().optional(), "Total NVIDIA GPUs the pool may run (GPU pools)"),
         }),
         "Ceiling of the pool's capacity",
     ),
@@ -111,6 +116,55 @@ const pool = z.strictObject({
     terminationGracePeriod: described(duration.default("24h"), "Longest a draining node waits for its pods before it is terminated"),
 });
 export type PoolSettings = z.output<typeof pool>;
+
+/** A taint as parsed (partial while a stack file is still being checked) or as resolved. */
+export interface TaintLike {
+    readonly key?: string;
+    readonly value?: string;
+    readonly effect?: string;
+}
+interface PoolLike {
+    readonly capacityType?: string;
+    readonly weight?: number;
+    readonly categories?: readonly (string | undefined)[];
+    readonly taints?: ReadonlyArray<TaintLike | undefined>;
+}
+
+/** Whether a pool launches NVIDIA GPU instances (its categories are GPU categories). */
+export const isGpuPool = (pool: PoolLike): boolean =>
+    (pool.categories ?? []).some((category) => GPU_CATEGORIES.includes(category as InstanceCategory));
+
+/** A pool's taints as its nodes carry them: the stack file's, and the GPU taint on GPU pools. */
+export function poolTaints(pool: PoolLike): TaintLike[] {
+    const taints = (pool.taints ?? []).filter((taint): taint is TaintLike => taint !== undefined);
+    return isGpuPool(pool) && !taints.some((taint) => taint.key === GPU_TAINT.key) ? [...taints, GPU_TAINT] : taints;
+}
+
+/** A pool's taints as one comparable text, e.g. `["platform/workload=batch:NoSchedule"]`. */
+export const taintSet = (pool: PoolLike): string =>
+    JSON.stringify(
+        poolTaints(pool)
+            .map((t) => `${t.key}=${t.value ?? ""}:${t.effect}`)
+            .sort(),
+    );
+
+/**
+ * The spot pools each on-demand pool backs: those whose nodes carry the same taints (so the same
+ * pods fit) and that Karpenter tries first (a higher weight). Capacity comes from such an
+ * on-demand pool only while spot capacity cannot be had.
+ */
+export function fallbacksOf(pools: ReadonlyArray<readonly [string, PoolLike]>): Map<string, string[]> {
+    const result = new Map<string, string[]>();
+    for (const [name, pool] of pools.filter(([, p]) => p.capacityType === "on-demand")) {
+        const backed = pools
+            .filter(
+                ([, spot]) => spot.capacityType === "spot" && taintSet(spot) === taintSet(pool) && (pool.weight ?? 0) < (spot.weight ?? 0),
+            )
+            .map(([spotName]) => spotName);
+        if (backed.length > 0) result.set(name, backed);
+    }
+    return result;
+}
 
 // Batch pools: only pods that tolerate the batch taint land there, and they can select it by label.
 const BATCH = {

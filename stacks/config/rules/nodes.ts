@@ -1,6 +1,14 @@
 // Rules of the nodes: managed node groups that fit their role and architecture, and Karpenter's
 // node classes and pools, which must never draw the system add-ons.
-import { ANTI_AFFINE_SYSTEM_REPLICAS, INSTANCE_SIZES, MEMORY_PER_VCPU_GIB, NODE_GROUP_LABEL } from "../catalog";
+import {
+    ANTI_AFFINE_SYSTEM_REPLICAS,
+    GPU_CATEGORIES,
+    INSTANCE_CATEGORIES,
+    INSTANCE_SIZES,
+    type InstanceCategory,
+    NODE_GROUP_LABEL,
+} from "../catalog";
+import { fallbacksOf, isGpuPool, poolTaints, taintSet } from "../fields/nodes";
 import { NODE_GROUP_ROLES } from "../names";
 import { formatPath, type ParsedSettings, type Problem, show } from "../problems";
 
@@ -100,17 +108,12 @@ export function karpenterProblems(settings: ParsedSettings): Problem[] {
     // In an HA stack, spot capacity running out in every market must not leave pods pending:
     // whatever a spot pool serves (its taints), an on-demand pool serves too, tried after it.
     if (settings.highAvailability !== false) {
-        const taintsOf = (pool: (typeof pools)[number][1]) =>
-            JSON.stringify((pool.taints ?? []).map((t) => `${t?.key}=${t?.value ?? ""}:${t?.effect}`).sort());
+        const fallbacks = fallbacksOf(pools);
         for (const [name, pool] of pools.filter(([, p]) => p.capacityType === "spot")) {
-            const fallback = pools.find(
-                ([, other]) =>
-                    other.capacityType === "on-demand" && taintsOf(other) === taintsOf(pool) && (other.weight ?? 0) < (pool.weight ?? 0),
-            );
-            if (!fallback) {
+            if (![...fallbacks.values()].some((backed) => backed.includes(name))) {
                 problems.push({
                     path: formatPath(["karpenter", "pools", name]),
-                    message: `a spot pool with no on-demand pool of the same taints ${taintsOf(pool)} and a lower weight than its ${pool.weight ?? 0}: when spot capacity runs out, its pods stay pending (highAvailability)`,
+                    message: `a spot pool with no on-demand pool of the same taints ${taintSet(pool)} and a lower weight than its ${pool.weight ?? 0}: when spot capacity runs out, its pods stay pending (highAvailability)`,
                 });
             }
         }
@@ -144,23 +147,41 @@ export function karpenterProblems(settings: ParsedSettings): Problem[] {
                 message: `${pool.minFamilies} is more than the ${families.length} families listed`,
             });
         }
+        const categories = (pool.categories ?? []).filter((c): c is InstanceCategory => c !== undefined);
+        const gpu = categories.filter((c) => GPU_CATEGORIES.includes(c));
+        if (gpu.length > 0 && gpu.length < categories.length) {
+            problems.push({
+                path: path("categories"),
+                message: `${show(categories)} mixes GPU categories (${gpu.join(", ")}) with others: GPU nodes are tainted for GPU workloads only, so give them a pool of their own`,
+            });
+        }
+        if (pool.limits?.gpus !== undefined && !isGpuPool(pool)) {
+            problems.push({ path: path("limits", "gpus"), message: `${pool.limits.gpus}: only a GPU pool (categories g or p) runs GPUs` });
+        }
+        const architectures = pool.architectures ?? ["amd64"];
         (families ?? []).forEach((family, i) => {
-            const generation = Number(/^[a-z]+(\d+)/.exec(family)?.[1] ?? NaN);
-            if (pool.categories && !pool.categories.includes(family[0] as "c")) {
+            const [, category, digits] = /^([a-z]+)(\d+)/.exec(family) ?? [];
+            const generation = Number(digits ?? NaN);
+            const arm = ARM_FAMILY.test(family);
+            if (pool.categories && !pool.categories.includes(category as InstanceCategory)) {
                 problems.push({
                     path: path("families", i),
                     message: `${show(family)} is not in the pool's categories ${show(pool.categories)}`,
                 });
             } else if (pool.minGeneration !== undefined && generation < pool.minGeneration) {
                 problems.push({ path: path("families", i), message: `${show(family)} is older than minGeneration ${pool.minGeneration}` });
+            } else if (!architectures.includes(arm ? "arm64" : "amd64")) {
+                problems.push({
+                    path: path("families", i),
+                    message: `${show(family)} is ${arm ? "an arm64 (Graviton)" : "an amd64"} family, not one of the pool's architectures ${show(architectures)}`,
+                });
             }
         });
         // The smallest node the pool can launch must fit inside its limits.
         const sizes = (pool.sizes ?? []).filter((size): size is string => size !== undefined);
-        const categories = (pool.categories ?? []).filter((c): c is "c" | "m" | "r" => c !== undefined);
         if (pool.limits && sizes.length > 0 && categories.length > 0) {
             const vcpus = Math.min(...sizes.map((size) => INSTANCE_SIZES[size]));
-            const memory = vcpus * Math.min(...categories.map((category) => MEMORY_PER_VCPU_GIB[category]));
+            const memory = vcpus * Math.min(...categories.map((category) => INSTANCE_CATEGORIES[category].memoryPerVcpuGiB));
             if (pool.limits.cpu !== undefined && pool.limits.cpu < vcpus) {
                 problems.push({
                     path: path("limits", "cpu"),
@@ -195,7 +216,7 @@ export function karpenterProblems(settings: ParsedSettings): Problem[] {
     }
     // On-demand capacity is the fallback: it must rank below every untainted spot pool, or spot
     // would never be tried first.
-    const untainted = pools.filter(([, pool]) => (pool.taints ?? []).length === 0);
+    const untainted = pools.filter(([, pool]) => poolTaints(pool).length === 0);
     for (const [name, pool] of untainted.filter(([, p]) => p.capacityType === "on-demand")) {
         for (const [spotName, spot] of untainted.filter(([, p]) => p.capacityType === "spot")) {
             if ((pool.weight ?? 0) >= (spot.weight ?? 0)) {

@@ -91,6 +91,38 @@ describe("stack file validation", () => {
             expectProblem(found, "karpenter.pools.spot-general.minFamilies", "4 is more than the 3 families listed");
         });
 
+        it("takes any category it knows, GPU categories only on a pool of their own, and families of the pool's architecture", () => {
+            const gpu = { capacityType: "on-demand", categories: ["g", "p"], minFamilies: 2, limits: { cpu: 96, memoryGiB: 768, gpus: 8 } };
+            const arm = {
+                capacityType: "spot",
+                categories: ["c", "m", "r", "t"],
+                architectures: ["arm64"],
+                families: ["c7g", "m8g", "r7g"],
+                minFamilies: 2,
+                limits: { cpu: 64, memoryGiB: 256 },
+                weight: 50,
+            };
+            assert.deepEqual(
+                problems("staging", (s) => Object.assign(s.karpenter.pools, { gpu, arm })),
+                [],
+            );
+            const found = problems("staging", (s) =>
+                Object.assign(s.karpenter.pools, {
+                    gpu: { ...gpu, categories: ["g", "c"] },
+                    arm: { ...arm, families: ["c7g", "m7i"] },
+                    cpu: { ...arm, architectures: ["amd64"], families: ["c7i", "m7i"], limits: { cpu: 8, memoryGiB: 32, gpus: 1 } },
+                }),
+            );
+            expectProblem(found, "karpenter.pools.gpu.categories", "mixes GPU categories (g) with others");
+            expectProblem(found, "karpenter.pools.arm.families[1]", '"m7i" is an amd64 family, not one of the pool\'s architectures');
+            expectProblem(
+                problems("staging", (s) => Object.assign(s.karpenter.pools, { inferentia: { ...gpu, categories: ["inf"] } })),
+                "karpenter.pools.inferentia.categories[0]",
+                'expected one of "c"',
+            );
+            expectProblem(found, "karpenter.pools.cpu.limits.gpus", "only a GPU pool");
+        });
+
         for (const bad of ["30d", "1w", "720"]) {
             it(`rejects expireAfter "${bad}"`, () => {
                 expectProblem(
