@@ -1,6 +1,7 @@
 // Estimated monthly cost of a stack, line by line, from what its plan would create and the dated
 // price table in prices.ts. Every line carries the arithmetic and assumptions behind it, and the
 // same stack is priced all on-demand so that what Spot saves is visible.
+import { fallbacksOf } from "../config/fields/nodes";
 import type { RecordedResource } from "./resources";
 import {
     CATEGORY_REFERENCE,
@@ -22,8 +23,13 @@ export interface LogVolume {
     readonly archiveDays: number;
 }
 
-/** Share of each Karpenter pool's CPU limit assumed in use, averaged over the month. */
-export const KARPENTER_UTILISATION = 0.2;
+/** What the stack file assumes of Karpenter's pools (karpenter.estimate). */
+export interface PoolEstimate {
+    /** Share of each pool's CPU limit in use, averaged over the month. */
+    readonly utilisation: number;
+    /** Share of a spot pool's usage its on-demand fallback runs instead. */
+    readonly spotShortfall: number;
+}
 
 export interface CostLine {
     readonly region: string;
@@ -40,12 +46,14 @@ export interface CostEstimate {
     readonly lines: readonly CostLine[];
     readonly total: number;
     readonly allOnDemand: number;
-    /** Prices the table lacks; those resources are left out of the total. */
+    /** Prices the table lacks; those resources are left out of the total, which then says so. */
     readonly missing: readonly string[];
     readonly assumptions: readonly string[];
 }
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
+const pct = (share: number) => `${Number((share * 100).toFixed(1))}%`;
+const round = (n: number) => Number(n.toFixed(2));
 /** Unit prices keep the digits AWS lists them with, so that the arithmetic can be redone. */
 const unit = (n: number) => `$${Number(n.toFixed(5))}`;
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- recorded inputs are free-form JSON
@@ -60,6 +68,7 @@ function regionLines(
     prices: RegionPrices,
     missing: string[],
     logs: LogVolume | undefined,
+    estimate: PoolEstimate,
 ): CostLine[] {
     const lines: CostLine[] = [];
     const fixed = (item: string, monthly: number, basis: string) => lines.push({ region, item, monthly, onDemandMonthly: monthly, basis });
@@ -114,30 +123,55 @@ function regionLines(
         );
     }
 
-    for (const pool of ofType(resources, "kubernetes:karpenter.sh/v1:NodePool")) {
+    // Each pool at the stack file's average utilisation of its CPU limit; an on-demand pool that
+    // backs spot pools only at their shortfall, the capacity spot could not provide.
+    const pools = ofType(resources, "kubernetes:karpenter.sh/v1:NodePool").map((pool) => {
         const spec = inputs(pool).spec;
         const requirement = (key: string) =>
             (spec.template.spec.requirements as Inputs[]).find((r) => r.key === key)?.values as string[] | undefined;
-        const categories = requirement("karpenter.k8s.aws/instance-category") ?? ["m"];
-        const perVcpu = categories.map((c) => {
-            const reference = CATEGORY_REFERENCE[c];
+        const capacityTypes = requirement("karpenter.sh/capacity-type") ?? [];
+        return {
+            name: String(inputs(pool).metadata.name),
+            spec,
+            capacityType: capacityTypes.every((t) => t === "spot") ? "spot" : "on-demand",
+            weight: spec.weight as number | undefined,
+            categories: requirement("karpenter.k8s.aws/instance-category") ?? ["m"],
+            architectures: (requirement("kubernetes.io/arch") ?? ["amd64"]) as Array<keyof typeof CATEGORY_REFERENCE>,
+            taints: (spec.template.spec.taints ?? []) as Array<{ key: string; value?: string; effect: string }>,
+        };
+    });
+    const fallbacks = fallbacksOf(pools.map((pool) => [pool.name, pool] as const));
+    const limitOf = (name: string) => Number(pools.find((p) => p.name === name)?.spec.limits.cpu);
+    for (const pool of pools) {
+        const references = pool.categories.flatMap((c) =>
+            pool.architectures.map((arch) => ({ arch, c, reference: CATEGORY_REFERENCE[arch]?.[c] })),
+        );
+        const perVcpu = references.map(({ arch, c, reference }) => {
             const price = reference && prices.instances[reference.type];
-            if (price === undefined) missing.push(`${region} ${reference?.type ?? `category ${c}`}`);
+            if (price === undefined)
+                missing.push(`${region} ${reference?.type ?? `category ${c} on ${arch}`} (Karpenter pool ${pool.name})`);
             return price === undefined ? Number.NaN : price / reference.vcpus;
         });
         if (perVcpu.some(Number.isNaN)) continue;
         const vcpuHour = perVcpu.reduce((a, b) => a + b, 0) / perVcpu.length;
-        const vcpus = Number(spec.limits.cpu) * KARPENTER_UTILISATION;
+        const backed = fallbacks.get(pool.name);
+        const limit = Number(pool.spec.limits.cpu);
+        const vcpus = backed
+            ? Math.min(limit, backed.reduce((sum, spot) => sum + limitOf(spot) * estimate.utilisation, 0) * estimate.spotShortfall)
+            : limit * estimate.utilisation;
+        const usage = backed
+            ? `fallback for ${backed.join(", ")}: ${pct(estimate.spotShortfall)} of spot's ${round(backed.reduce((sum, spot) => sum + limitOf(spot) * estimate.utilisation, 0))} vCPU = ${round(vcpus)} vCPU`
+            : `${pct(estimate.utilisation)} of ${limit} vCPU limit = ${round(vcpus)} vCPU`;
         const onDemand = vcpus * vcpuHour * HOURS_PER_MONTH;
-        const spot = (requirement("karpenter.sh/capacity-type") ?? []).every((t) => t === "spot");
+        const spot = pool.capacityType === "spot";
         lines.push({
             region,
-            item: `Karpenter pool ${inputs(pool).metadata.name}`,
+            item: `Karpenter pool ${pool.name}`,
             monthly: spot ? onDemand * (1 - prices.spotDiscount) : onDemand,
             onDemandMonthly: onDemand,
             basis:
-                `${(KARPENTER_UTILISATION * 100).toFixed(0)}% of ${spec.limits.cpu} vCPU limit = ${vcpus} vCPU x ${HOURS_PER_MONTH} h x ${unit(vcpuHour)}/vCPU-h (${categories.join("/")} average)` +
-                (spot ? `, Spot at ${(prices.spotDiscount * 100).toFixed(0)}% off` : ", on-demand"),
+                `${usage} x ${HOURS_PER_MONTH} h x ${unit(vcpuHour)}/vCPU-h (${pool.categories.join("/")} ${pool.architectures.join("/")} average)` +
+                (spot ? `, Spot at ${pct(prices.spotDiscount)} off` : ", on-demand"),
         });
     }
 
@@ -184,7 +218,11 @@ function regionLines(
 }
 
 /** The monthly estimate of a stack's regions, each given the resources of its Platform. */
-export function estimateCost(regions: ReadonlyMap<string, readonly RecordedResource[]>, logs?: LogVolume): CostEstimate {
+export function estimateCost(
+    regions: ReadonlyMap<string, readonly RecordedResource[]>,
+    logs?: LogVolume,
+    estimate: PoolEstimate = { utilisation: 0.2, spotShortfall: 0.05 },
+): CostEstimate {
     const missing: string[] = [];
     const lines: CostLine[] = [];
     for (const [region, resources] of regions) {
@@ -193,7 +231,7 @@ export function estimateCost(regions: ReadonlyMap<string, readonly RecordedResou
             missing.push(`${region} (no prices for the region)`);
             continue;
         }
-        lines.push(...regionLines(region, resources, prices, missing, logs));
+        lines.push(...regionLines(region, resources, prices, missing, logs, estimate));
     }
     // Lines are in cents, so that the total is exactly the sum of the lines as printed.
     const cents = (n: number) => Math.round(n * 100) / 100;
@@ -206,7 +244,8 @@ export function estimateCost(regions: ReadonlyMap<string, readonly RecordedResou
         missing: [...new Set(missing)],
         assumptions: [
             `assumes AWS list prices of ${PRICES_AS_OF} (stacks/plan/prices.ts), USD, Linux, ${HOURS_PER_MONTH} hours a month, no savings plans or reserved capacity`,
-            `assumes Karpenter pools run at ${(KARPENTER_UTILISATION * 100).toFixed(0)}% of their CPU limit on average`,
+            `assumes Karpenter pools run at ${pct(estimate.utilisation)} of their CPU limit on average (karpenter.estimate.utilisation), at the list price per vCPU of their categories' reference types (stacks/plan/prices.ts)`,
+            `assumes on-demand fallback pools run only the ${pct(estimate.spotShortfall)} of their spot pools' capacity that spot cannot provide (karpenter.estimate.spotShortfall)`,
             ...(logs
                 ? [
                       `assumes ${logs.ingestGiBPerDay} GiB of log lines a day per region (logging.ingestGiBPerDay), after sampling, stored at ${LOG_COMPRESSION * 100}% of their size for the default tier's ${logs.searchDays} searchable and ${logs.archiveDays} archive days`,
@@ -229,7 +268,7 @@ export function renderCost(estimate: CostEstimate): string[] {
                 .join("  ")
                 .trimEnd(),
         ),
-        `total ${usd(estimate.total)}/month; all on-demand ${usd(estimate.allOnDemand)}/month (Spot saves ${usd(saving)}, ${estimate.allOnDemand > 0 ? ((saving / estimate.allOnDemand) * 100).toFixed(0) : 0}%)`,
+        `total ${usd(estimate.total)}/month${estimate.missing.length > 0 ? `, INCOMPLETE: without the ${estimate.missing.length} item(s) NOT PRICED below` : ""}; all on-demand ${usd(estimate.allOnDemand)}/month (Spot saves ${usd(saving)}, ${estimate.allOnDemand > 0 ? ((saving / estimate.allOnDemand) * 100).toFixed(0) : 0}%)`,
         ...estimate.missing.map((price) => `NOT PRICED: ${price}`),
         ...estimate.assumptions,
     ];

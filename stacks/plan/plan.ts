@@ -113,8 +113,8 @@ export function diffText(from: PlanResult, to: PlanResult): string {
     if (!from.planned || !to.planned) throw new Error("both stacks must plan before they can be compared");
     const [a, b] = [resourcesByRegion(from.planned.evaluation.resources), resourcesByRegion(to.planned.evaluation.resources)];
     return renderDiff({ from: from.stack, to: to.stack }, settingsDiff(from.planned.config, to.planned.config), resourceDiff(a, b), {
-        from: estimateCost(a, logVolume(from.planned.config)),
-        to: estimateCost(b, logVolume(to.planned.config)),
+        from: estimateCost(a, logVolume(from.planned.config), from.planned.config.karpenter.estimate),
+        to: estimateCost(b, logVolume(to.planned.config), to.planned.config.karpenter.estimate),
     });
 }
 

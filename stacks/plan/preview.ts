@@ -76,7 +76,7 @@ function totals({ config, evaluation }: Planned, base = false) {
             if (!base) throw error;
         }
     }
-    return { cost: estimateCost(regions, logVolume(config)).total, deploy, regions };
+    return { cost: estimateCost(regions, logVolume(config), config.karpenter.estimate).total, deploy, regions };
 }
 
 /**

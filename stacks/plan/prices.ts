@@ -7,7 +7,7 @@
 export const PRICES_AS_OF = "2026-07";
 
 export const PRICE_SOURCES = [
-    "EC2 us-east-1: aws/karpenter-provider-aws v1.14.1, pkg/providers/pricing/zz_generated.pricing_aws.go (generated 2026-07-06 from the AWS Price List)",
+    "EC2 us-east-1: aws/karpenter-provider-aws v1.14.1, pkg/providers/pricing/zz_generated.pricing_aws.go (generated 2026-07-06 from the AWS Price List), Graviton and GPU types included",
     "EC2 eu-west-1: skypilot-org/skypilot-catalog catalogs/v8/aws/vms.csv @ 00148f2 (its us-east-1 rows match the line above)",
     "EKS, NAT gateway, EBS gp3, KMS, Network Load Balancer, S3: aws.amazon.com/eks/pricing, /vpc/pricing, /ebs/pricing, /kms/pricing, /elasticloadbalancing/pricing, /s3/pricing, as listed in the AWS Price List (2024-2026)",
     "Spot discount: AWS Spot Instance Advisor, 30-day average savings of m/c/r 6th-7th generation types, large-8xlarge (data of 2025-06)",
@@ -50,6 +50,21 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
             "c7i.xlarge": 0.1785,
             "c7i.2xlarge": 0.357,
             "c6i.xlarge": 0.17,
+            // References of the other categories and of Graviton (CATEGORY_REFERENCE).
+            "c7g.xlarge": 0.145,
+            "m7g.xlarge": 0.1632,
+            "r7g.xlarge": 0.2142,
+            "t3.xlarge": 0.1664,
+            "t4g.xlarge": 0.1344,
+            "x2iedn.xlarge": 0.83363,
+            "x2gd.xlarge": 0.334,
+            "z1d.xlarge": 0.372,
+            "i4i.xlarge": 0.343,
+            "i4g.xlarge": 0.30888,
+            "d3.xlarge": 0.499,
+            "g6.xlarge": 0.8048,
+            "g5g.xlarge": 0.42,
+            "p5.48xlarge": 55.04,
         },
         natGatewayHour: 0.045,
         natGatewayGb: 0.045,
@@ -98,11 +113,31 @@ export const KMS_KEY_MONTH = 1;
 export const HOURS_PER_MONTH = 730;
 
 /**
- * The instance type whose on-demand price per vCPU stands for each Karpenter category: the 7th
- * generation Intel xlarge. Pools mix families and sizes; this is the assumption the plan states.
+ * The instance type whose on-demand price per vCPU stands for each Karpenter category, by
+ * architecture: the current generation's xlarge (Intel on amd64, Graviton on arm64; the GPU
+ * categories' smallest current NVIDIA type). Pools mix families and sizes; this is the assumption
+ * the plan states. A category without a reference on an architecture is reported, not guessed.
  */
-export const CATEGORY_REFERENCE: Readonly<Record<string, { type: string; vcpus: number }>> = {
-    c: { type: "c7i.xlarge", vcpus: 4 },
-    m: { type: "m7i.xlarge", vcpus: 4 },
-    r: { type: "r7i.xlarge", vcpus: 4 },
+export const CATEGORY_REFERENCE: Readonly<Record<"amd64" | "arm64", Readonly<Record<string, { type: string; vcpus: number }>>>> = {
+    amd64: {
+        c: { type: "c7i.xlarge", vcpus: 4 },
+        m: { type: "m7i.xlarge", vcpus: 4 },
+        r: { type: "r7i.xlarge", vcpus: 4 },
+        t: { type: "t3.xlarge", vcpus: 4 },
+        x: { type: "x2iedn.xlarge", vcpus: 4 },
+        z: { type: "z1d.xlarge", vcpus: 4 },
+        i: { type: "i4i.xlarge", vcpus: 4 },
+        d: { type: "d3.xlarge", vcpus: 4 },
+        g: { type: "g6.xlarge", vcpus: 4 },
+        p: { type: "p5.48xlarge", vcpus: 192 },
+    },
+    arm64: {
+        c: { type: "c7g.xlarge", vcpus: 4 },
+        m: { type: "m7g.xlarge", vcpus: 4 },
+        r: { type: "r7g.xlarge", vcpus: 4 },
+        t: { type: "t4g.xlarge", vcpus: 4 },
+        x: { type: "x2gd.xlarge", vcpus: 4 },
+        i: { type: "i4g.xlarge", vcpus: 4 },
+        g: { type: "g5g.xlarge", vcpus: 4 },
+    },
 };

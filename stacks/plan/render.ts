@@ -106,7 +106,7 @@ export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: 
             if (section.length > 0) lines.push(`  ${title}`, ...section.map((line) => `    ${line}`));
         }
     }
-    const cost = estimateCost(resourcesByRegion(evaluation.resources), logVolume(config));
+    const cost = estimateCost(resourcesByRegion(evaluation.resources), logVolume(config), config.karpenter.estimate);
     lines.push("monthly cost (estimate)", ...renderCost(cost).map((line) => `  ${line}`));
     lines.push("notable", ...notable(config, evaluation.resources).map((line) => `  ${line}`));
     return lines.join("\n");

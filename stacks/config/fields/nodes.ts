@@ -191,6 +191,21 @@ const DEFAULT_POOLS: Record<string, z.input<typeof pool>> = {
 
 export const karpenter = z.strictObject({
     expireAfter: described(expiry.default("720h"), "Default node lifetime of every pool"),
+    estimate: described(
+        z
+            .strictObject({
+                utilisation: described(
+                    z.number().gt(0).max(1).default(0.2),
+                    "Share of each pool's CPU limit in use on average; what the plan's cost estimate prices a pool at",
+                ),
+                spotShortfall: described(
+                    z.number().min(0).max(1).default(0.05),
+                    "Share of a spot pool's capacity that its on-demand fallback pool runs instead, when spot cannot be had; the fallback is priced at this share, not at its limit",
+                ),
+            })
+            .prefault({}),
+        "Assumptions of the plan's cost estimate for Karpenter's pools (nothing is deployed from them)",
+    ),
     quietHours: described(
         z
             .strictObject({
