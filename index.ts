@@ -54,6 +54,7 @@ export = async () => {
                     teams: config.teams,
                     ingress: config.ingress,
                     logging: config.logging,
+                    helmValues: config.helmValues,
                     peerRoutes: peerRoutes[i][0],
                 },
                 { providers: { aws: providers.get(region.region) as aws.Provider } },

@@ -5,21 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_NAMESPACES } from "../stacks/config/catalog";
 import { PLATFORM_SECRETS, teamSecretsPath } from "../stacks/config/rules/addons";
 import type { RegionConfig } from "../stacks/config/config";
-import type {
-    BackupSettings,
-    ClusterSettings,
-    GitOpsSettings,
-    KarpenterSettings,
-    MonitoringSettings,
-    PipelineSettings,
-    TeamsSettings,
-    IngressSettings,
-    LoggingSettings,
-    PolicySettings,
-    SecretsSettings,
-    Settings,
-    VersionLock,
-} from "../stacks/config/schema";
+import type * as schema from "../stacks/config/schema";
 import { CoreAddons, DEFAULTS as CORE_ADDONS } from "./addons/core/core-addons";
 import { type AddonIdentity, ArgoCD } from "./addons/argocd/argocd";
 import type { BackupTarget } from "./backups/backup-replication";
@@ -45,23 +31,24 @@ import { addonIdentities } from "./identities";
 
 export interface PlatformArgs {
     readonly region: RegionConfig;
-    readonly versions: VersionLock;
-    readonly cluster: ClusterSettings;
-    readonly nodeGroups: Settings["nodeGroups"];
-    readonly karpenter: KarpenterSettings;
+    readonly versions: schema.VersionLock;
+    readonly cluster: schema.ClusterSettings;
+    readonly nodeGroups: schema.Settings["nodeGroups"];
+    readonly karpenter: schema.KarpenterSettings;
     readonly highAvailability: boolean;
     readonly environment: string;
-    readonly secrets: SecretsSettings & { readonly prefix: string };
-    readonly gitops: GitOpsSettings;
-    readonly policies: PolicySettings;
-    readonly monitoring: MonitoringSettings;
-    readonly backups: BackupSettings;
+    readonly secrets: schema.SecretsSettings & { readonly prefix: string };
+    readonly gitops: schema.GitOpsSettings;
+    readonly policies: schema.PolicySettings;
+    readonly monitoring: schema.MonitoringSettings;
+    readonly backups: schema.BackupSettings;
     /** Protect stateful resources (cluster, keys, log groups) from deletion by Pulumi. */
     readonly protect: boolean;
-    readonly pipeline: PipelineSettings;
-    readonly teams: TeamsSettings;
-    readonly ingress: IngressSettings;
-    readonly logging: LoggingSettings;
+    readonly pipeline: schema.PipelineSettings;
+    readonly teams: schema.TeamsSettings;
+    readonly ingress: schema.IngressSettings;
+    readonly logging: schema.LoggingSettings;
+    readonly helmValues: schema.HelmValuesSettings;
 }
 
 /** What the first phase of a region built, for the cluster on it. */
@@ -128,6 +115,7 @@ export function deployCluster(
             protect: args.protect,
             teams: args.teams,
             apiClients,
+            helmValues: args.helmValues,
         },
         parent,
     );

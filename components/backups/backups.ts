@@ -232,6 +232,7 @@ export class Backups extends pulumi.ComponentResource {
         const release = platformRelease(
             `${name}-release`,
             {
+                cluster,
                 source: "velero",
                 chart: "velero",
                 release: "velero",

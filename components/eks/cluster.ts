@@ -3,7 +3,7 @@ import * as eks from "@pulumi/eks";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ACCESS_POLICIES, CONTROL_PLANE_LOG_TYPES, PARTITION } from "../../stacks/config/catalog";
-import type { ClusterSettings } from "../../stacks/config/schema";
+import type { ClusterSettings, HelmValuesSettings } from "../../stacks/config/schema";
 import type { TeamSettings } from "../../stacks/config/fields/teams";
 import type { ClusterHandle } from "../shared/cluster-handle";
 import { PIPELINE_PREVIEW_GROUP } from "./pipeline-access";
@@ -35,6 +35,8 @@ export interface ClusterArgs {
     readonly teams: Readonly<Record<string, TeamSettings>>;
     /** Who reaches the private API endpoint besides the nodes: the pipeline's runners. */
     readonly apiClients: ApiClients;
+    /** The stack file's Helm values overrides, handed to every release on the cluster. */
+    readonly helmValues: HelmValuesSettings;
 }
 
 /** The pipeline's runners, as the control plane's security group admits them on 443. */
@@ -248,6 +250,7 @@ export class Cluster extends pulumi.ComponentResource {
                 { parent: this, dependsOn: [...apiAccess, ...args.apiClients.ready] },
             ),
             scope,
+            helmValues: args.helmValues,
             tags: args.tags,
         };
 

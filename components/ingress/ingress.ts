@@ -210,7 +210,7 @@ export class Ingress extends pulumi.ComponentResource {
         );
         const chart = platformRelease(
             key,
-            { source: spec.chart, chart: spec.chart, release, namespace, version: args.charts[spec.chart], values: spec.values },
+            { cluster, source: spec.chart, chart: spec.chart, release, namespace, version: args.charts[spec.chart], values: spec.values },
             { ...k8sOpts, dependsOn: [...args.dependsOn, ...spec.dependsOn, ...created, role.association, ...role.grants] },
         );
         return { release: chart, roleArn: role.role.arn };

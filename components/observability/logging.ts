@@ -85,6 +85,7 @@ export class Logging extends pulumi.ComponentResource {
         const store = platformRelease(
             `${name}-store`,
             {
+                cluster,
                 source: "loki",
                 chart: "loki",
                 release: DEFAULTS.store.release,
@@ -112,6 +113,7 @@ export class Logging extends pulumi.ComponentResource {
         platformRelease(
             `${name}-collector`,
             {
+                cluster,
                 source: "vector",
                 chart: "vector",
                 release: DEFAULTS.collector.release,

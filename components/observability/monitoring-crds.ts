@@ -36,6 +36,7 @@ export class MonitoringCrds extends pulumi.ComponentResource {
         this.release = platformRelease(
             `${name}-release`,
             {
+                cluster: args.cluster,
                 source: "prometheus-operator-crds",
                 chart: "prometheus-operator-crds",
                 release: "prometheus-operator-crds",

@@ -310,6 +310,7 @@ export class Monitoring extends pulumi.ComponentResource {
         platformRelease(
             `${name}-release`,
             {
+                cluster,
                 source: "kube-prometheus-stack",
                 chart: "kube-prometheus-stack",
                 release: "kube-prometheus-stack",

@@ -4,6 +4,7 @@
 import type * as eks from "@pulumi/eks";
 import type * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
+import type { HelmValuesSettings } from "../../stacks/config/schema";
 import type { Scope } from "./iam";
 
 /**
@@ -25,4 +26,6 @@ export interface ClusterHandle {
     readonly provider: k8s.Provider;
     readonly scope: pulumi.Output<Scope>;
     readonly tags: Readonly<Record<string, string>>;
+    /** The stack file's Helm values overrides, by chart, for every release on the cluster. */
+    readonly helmValues: HelmValuesSettings;
 }

@@ -1,7 +1,8 @@
 // How the platform installs into Kubernetes: its namespaces and its Helm releases.
 import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { type ChartName, chartSource } from "../../stacks/config/catalog";
+import type { ClusterHandle } from "./cluster-handle";
 
 /**
  * A platform namespace with its Pod Security Admission level. Workloads of the platform that
@@ -26,6 +27,8 @@ export const GATEWAY_ACCESS_LABEL = "platform/gateway-access";
 export const GATEWAY_ACCESS = { [GATEWAY_ACCESS_LABEL]: "true" } as const;
 
 export interface ReleaseArgs {
+    /** The cluster, for the stack file's values overrides of its charts (helmValues). */
+    readonly cluster: Pick<ClusterHandle, "helmValues">;
     /** Entry of the chart catalog (and of the version lock). */
     readonly source: ChartName;
     readonly chart: string;
@@ -44,9 +47,32 @@ export interface ReleaseArgs {
     readonly timeout?: number;
 }
 
-/** A Helm release of a catalogued chart, pinned to the locked version, ten revisions of history. */
+type Values = Readonly<Record<string, unknown>>;
+const isMap = (value: unknown): value is Values => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/**
+ * `override` merged over `base` as Helm coalesces a values file over a chart's defaults: maps
+ * merge key by key, lists and scalars replace, and null removes the key
+ * (https://helm.sh/docs/chart_template_guide/values_files/#deleting-a-default-key).
+ */
+export function mergeValues(base: Values, override: Values): Record<string, unknown> {
+    const merged: Record<string, unknown> = { ...base };
+    for (const [key, value] of Object.entries(override)) {
+        if (value === null) delete merged[key];
+        else merged[key] = isMap(value) && isMap(merged[key]) ? mergeValues(merged[key] as Values, value) : value;
+    }
+    return merged;
+}
+
+/**
+ * A Helm release of a catalogued chart, pinned to the locked version, ten revisions of history,
+ * with the stack file's overrides of the chart's values merged over the platform's.
+ */
 export function platformRelease(name: string, args: ReleaseArgs, opts: pulumi.CustomResourceOptions): k8s.helm.v3.Release {
     const wait = args.wait ?? true;
+    const override = args.cluster.helmValues[args.chart];
+    const values =
+        override === undefined ? args.values : pulumi.output(args.values ?? {}).apply((platform) => mergeValues(platform, override));
     return new k8s.helm.v3.Release(
         name,
         {
@@ -54,7 +80,7 @@ export function platformRelease(name: string, args: ReleaseArgs, opts: pulumi.Cu
             namespace: args.namespace,
             ...chartSource(args.source, args.chart),
             version: args.version,
-            ...(args.values !== undefined ? { values: args.values } : {}),
+            ...(values !== undefined ? { values } : {}),
             ...(wait ? { atomic: true } : { skipAwait: true }),
             ...(args.skipCrds ? { skipCrds: true } : {}),
             ...(args.timeout !== undefined ? { timeout: args.timeout } : {}),

@@ -16,7 +16,8 @@ import {
     type PipelineSettings,
     type TeamsSettings,
     type IngressSettings,
-    type LoggingSettings,
+    type HelmValuesSettings,
+    LoggingSettings,
     type PolicySettings,
     type PromotionSettings,
     type SecretsSettings,
@@ -88,6 +89,7 @@ export interface StackConfig {
     readonly teams: TeamsSettings;
     readonly ingress: IngressSettings;
     readonly logging: LoggingSettings;
+    readonly helmValues: HelmValuesSettings;
     readonly regions: readonly RegionConfig[];
 }
 
@@ -158,6 +160,7 @@ function resolve(project: string, stack: string, settings: Settings): StackConfi
         teams: settings.teams,
         ingress: settings.ingress,
         logging: settings.logging,
+        helmValues: settings.helmValues,
         pipeline: { ...settings.pipeline, runnerRegion: settings.pipeline.runnerRegion ?? settings.regions[0].region },
         regions: settings.regions.map((region) => {
             const cluster = region.clusterName ?? defaultClusterName(settings.name, settings.environment, region.region);

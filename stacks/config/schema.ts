@@ -6,7 +6,7 @@ import { z } from "zod";
 import { described, tagKey, tagValue } from "./fields/common";
 import { versions } from "./fields/versions";
 import { karpenter, nodeGroup } from "./fields/nodes";
-import { backups, gitops, monitoring, policies, secrets } from "./fields/addons";
+import { backups, gitops, helmValues, monitoring, policies, secrets } from "./fields/addons";
 import { cluster, natGateways, network, promotion, region } from "./fields/cluster";
 import { pipeline } from "./fields/pipeline";
 import { teams } from "./fields/teams";
@@ -75,6 +75,10 @@ export const SETTINGS = {
     teams: described(teams.default({}), "Product teams: their namespaces, quotas, limits and network allowances, in every cluster"),
     pipeline: described(pipeline, "The pipeline's runners inside each region's VPC, and the bootstrap of a new stack"),
     promotion: described(promotion.prefault({}), "Where this stack's version lock comes from, and the deploy-time gate on it"),
+    helmValues: described(
+        helmValues,
+        "Helm values per chart, deep-merged over the platform's own in every cluster (maps merge, lists and scalars replace, null removes a key); listed in the plan",
+    ),
     regions: described(
         z.array(region).min(1, "at least one region is required"),
         "One entry per region; each gets its own VPC and cluster",
@@ -102,3 +106,4 @@ export type PipelineSettings = Settings["pipeline"];
 export type TeamsSettings = Settings["teams"];
 export type IngressSettings = Settings["ingress"];
 export type LoggingSettings = Settings["logging"];
+export type HelmValuesSettings = Settings["helmValues"];

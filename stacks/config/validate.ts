@@ -31,6 +31,9 @@ function fromZod(path: readonly PropertyKey[], raw: unknown, issues: readonly z.
         if (issue.code === "unrecognized_keys") {
             return issue.keys.map((unknown) => ({ path: formatPath([...where, unknown]), message: "unknown setting" }));
         }
+        // A record's key: the key's own problems, about the key, not its value.
+        if (issue.code === "invalid_key")
+            return [{ path: formatPath(where), message: `${show(issue.path.at(-1))}: ${issue.issues.map((i) => i.message).join("; ")}` }];
         const value = valueAt(raw, issue.path);
         if (value === undefined)
             return [{ path: formatPath(where), message: issue.code === "invalid_type" ? `required (${issue.expected})` : issue.message }];

@@ -33,6 +33,7 @@ const COMPONENT_OF: Readonly<Record<keyof Settings, string>> = {
     teams: "Teams",
     ingress: "Ingress",
     logging: "Logging",
+    helmValues: "Helm releases (values overrides)",
     regions: "Network",
 };
 

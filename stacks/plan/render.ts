@@ -70,6 +70,15 @@ function versionLines(config: StackConfig): string[] {
     const width = Math.max(...rows.map(([label]) => label.length)) + 2;
     return rows.map(([label, value]) => `  ${label.padEnd(width)}${value}`);
 }
+/** Each Helm values override of the stack file: the chart and every value it sets, by path. */
+export function overrideLines(config: StackConfig): string[] {
+    const leaves = (value: unknown, path: string): string[] =>
+        value !== null && typeof value === "object" && !Array.isArray(value) && Object.keys(value).length > 0
+            ? Object.entries(value).flatMap(([key, child]) => leaves(child, path ? `${path}.${key}` : key))
+            : [`${path} = ${value === null ? "null (removes the platform's value)" : JSON.stringify(value)}`];
+    return Object.entries(config.helmValues).flatMap(([chart, values]) => leaves(values ?? {}, "").map((line) => `  ${chart}: ${line}`));
+}
+
 /** The log volume the cost estimate prices: the stack file's ingest rate at the default tier's days. */
 export function logVolume(config: StackConfig): LogVolume {
     const tier = config.logging.tiers[config.logging.defaultTier];
@@ -83,6 +92,8 @@ export function renderPlan(config: StackConfig, evaluation: Evaluation, millis: 
         "version lock",
         ...versionLines(config),
     ];
+    const overrides = overrideLines(config);
+    if (overrides.length > 0) lines.push("helm values overrides (merged over the platform's values in every cluster)", ...overrides);
     for (const region of config.regions) {
         const platform = [...tree.values()].find(
             (node) => node.resource.type === "platform:index:Platform" && node.resource.name === region.region,

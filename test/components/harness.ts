@@ -37,6 +37,7 @@ export function testCluster(provider: aws.Provider, overrides: Partial<ClusterAr
             tags,
             protect: false,
             teams: settings.teams,
+            helmValues: settings.helmValues,
             apiClients: { securityGroupIds: { "eu-west-1": "sg-0runner" }, cidrs: { "us-east-1": "10.20.0.0/16" }, ready: [] },
             ...overrides,
         },

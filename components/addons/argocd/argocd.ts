@@ -325,6 +325,7 @@ export class ArgoCD extends pulumi.ComponentResource {
         const release = platformRelease(
             `${name}-release`,
             {
+                cluster,
                 source: "argo-cd",
                 chart: "argo-cd",
                 release: "argo-cd",

@@ -148,6 +148,7 @@ export class Cilium extends pulumi.ComponentResource {
         this.release = platformRelease(
             `${name}-release`,
             {
+                cluster,
                 source: "cilium",
                 chart: "cilium",
                 release: DEFAULTS.release,

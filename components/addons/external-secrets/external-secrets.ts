@@ -183,6 +183,7 @@ export class ExternalSecrets extends pulumi.ComponentResource {
         const release = platformRelease(
             `${name}-release`,
             {
+                cluster,
                 source: "external-secrets",
                 chart: "external-secrets",
                 release: "external-secrets",

@@ -42,6 +42,7 @@ export function nvidiaDevicePlugin(
     return platformRelease(
         name,
         {
+            cluster: args.cluster,
             source: "nvidia-device-plugin",
             chart: "nvidia-device-plugin",
             release: DEVICE_PLUGIN.release,

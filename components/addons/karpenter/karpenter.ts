@@ -190,7 +190,7 @@ export class Karpenter extends pulumi.ComponentResource {
 
         const k8sOpts = { parent: this, provider: cluster.provider };
         const namespace = platformNamespace(`${name}-namespace`, DEFAULTS.namespace, "baseline", k8sOpts);
-        const release = { source: "karpenter", namespace: DEFAULTS.namespace, version: args.chartVersion } as const;
+        const release = { cluster, source: "karpenter", namespace: DEFAULTS.namespace, version: args.chartVersion } as const;
         // The CRD chart runs nothing; it only has to be applied.
         const crds = platformRelease(
             `${name}-crds`,

@@ -232,7 +232,7 @@ export class Kyverno extends pulumi.ComponentResource {
         const k8sOpts = { parent: this, provider: cluster.provider, deletedWith: cluster.eks };
 
         const namespace = platformNamespace(`${name}-namespace`, DEFAULTS.namespace, "baseline", k8sOpts);
-        const chart = { source: "kyverno", namespace: DEFAULTS.namespace, version: args.chartVersion } as const;
+        const chart = { cluster, source: "kyverno", namespace: DEFAULTS.namespace, version: args.chartVersion } as const;
         const release = platformRelease(
             `${name}-release`,
             {

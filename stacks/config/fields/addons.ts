@@ -1,5 +1,6 @@
 // The add-ons' settings: secrets, GitOps, admission policies, monitoring and backups.
 import { z } from "zod";
+import { CHARTS } from "../catalog";
 import { described } from "./common";
 import { duration } from "./nodes";
 
@@ -185,3 +186,14 @@ export const backups = z.strictObject({
         "The restore drill",
     ),
 });
+
+/** Every chart the platform installs, by the name its release and the stack file use. */
+export const CHART_NAMES = Object.values(CHARTS).flatMap((source) => [...source.charts]) as [string, ...string[]];
+
+/** Helm values overrides by chart: any YAML map, merged over the platform's values. */
+export const helmValues = z
+    .record(
+        z.string().refine((chart) => CHART_NAMES.includes(chart), `not a chart the platform installs (charts: ${CHART_NAMES.join(", ")})`),
+        z.record(z.string(), z.unknown()),
+    )
+    .default({});
