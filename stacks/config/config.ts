@@ -93,7 +93,13 @@ export interface StackConfig {
     readonly regions: readonly RegionConfig[];
 }
 
-export class StackConfigError extends Error {
+/**
+ * Every problem of a stack file, or of its deployment gates. A RunError: under `pulumi preview`
+ * and `pulumi up` the Node.js language host prints a RunError as its message alone, with no
+ * stack trace, and exits so that the engine adds no error of its own
+ * (@pulumi/pulumi cmd/run/run.js, its uncaught-error handler; cmd/run/index.js, exit code 32).
+ */
+export class StackConfigError extends pulumi.RunError {
     constructor(
         readonly stackName: string,
         readonly problems: readonly Problem[],

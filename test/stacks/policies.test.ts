@@ -111,13 +111,20 @@ for (const stack of STACKS) {
 describe("whole program: invalid stack file", () => {
     it("fails before registering a single resource", async () => {
         const settings = settingsOf("prod");
-        settings.regions[1].vpcCidr = settings.regions[0].vpcCidr;
+        const cidr = settings.regions[0].vpcCidr as string;
+        settings.regions[1].vpcCidr = cidr;
         const raw = rawConfig(settings, { stack: "prod" });
         const input = { project: raw.project, config: { ...readStackConfig(ROOT, "prod").config, ...raw.config }, secretKeys: [] };
         await assert.rejects(evaluate(ENTRY, "prod", input), (error: unknown) => {
             assert.ok(error instanceof EvaluationError);
             assert.ok(error.cause instanceof StackConfigError);
-            assert.match(error.message, /regions\[1\]\.vpcCidr: 10\.20\.0\.0\/16 overlaps regions\[0\]\.vpcCidr/);
+            // The language host prints a RunError's message and nothing else: that message is what
+            // `pulumi preview` shows under the stack, every problem on a line with its path.
+            assert.ok(pulumi.RunError.isInstance(error.cause), "a user error, printed without a stack trace");
+            assert.equal(
+                error.cause.message,
+                `stack prod: 1 problem(s) in the stack file:\n  regions[1].vpcCidr: ${cidr} overlaps regions[0].vpcCidr ${cidr}`,
+            );
             assert.deepEqual(
                 error.resources.map((r) => r.type),
                 ["pulumi:pulumi:Stack"],
