@@ -294,7 +294,11 @@ describe("diagram", () => {
         it(`${stack}: the committed diagram is the one the plan draws`, async () => {
             const evaluation = await evaluated(stack);
             const committed = readFileSync(path.join(ROOT, DIAGRAM_DIR, `${stack}.md`), "utf8");
-            assert.equal(renderDiagram(configOf(settingsOf(stack), stack), evaluation), committed, `run npm run plan -- --diagram`);
+            assert.equal(
+                renderDiagram(configOf(settingsOf(stack), stack), evaluation),
+                committed,
+                `${DIAGRAM_DIR}/${stack}.md is out of date: run npm run plan -- --diagram and commit it`,
+            );
         });
     }
 
