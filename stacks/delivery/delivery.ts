@@ -28,6 +28,13 @@ export interface StackEntry {
     readonly previewRole: string;
 }
 
+export interface Waiting extends StackEntry {
+    readonly from: string;
+    readonly changes: readonly string[];
+    /** `npm run promote -- <from> <stack>`, when a promotion is what it waits for (not its source's bootstrap). */
+    readonly command?: string;
+}
+
 export interface DeliveryPlan {
     /** Every stack file, previewed on pull requests. */
     readonly all: readonly StackEntry[];
@@ -35,8 +42,8 @@ export interface DeliveryPlan {
     readonly first: readonly StackEntry[];
     /** Stacks whose lock equals their source's: deployed after the first stage. */
     readonly promoted: readonly StackEntry[];
-    /** Stacks waiting for a promotion, with what it would change. */
-    readonly waiting: ReadonlyArray<StackEntry & { readonly from: string; readonly changes: readonly string[] }>;
+    /** Stacks waiting for a promotion, with what it would change and the command that makes it. */
+    readonly waiting: ReadonlyArray<Waiting>;
     /** Stacks in bootstrap mode: an operator runs their first `pulumi up`; CI leaves them alone. */
     readonly bootstrapping: readonly StackEntry[];
 }
@@ -117,13 +124,14 @@ export function deliveryPlan(root: string): DeliveryPlan {
     const first = all.filter((config) => !config.promotion.from);
     const problems = [...fleetProblems([...configs.values()]), ...all.flatMap(pipelineProblems)];
     const promoted: StackEntry[] = [];
-    const waiting: Array<StackEntry & { from: string; changes: string[] }> = [];
+    const waiting: Waiting[] = [];
+    const wait = (config: StackConfig, from: string, changes: string[], promotable = true) =>
+        waiting.push({ ...entry(config), from, changes, ...(promotable ? { command: `npm run promote -- ${from} ${config.stack}` } : {}) });
     for (const config of all.filter((c) => c.promotion.from)) {
         const from = config.promotion.from as string;
         const source = configs.get(from);
         if (!source) problems.push(`${config.stack}: promotion.from names ${from}, which has no stack file`);
-        else if (source.pipeline.bootstrap)
-            waiting.push({ ...entry(config), from, changes: [`${from} is in bootstrap mode: it deploys no lock yet`] });
+        else if (source.pipeline.bootstrap) wait(config, from, [`${from} is in bootstrap mode: it deploys no lock yet`], false);
         else if (source.promotion.from)
             problems.push(
                 `${config.stack}: ${from} is itself promoted from ${source.promotion.from}; deploy.yml deploys in two stages, so promote from a first-stage stack`,
@@ -131,7 +139,7 @@ export function deliveryPlan(root: string): DeliveryPlan {
         else {
             const changes = lockChanges(config.versions, source.versions).map(formatChange);
             if (changes.length === 0) promoted.push(entry(config));
-            else waiting.push({ ...entry(config), from, changes });
+            else wait(config, from, changes);
         }
     }
     if (problems.length > 0) throw new Error(problems.join("\n"));
@@ -148,16 +156,18 @@ function main(argv: string[]): number {
         console.log(`any=${plan.all.length > 0}`);
         console.log(`any-first=${plan.first.length > 0}`);
         console.log(`any-promoted=${plan.promoted.length > 0}`);
-        console.log(
-            `waiting=${JSON.stringify(plan.waiting.map((w) => `${w.stack} waits for \`npm run promote -- ${w.from} ${w.stack}\``))}`,
-        );
+        const awaited = (w: Waiting) => (w.command ? `\`${w.command}\`` : `${w.from} to leave bootstrap mode`);
+        console.log(`waiting=${JSON.stringify(plan.waiting.map((w) => `${w.stack} waits for ${awaited(w)}`))}`);
         return 0;
     }
     const on = (e: StackEntry) => `${e.stack} (runner ${e.runner})`;
     console.log(`preview on pull requests: ${plan.all.map(on).join(", ") || "(none)"}`);
     console.log(`deploy on merge, first: ${plan.first.map(on).join(", ") || "(none)"}`);
     console.log(`then, after approval: ${plan.promoted.map(on).join(", ") || "(none)"}`);
-    for (const w of plan.waiting) console.log(`waiting for promotion from ${w.from}: ${w.stack} (${w.changes.join("; ")})`);
+    for (const w of plan.waiting)
+        console.log(
+            `waiting for promotion from ${w.from}: ${w.stack} (${w.changes.join("; ")})${w.command ? `; \`${w.command}\` makes it` : ""}`,
+        );
     for (const b of plan.bootstrapping)
         console.log(
             `bootstrapping, not run by CI: ${b.stack} (an operator runs its first pulumi up; see the README's "A new environment")`,

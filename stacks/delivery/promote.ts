@@ -5,6 +5,9 @@
 //   npm run promote -- staging prod --check    print what would change, write nothing; exit 1
 //                                              when prod's lock differs from staging's
 //
+// A pending promotion is the normal state between a change to staging's lock and its promotion,
+// so --check answers a question (is one pending?); nothing in CI treats its exit 1 as a failure.
+//
 // Only the `platform:versions` block of the target changes, byte for byte as the source has it;
 // everything else in the target file (comments, secrets, ordering) stays as it was. Refused, with
 // every reason, when the target does not take its lock from the source (`promotion.from`), when
@@ -120,14 +123,14 @@ export function promote(root: string, from: string, to: string): PromotionResult
     return { status: "promoted", changes, text };
 }
 
-function main(argv: string[]): number {
+/** The command line, on the stack files of `root`; returns its exit code. */
+export function main(argv: string[], root: string = projectRoot()): number {
     const check = argv.includes("--check");
     const [from, ...targets] = argv.filter((arg) => !arg.startsWith("--"));
     if (!from || targets.length === 0) {
         console.error("usage: npm run promote -- <from-stack> <to-stack>... [--check]");
         return 2;
     }
-    const root = projectRoot();
     let code = 0;
     for (const to of targets) {
         const result = promote(root, from, to);
@@ -153,4 +156,4 @@ function main(argv: string[]): number {
     return code;
 }
 
-if (require.main === module) runMain(main);
+if (require.main === module) runMain((argv) => main(argv));

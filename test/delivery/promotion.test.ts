@@ -2,15 +2,13 @@
 // ahead of staging.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { KUBERNETES_SUPPORT } from "../../stacks/config/catalog";
-import { aheadOf, compareVersions, kubernetesMinor, kubernetesStep, lockChanges } from "../../stacks/config/lock";
+import { aheadOf, compareVersions, formatChange, kubernetesMinor, kubernetesStep, lockChanges } from "../../stacks/config/lock";
 import { promote } from "../../stacks/delivery/promote";
 import type { VersionLock } from "../../stacks/config/schema";
 import { problems, render, ROOT, settingsOf, STACKS } from "../fixtures";
-import { bump, configOf, promotions } from "./harness";
+import { bump, configOf, promoteCommandFor, promotions, type Scratch, scratchCopy, setLine } from "./harness";
 
 describe("version lock", () => {
     it("orders versions numerically, per entry kind, and refuses to order what differs in kind", () => {
@@ -130,28 +128,22 @@ describe("compatibility of the lock", () => {
 });
 
 describe("npm run promote", () => {
-    let scratch: string;
-    const file = (stack: string) => path.join(scratch, `Pulumi.${stack}.yaml`);
-    const edit = (stack: string, change: (text: string) => string) => writeFileSync(file(stack), change(readFileSync(file(stack), "utf8")));
-    /** Replaces `key: value` on the first line that has it. */
-    const setLine = (key: string, value: string) => (text: string) => text.replace(new RegExp(`^(\\s*${key}: ).*$`, "m"), `$1${value}`);
+    let scratch: Scratch;
+    const edit = (stack: string, change: (text: string) => string) => scratch.edit(stack, change);
 
-    beforeEach(() => {
-        scratch = mkdtempSync(path.join(tmpdir(), "promote-"));
-        for (const name of ["Pulumi.yaml", "Pulumi.staging.yaml", "Pulumi.prod.yaml"])
-            copyFileSync(path.join(ROOT, name), path.join(scratch, name));
-    });
-    afterEach(() => rmSync(scratch, { recursive: true, force: true }));
+    // Prod holds staging's lock, as right after a promotion; each test moves from there.
+    beforeEach(() => (scratch = scratchCopy({ promoted: true })));
+    afterEach(() => scratch.dispose());
 
     it("copies staging's lock into prod and changes nothing else in the file, comments and secrets included", () => {
-        const staging = configOf("staging").versions;
+        const staging = scratch.config("staging").versions;
         const [cilium, coredns] = [bump(staging.charts.cilium), bump(staging.addons.coredns)];
         edit("staging", (text) => setLine("coredns", coredns)(setLine("cilium", cilium)(text)));
         // A secret and a comment of prod's own must survive.
         edit("prod", (text) => `${text}  other:apiKey:\n    secure: v1:AAAABBBBCCCC\n# prod's trailing comment\n`);
-        const before = readFileSync(file("prod"), "utf8");
+        const before = scratch.read("prod");
 
-        const result = promote(scratch, "staging", "prod");
+        const result = promote(scratch.dir, "staging", "prod");
         assert.equal(result.status, "promoted");
         if (result.status !== "promoted") return;
         assert.deepEqual(
@@ -168,16 +160,16 @@ describe("npm run promote", () => {
     });
 
     it("does nothing when prod already runs staging's lock", () => {
-        assert.deepEqual(promote(scratch, "staging", "prod"), { status: "unchanged" });
+        assert.deepEqual(promote(scratch.dir, "staging", "prod"), { status: "unchanged" });
     });
 
     it("refuses a lock that skips a Kubernetes minor relative to prod", () => {
-        const prod = configOf("prod").versions;
+        const prod = scratch.config("prod").versions;
         const older = `1.${kubernetesMinor(prod.kubernetes) - 2}`;
         edit("prod", (text) =>
             setLine("nodeAmiRelease", prod.nodeAmiRelease.replace(prod.kubernetes, older))(setLine("kubernetes", `"${older}"`)(text)),
         );
-        const result = promote(scratch, "staging", "prod");
+        const result = promote(scratch.dir, "staging", "prod");
         assert.equal(result.status, "refused");
         if (result.status === "refused")
             assert.match(
@@ -189,41 +181,52 @@ describe("npm run promote", () => {
     it("refuses a lock the target stack file does not validate with", () => {
         // A Bottlerocket node class in prod needs a Bottlerocket release, which staging's lock lacks.
         edit("prod", (text) => text.replace(/^(\s+)os: al2023$/m, "$1os: bottlerocket"));
-        edit("staging", setLine("cilium", bump(configOf("staging").versions.charts.cilium)));
-        const before = readFileSync(file("prod"), "utf8");
-        const result = promote(scratch, "staging", "prod");
+        edit("staging", setLine("cilium", bump(scratch.config("staging").versions.charts.cilium)));
+        const before = scratch.read("prod");
+        const result = promote(scratch.dir, "staging", "prod");
         assert.equal(result.status, "refused");
         if (result.status === "refused")
             assert.match(
                 render(result.problems),
                 /prod: karpenter\.nodeClasses\.default\.os: "bottlerocket" needs versions\.bottlerocketRelease/,
             );
-        assert.equal(readFileSync(file("prod"), "utf8"), before);
+        assert.equal(scratch.read("prod"), before);
     });
 
     it("refuses a source lock that does not validate", () => {
         edit("staging", setLine("karpenter", "9.99.0"));
-        const result = promote(scratch, "staging", "prod");
+        const result = promote(scratch.dir, "staging", "prod");
         assert.equal(result.status, "refused");
         if (result.status === "refused") assert.match(render(result.problems), /staging: versions\.charts\.karpenter: "9\.99\.0"/);
     });
 
     it("refuses to promote against the declared direction", () => {
-        const result = promote(scratch, "prod", "staging");
+        const result = promote(scratch.dir, "prod", "staging");
         assert.equal(result.status, "refused");
         if (result.status === "refused")
             assert.match(render(result.problems), /staging: promotion\.from: staging takes its lock from no stack/);
     });
 
-    it("from the command line, --check exits 0 when the committed files agree", () => {
-        const run = spawnSync(
-            process.execPath,
-            [path.join(__dirname, "..", "..", "stacks", "delivery", "promote.js"), "staging", "prod", "--check"],
-            {
-                encoding: "utf8",
-            },
-        );
-        assert.equal(run.status, 0, run.stderr);
-        assert.match(run.stdout, /prod already runs staging's lock/);
+    it("from the command line, --check on the committed files exits 0 in sync, or 1 naming the pending promotion, never refusing", () => {
+        for (const { stack, from } of promotions) {
+            const run = spawnSync(
+                process.execPath,
+                [path.join(__dirname, "..", "..", "stacks", "delivery", "promote.js"), from, stack, "--check"],
+                {
+                    encoding: "utf8",
+                },
+            );
+            const result = promote(ROOT, from, stack);
+            const command = promoteCommandFor(from, stack);
+            assert.notEqual(result.status, "refused", `${command} refuses:\n${run.stderr}`);
+            if (result.status === "unchanged") {
+                assert.equal(run.status, 0, run.stderr);
+                assert.match(run.stdout, new RegExp(`${stack} already runs ${from}'s lock`));
+            } else if (result.status === "promoted") {
+                assert.equal(run.status, 1, `${stack} waits for a promotion: --check exits 1 until \`${command}\` is merged`);
+                assert.match(run.stdout, new RegExp(`would promote ${from} -> ${stack}`));
+                for (const change of result.changes) assert.ok(run.stdout.includes(formatChange(change)), formatChange(change));
+            }
+        }
     });
 });

@@ -10,7 +10,7 @@ import { parse } from "yaml";
 import { deliveryPlan } from "../../stacks/delivery/delivery";
 import { stackNames } from "../../stacks/plan/plan";
 import { ROOT, STACKS } from "../fixtures";
-import { configOf } from "./harness";
+import { configOf, scratchCopy } from "./harness";
 
 const DIR = path.join(ROOT, ".github", "workflows");
 const FILES = readdirSync(DIR)
@@ -43,7 +43,18 @@ interface Workflow {
 const text = (file: string) => readFileSync(path.join(DIR, file), "utf8");
 const workflow = (file: string) => parse(text(file)) as Workflow;
 const steps = (job: Job, action: string) => job.steps.filter((step) => step.uses?.startsWith(`${action}@`));
-const DELIVERY = deliveryPlan(ROOT);
+/**
+ * The delivery plan the matrices come from, with every promotion applied, so that every stack has
+ * its jobs; which stacks a given commit deploys is the delivery plan's own test (fleet.test.ts).
+ */
+const DELIVERY = (() => {
+    const scratch = scratchCopy({ promoted: true });
+    try {
+        return deliveryPlan(scratch.dir);
+    } finally {
+        scratch.dispose();
+    }
+})();
 
 /** The matrix entries of a job: written out, or a delivery output (`fromJSON(needs.<job>.outputs.<name>)`). */
 function matrixOf(parsed: Workflow, job: Job): Array<Record<string, string>> {
