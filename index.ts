@@ -26,7 +26,10 @@ export = async () => {
         ]),
     );
 
-    const problems = await deploymentProblems(config, liveState(config, providers));
+    const problems = await deploymentProblems(config, liveState(config, providers), {
+        preview: pulumi.runtime.isDryRun(),
+        warn: (message) => void pulumi.log.warn(message),
+    });
     if (problems.length > 0) throw new StackConfigError(config.stack, problems);
 
     // A network's routes to its peers are known only once the peerings exist, which need every

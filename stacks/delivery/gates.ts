@@ -6,11 +6,13 @@
 //   that is the same minor or the next one (EKS upgrades one minor at a time, never downgrades).
 // - Bootstrap: a stack whose clusters exist may not go back to bootstrap mode, which builds none.
 // - Promotion: a stack with `promotion.from` runs only a lock its source stack has deployed: the
-//   source's `versions` output must equal this stack's lock.
+//   source's `versions` output must equal this stack's lock. A preview of a stack whose lock is
+//   only behind that one (it waits for its promotion, the normal state after the source's lock
+//   moved) gets a warning instead: pull requests preview prod meanwhile, and `pulumi up` refuses.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { StackConfig } from "../config/config";
-import { formatChange, kubernetesStep, lockChanges } from "../config/lock";
+import { aheadOf, formatChange, kubernetesStep, lockChanges } from "../config/lock";
 import type { VersionLock } from "../config/schema";
 import type { Problem } from "../config/problems";
 
@@ -68,8 +70,17 @@ export function promotionProblems(lock: VersionLock, source: { name: string; loc
     ];
 }
 
+/** How the program runs: a preview (`pulumi preview`, and the preview phase of `pulumi up`) or an update. */
+export interface RunMode {
+    readonly preview: boolean;
+    /** Where a preview's warnings go (`pulumi.log.warn`). */
+    readonly warn: (message: string) => void;
+}
+
+const UPDATE: RunMode = { preview: false, warn: () => undefined };
+
 /** Every deploy-time problem of the stack, or none. */
-export async function deploymentProblems(config: StackConfig, state: DeployedState): Promise<Problem[]> {
+export async function deploymentProblems(config: StackConfig, state: DeployedState, mode: RunMode = UPDATE): Promise<Problem[]> {
     const { from, stackReference, requireDeployedLock } = config.promotion;
     const [clusters, source] = await Promise.all([
         state.clusters(),
@@ -83,8 +94,20 @@ export async function deploymentProblems(config: StackConfig, state: DeployedSta
         });
     }
     // Offline, the plan says the gate is unchecked; at deploy time there is always a backend.
-    if (source && source !== "unavailable")
-        problems.push(...promotionProblems(config.versions, { name: source.reference, lock: source.lock }));
+    if (source && source !== "unavailable") {
+        const deployed = source.lock;
+        const found = promotionProblems(config.versions, { name: source.reference, lock: deployed });
+        const behind =
+            deployed !== undefined &&
+            aheadOf({ name: source.reference, lock: deployed }, { name: config.stack, lock: config.versions }).length === 0;
+        if (mode.preview && found.length > 0 && behind) {
+            const changes = lockChanges(config.versions, deployed).map(formatChange).join("; ");
+            mode.warn(
+                `versions: behind the lock stack ${source.reference} has deployed (${changes}): this preview runs ${config.stack}'s own lock, ` +
+                    `and \`pulumi up\` refuses it until \`npm run promote -- ${from} ${config.stack}\` is merged`,
+            );
+        } else problems.push(...found);
+    }
     return problems;
 }
 

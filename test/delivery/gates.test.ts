@@ -68,6 +68,40 @@ describe("deploy-time gates", () => {
         assert.deepEqual(asked, []);
     });
 
+    it("let a preview of a stack waiting for its promotion pass with a warning, and refuse its update", async () => {
+        const config = configOf("prod");
+        const from = config.promotion.from as string;
+        const deployed = (lock: VersionLock): DeployedState => ({
+            clusters: async () => [],
+            deployedLock: async () => ({ reference: `org/platform/${from}`, lock }),
+        });
+        const ahead = structuredClone(lock) as VersionLock & { charts: Record<string, string> };
+        ahead.charts.velero = bump(lock.charts.velero);
+        const warnings: string[] = [];
+        const preview = { preview: true, warn: (message: string) => void warnings.push(message) };
+
+        // The source has deployed a newer lock: prod waits for `npm run promote`.
+        assert.deepEqual(await deploymentProblems(config, deployed(ahead), preview), []);
+        assert.equal(warnings.length, 1);
+        assert.match(warnings[0], new RegExp(`charts\\.velero: ${lock.charts.velero} -> ${ahead.charts.velero}`));
+        assert.ok(warnings[0].includes(`npm run promote -- ${from} ${config.stack}`), warnings[0]);
+        assert.deepEqual(
+            (await deploymentProblems(config, deployed(ahead))).map((p) => p.path),
+            ["versions"],
+            "pulumi up refuses it",
+        );
+
+        // Prod ahead of what the source has deployed is refused in a preview too.
+        warnings.length = 0;
+        const older = structuredClone(lock) as VersionLock & { charts: Record<string, string> };
+        older.charts.velero = "0.0.1";
+        assert.deepEqual(
+            (await deploymentProblems(config, deployed(older), preview)).map((p) => p.path),
+            ["versions"],
+        );
+        assert.deepEqual(warnings, []);
+    });
+
     it("stop `pulumi up` before any platform resource when a deployed cluster would skip a minor", async () => {
         const config = configOf("staging");
         const cluster = config.regions[0];
