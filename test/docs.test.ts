@@ -1,13 +1,14 @@
 // Documentation that states what the code does is checked against the code.
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { z } from "zod";
 import { GUARDRAILS } from "../stacks/policy-pack/guardrails";
 import { renderReference, withReference } from "../stacks/plan/reference";
 import { SETTINGS } from "../stacks/config/schema";
-import { ROOT, STACKS } from "./fixtures";
+import { POLICY_PACK } from "../stacks/delivery/delivery";
+import { ROOT } from "./fixtures";
 
 const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
 
@@ -78,24 +79,24 @@ describe("documentation", () => {
             assert.ok(key.slice("platform:".length) in SETTINGS, `Pulumi.yaml declares ${key}, which the schema does not know`);
     });
 
-    it("lists every policy of the pack with the level each stack gives it", () => {
+    it("lists every policy of the pack with the level each enforcement file gives it", () => {
+        const dir = path.join(ROOT, POLICY_PACK);
         const levels = Object.fromEntries(
-            STACKS.map((stack) => [
-                stack,
-                JSON.parse(readFileSync(path.join(ROOT, "stacks", "policy-pack", `config.${stack}.json`), "utf8")) as Record<
-                    string,
-                    string
-                >,
-            ]),
+            readdirSync(dir).flatMap((name) => {
+                const environment = /^config\.(.+)\.json$/.exec(name)?.[1];
+                return environment ? [[environment, JSON.parse(readFileSync(path.join(dir, name), "utf8")) as Record<string, string>]] : [];
+            }),
         );
         const header = readme.split("\n").find((line) => line.startsWith("| Policy |")) as string;
         const columns = header.split("|").map((cell) => cell.trim());
+        for (const environment of Object.keys(levels))
+            assert.ok(columns.includes(environment), `README's policy table has a column ${environment}`);
         for (const policy of GUARDRAILS) {
             const row = readme.split("\n").find((line) => line.startsWith(`| \`${policy.name}\` |`));
             assert.ok(row, `README lists ${policy.name}`);
             const cells = row.split("|").map((cell) => cell.trim());
-            for (const stack of STACKS)
-                assert.equal(cells[columns.indexOf(stack)], levels[stack][policy.name], `${policy.name} in ${stack}`);
+            for (const [environment, level] of Object.entries(levels))
+                assert.equal(cells[columns.indexOf(environment)], level[policy.name], `${policy.name} in ${environment}`);
         }
     });
 });

@@ -5,12 +5,14 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import { type Evaluation, evaluate } from "../stacks/plan/offline";
 import { projectRoot, readStackConfig } from "../stacks/plan/stack-input";
+import { stackNames } from "../stacks/plan/plan";
 import { SCALAR_SETTINGS, type SettingKey } from "../stacks/config/schema";
 import type { Problem } from "../stacks/config/problems";
 import type { RecordedResource } from "../stacks/plan/resources";
 
 export const ROOT = projectRoot(__dirname);
-export const STACKS = ["staging", "prod"] as const;
+/** Every committed stack file's stack, as CI finds them: a new stack file is tested as soon as it exists. */
+export const STACKS: readonly string[] = stackNames(ROOT);
 /** The compiled program. */
 export const ENTRY = path.join(__dirname, "..", "index.js");
 

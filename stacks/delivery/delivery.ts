@@ -4,12 +4,15 @@
 // files of one environment, sharing that environment's lock; each gets its own matrix job.
 //
 // Each stack's jobs run on the CodeBuild-hosted runner its stack file names (`pipeline.runnerRegion`),
-// inside that region's VPC, and assume the deploy and preview roles of its `cluster.access`. Stacks
-// in bootstrap mode are left to an operator. It refuses a fleet whose stack files disagree (see
+// inside that region's VPC, and assume the deploy and preview roles of its `cluster.access`; the
+// policy pack runs with its environment's enforcement file, or the default one (every policy
+// mandatory) for an environment without its own. Stacks in bootstrap mode are left to an operator. It refuses a fleet whose stack files disagree (see
 // fleetProblems), and a stack without the roles CI assumes.
 //
 //   npm run -s delivery                      what CI would do, for people
 //   npm run -s delivery -- --github-output   the same as `name=json` lines for $GITHUB_OUTPUT
+import { existsSync } from "node:fs";
+import * as path from "node:path";
 import { type Cidr, overlaps, parseCidr } from "../config/cidr";
 import { runMain } from "./cli";
 import { type StackConfig, StackConfigError, resolveStackConfig } from "../config/config";
@@ -26,6 +29,8 @@ export interface StackEntry {
     /** The roles the jobs assume through OIDC: `pulumi up`, and the read-only `pulumi preview --refresh`. */
     readonly deployRole: string;
     readonly previewRole: string;
+    /** The policy pack's enforcement levels for the stack's environment (`--policy-pack-config`), relative to the project root. */
+    readonly policyPackConfig: string;
 }
 
 export interface Waiting extends StackEntry {
@@ -48,13 +53,26 @@ export interface DeliveryPlan {
     readonly bootstrapping: readonly StackEntry[];
 }
 
-const entry = (config: StackConfig): StackEntry => ({
+export const POLICY_PACK = "stacks/policy-pack";
+
+/**
+ * An environment's enforcement file: `config.<environment>.json` of the policy pack, or, when the
+ * environment has none, `config.default.json`, where every policy is mandatory: a new environment
+ * starts as strict as prod until its own file says otherwise.
+ */
+export function policyPackConfig(root: string, environment: string): string {
+    const own = `${POLICY_PACK}/config.${environment}.json`;
+    return existsSync(path.join(root, own)) ? own : `${POLICY_PACK}/config.default.json`;
+}
+
+const stackEntry = (config: StackConfig, root: string): StackEntry => ({
     stack: config.stack,
     environment: config.environment,
     runner: (config.regions.find((region) => region.region === config.pipeline.runnerRegion) ?? config.regions[0]).names.runnerProject,
     runnerRegion: config.pipeline.runnerRegion,
     deployRole: config.cluster.access.deployRole as string,
     previewRole: config.cluster.access.previewRole as string,
+    policyPackConfig: policyPackConfig(root, config.environment),
 });
 
 /** What CI needs of a stack file: the roles its jobs assume, which are also the ones the clusters admit. */
@@ -117,6 +135,7 @@ export function deliveryPlan(root: string): DeliveryPlan {
         }
     }
     if (invalid.length > 0) throw new Error(invalid.join("\n"));
+    const entry = (config: StackConfig) => stackEntry(config, root);
     // A stack in bootstrap mode has no runner yet (its first `pulumi up` builds them): CI neither
     // previews nor deploys it until its stack file leaves bootstrap mode.
     const bootstrapping = [...configs.values()].filter((config) => config.pipeline.bootstrap);

@@ -1,10 +1,12 @@
 // The delivery plan CI builds its matrices from, for the committed stacks and for a fleet split
 // into one stack per region.
 import * as assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import * as path from "node:path";
 import { resolveStackConfig } from "../../stacks/config/config";
 import { formatChange } from "../../stacks/config/lock";
 import { readStackConfig } from "../../stacks/plan/stack-input";
-import { deliveryPlan, fleetProblems } from "../../stacks/delivery/delivery";
+import { deliveryPlan, fleetProblems, POLICY_PACK } from "../../stacks/delivery/delivery";
 import { promote } from "../../stacks/delivery/promote";
 import { render, ROOT, settingsOf, STACKS } from "../fixtures";
 import { bump, configOf, promoteCommandFor, promotions, type Scratch, scratchCopy } from "./harness";
@@ -76,6 +78,31 @@ describe("delivery plan and fleet", () => {
         }
     });
 
+    it("previews a new environment's stack and deploys it first, under the default enforcement until it has its own", () => {
+        const used = STACKS.flatMap((stack) => configOf(stack).regions.map((region) => region.ciliumClusterId));
+        rewrite(
+            "staging",
+            (doc) => {
+                doc.setIn(["config", "platform:environment"], "dev");
+                doc.setIn(["config", "platform:regions", 0, "vpcCidr"], "10.60.0.0/16");
+                doc.setIn(["config", "platform:regions", 0, "ciliumClusterId"], Math.max(...used) + 1);
+            },
+            "dev",
+        );
+        const plan = deliveryPlan(scratch.dir);
+        const dev = plan.all.find((e) => e.stack === "dev");
+        assert.ok(dev, "dev is previewed on pull requests");
+        assert.ok(
+            plan.first.some((e) => e.stack === "dev"),
+            "dev takes its lock from no other stack: it deploys in the first stage",
+        );
+        assert.equal(dev.policyPackConfig, `${POLICY_PACK}/config.default.json`);
+        for (const entry of plan.all.filter((e) => e.stack !== "dev"))
+            assert.equal(entry.policyPackConfig, `${POLICY_PACK}/config.${entry.environment}.json`, entry.stack);
+        writeFileSync(path.join(scratch.dir, POLICY_PACK, "config.dev.json"), "{}");
+        assert.equal(deliveryPlan(scratch.dir).all.find((e) => e.stack === "dev")?.policyPackConfig, `${POLICY_PACK}/config.dev.json`);
+    });
+
     it("sends each stack's jobs to the runner of its runner region, with the roles its clusters admit", () => {
         for (const entry of deliveryPlan(ROOT).all) {
             const config = configOf(entry.stack);
@@ -101,7 +128,7 @@ describe("delivery plan and fleet", () => {
             ["staging"],
         );
         assert.ok(!plan.all.some((e) => e.stack === "staging"), "no preview of a stack without runners");
-        assert.deepEqual(plan.first, []);
+        assert.ok(!plan.first.some((e) => e.stack === "staging"), "no deploy of a stack without runners");
         assert.deepEqual(
             plan.waiting.map((w) => [w.stack, w.changes.join(), w.command]),
             [["prod", "staging is in bootstrap mode: it deploys no lock yet", undefined]],

@@ -22,7 +22,7 @@ export const bump = (version: string): string => version.replace(/(\d+)(?!.*\d)/
 
 /** Stacks whose stack file names another as the source of its lock. */
 export const promotions = STACKS.map((stack) => ({ stack, from: configOf(stack).promotion.from })).filter(
-    (p): p is { stack: (typeof STACKS)[number]; from: string } => p.from !== undefined,
+    (p): p is { stack: string; from: string } => p.from !== undefined,
 );
 
 /** The command that promotes `from`'s lock into `stack`, as the README and the delivery plan spell it. */

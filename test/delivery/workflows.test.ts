@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { validateWorkflow } from "@action-validator/core";
 import { parse } from "yaml";
-import { deliveryPlan } from "../../stacks/delivery/delivery";
+import { deliveryPlan, policyPackConfig } from "../../stacks/delivery/delivery";
 import { stackNames } from "../../stacks/plan/plan";
 import { ROOT, STACKS } from "../fixtures";
 import { configOf, scratchCopy } from "./harness";
@@ -77,12 +77,17 @@ const expand = (value: unknown, entry: Record<string, string>) =>
     String(value).replace(/\$\{\{ matrix\.(\w+) \}\}/g, (_, key: string) => entry[key] ?? `<no matrix.${key}>`);
 
 /** Each `command` a job runs with pulumi/actions, per matrix entry. */
-function runsOf(parsed: Workflow, job: Job, command: string): Array<{ stack: string; policyPackConfigs: string; with: Step["with"] }> {
+function runsOf(
+    parsed: Workflow,
+    job: Job,
+    command: string,
+): Array<{ stack: string; environment: string; policyPackConfigs: string; with: Step["with"] }> {
     return steps(job, "pulumi/actions")
         .filter((step) => step.with?.command === command)
         .flatMap((step) =>
             matrixOf(parsed, job).map((entry) => ({
                 stack: expand(step.with?.["stack-name"], entry).split("/").pop() as string,
+                environment: entry.environment,
                 policyPackConfigs: expand(step.with?.policyPackConfigs, entry),
                 with: step.with,
             })),
@@ -161,7 +166,7 @@ describe("workflows", () => {
                         continue;
                     }
                     for (const entry of matrixOf(parsed, job)) {
-                        const config = configs.get(entry.stack as (typeof STACKS)[number]);
+                        const config = configs.get(entry.stack);
                         assert.ok(config, `${file} ${name}: runs a committed stack (${entry.stack})`);
                         const runner = config.regions.find((r) => r.region === config.pipeline.runnerRegion)?.names.runnerProject;
                         assert.equal(
@@ -205,6 +210,11 @@ describe("workflows", () => {
                 assert.equal(run.with?.diff, true);
                 assert.equal(run.with?.["comment-on-pr"], true);
                 assert.equal(run.with?.policyPacks, "stacks/policy-pack");
+                assert.equal(
+                    run.policyPackConfigs,
+                    policyPackConfig(ROOT, run.environment),
+                    `${run.stack}: its environment's enforcement file`,
+                );
                 assert.ok(existsSync(path.join(ROOT, run.policyPackConfigs)), `${run.policyPackConfigs} exists`);
             }
         });
@@ -245,7 +255,8 @@ describe("workflows", () => {
                 assert.equal(job.concurrency?.["cancel-in-progress"], false, `${name}: an update in progress is never cancelled`);
                 assert.equal(environmentOf(job, entry), entry.environment, `${name}: runs in the stack's GitHub environment`);
                 const [up] = runsOf(deploy(), { ...job, strategy: { matrix: { include: [entry] } } }, "up");
-                assert.equal(up.policyPackConfigs, `stacks/policy-pack/config.${entry.environment}.json`);
+                assert.equal(up.policyPackConfigs, policyPackConfig(ROOT, entry.environment), `${name}: ${stack}'s enforcement file`);
+                assert.ok(existsSync(path.join(ROOT, up.policyPackConfigs)), `${up.policyPackConfigs} exists`);
                 return group;
             });
             assert.equal(new Set(groups).size, groups.length);

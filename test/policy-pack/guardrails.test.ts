@@ -2,10 +2,11 @@
 // resources of each committed stack's plan (which must pass), and on a copy of one of them broken
 // the way the policy exists to catch (which must not).
 import * as assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import type { PolicyResource, ResourceValidationArgs, ResourceValidationPolicy, StackValidationPolicy } from "@pulumi/policy";
 import { GUARDRAILS } from "../../stacks/policy-pack/guardrails";
+import { POLICY_PACK, policyPackConfig } from "../../stacks/delivery/delivery";
 import type { RecordedResource } from "../../stacks/plan/resources";
 import { ROOT, STACKS, evaluated, settingsOf } from "../fixtures";
 
@@ -337,18 +338,29 @@ describe("policy pack", () => {
     });
 
     describe("enforcement per environment", () => {
-        const file = (environment: string) => path.join(ROOT, "stacks", "policy-pack", `config.${environment}.json`);
+        const dir = path.join(ROOT, POLICY_PACK);
+        const file = (environment: string) => path.join(dir, `config.${environment}.json`);
         const levels = (environment: string) => JSON.parse(readFileSync(file(environment), "utf8")) as Record<string, string>;
         const environments = () => [...new Set(STACKS.map((stack) => settingsOf(stack).environment as string))];
+        const files = () => readdirSync(dir).flatMap((name) => /^config\.(.+)\.json$/.exec(name)?.[1] ?? []);
 
-        it("has a config file for every environment that sets every policy, and nothing else, to mandatory or advisory", () => {
-            for (const environment of environments()) {
-                assert.ok(existsSync(file(environment)), environment);
+        it("has complete config files that set every policy, and nothing else, to mandatory or advisory", () => {
+            assert.ok(files().includes("default"), `${POLICY_PACK}/config.default.json exists`);
+            for (const environment of files()) {
                 // Pulumi ignores names it does not know, so a typo would silently drop a policy's level.
                 assert.deepEqual(Object.keys(levels(environment)).sort(), GUARDRAILS.map((p) => p.name).sort(), environment);
                 for (const [name, level] of Object.entries(levels(environment)))
                     assert.ok(["mandatory", "advisory"].includes(level), `${environment} ${name}: ${level}`);
             }
+        });
+
+        it("runs every environment with its own file, or the default one, where every policy is mandatory", () => {
+            for (const environment of environments()) {
+                const config = policyPackConfig(ROOT, environment);
+                assert.ok(existsSync(path.join(ROOT, config)), `${environment}: ${config} exists`);
+                if (!files().includes(environment)) assert.equal(config, `${POLICY_PACK}/config.default.json`, environment);
+            }
+            for (const [name, level] of Object.entries(levels("default"))) assert.equal(level, "mandatory", name);
         });
 
         it("enforces in prod at least what staging enforces", () => {
