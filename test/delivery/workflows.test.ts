@@ -243,8 +243,9 @@ describe("workflows", () => {
             return found[0];
         };
 
-        it("runs on merges to main", () => {
-            assert.deepEqual(deploy().on.push, { branches: ["main"] });
+        it("runs on merges to main (which of them, triggers.test.ts), and by hand", () => {
+            assert.deepEqual((deploy().on.push as { branches: string[] }).branches, ["main"]);
+            assert.ok("workflow_dispatch" in deploy().on);
         });
 
         it("updates each stack from one job, one update at a time, never cancelling one in progress", () => {
