@@ -1,7 +1,7 @@
 // What the plan tells a reviewer beyond the tree: the difference between two stacks, the monthly
 // cost, the duration of a first `pulumi up` and its critical path, and the diagram.
 import * as assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { resolveStackConfig, type StackConfig } from "../../stacks/config/config";
 import { estimateCost, renderCost } from "../../stacks/plan/cost";
@@ -285,7 +285,10 @@ describe("README on plan insights", () => {
             readme.includes(`A prod region comes to ${minutes(estimate.total)} against a floor of ${minutes(estimate.floor.seconds)}`),
             "README states the current estimate",
         );
-        for (const stack of STACKS) assert.ok(readme.includes(`(stacks/plan/diagrams/${stack}.md)`), `README links the ${stack} diagram`);
+        // Links point at diagrams that exist; a new stack needs its diagram, not a README edit.
+        const links = [...readme.matchAll(/\((stacks\/plan\/diagrams\/[\w-]+\.md)\)/g)].map((m) => m[1]);
+        assert.ok(links.length > 0, "README links the diagrams");
+        for (const link of links) assert.ok(existsSync(path.join(ROOT, link)), `README links ${link}, which does not exist`);
     });
 });
 
