@@ -191,7 +191,7 @@ export function deployCluster(
         },
         parent,
     );
-    new NodePools(
+    const pools = new NodePools(
         `${name}-pools`,
         {
             cluster: cluster.handle,
@@ -364,9 +364,11 @@ export function deployCluster(
             `${name}-pipeline-access`,
             {
                 cluster: cluster.handle,
-                secretNamespaces: [...new Set(Object.values(addons).map((addon) => addon.namespace))].sort(),
+                secretNamespaces: [
+                    ...new Set([...Object.values(addons).map((addon) => addon.namespace), ...pools.releaseNamespaces]),
+                ].sort(),
             },
-            { ...parent, dependsOn: [cilium, karpenter, externalSecrets, kyverno, ingress, monitoring, logging, backups, argocd] },
+            { ...parent, dependsOn: [cilium, karpenter, pools, externalSecrets, kyverno, ingress, monitoring, logging, backups, argocd] },
         );
     }
 

@@ -5,6 +5,7 @@ import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { resolveStackConfig, type StackConfig } from "../../stacks/config/config";
 import { estimateCost, renderCost } from "../../stacks/plan/cost";
+import { fallbacksOf } from "../../stacks/config/fields/nodes";
 import { createSeconds, estimateRegion, minutes, schedule } from "../../stacks/plan/deploytime";
 import { renderDiagram } from "../../stacks/plan/diagram";
 import { settingsDiff } from "../../stacks/plan/diff";
@@ -54,7 +55,9 @@ describe("environment diff", () => {
         const diff = settingsDiff(staging, prod);
         const valueAt = (config: StackConfig, scope: string, pathText: string) => {
             const root = scope === "every region" ? config.settings : config.settings.regions.find((r) => r.region === scope);
-            return pathText.split(".").reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], root);
+            // formatPath's syntax: dotted keys, [index], and ["key"] for keys with dots or spaces.
+            const segments = [...pathText.matchAll(/\["([^"]+)"\]|\[(\d+)\]|([^.[\]]+)/g)].map((m) => m[1] ?? m[2] ?? m[3]);
+            return segments.reduce<unknown>((node, key) => (node as Record<string, unknown> | undefined)?.[key], root);
         };
         for (const d of diff.differences) {
             assert.deepEqual(d.from, valueAt(staging, d.scope, d.path), `${d.scope} ${d.path} (staging)`);
@@ -117,13 +120,21 @@ describe("cost estimate", () => {
         const config = configOf(settings, "staging");
         const estimate = estimateCost(resourcesByRegion(evaluation.resources), undefined, config.karpenter.estimate);
         const pools = config.karpenter.pools;
-        const line = (pool: string) =>
-            estimate.lines.find((l) => l.item === `Karpenter pool ${pool}`) as { onDemandMonthly: number; basis: string };
-        const perVcpuMonth = (pool: string) => line(pool).onDemandMonthly / (pools[pool].limits.cpu * 0.25);
-        const fallback = line("on-demand-fallback");
-        assert.match(fallback.basis, /^fallback for spot-general: 10% of spot's 50 vCPU = 5 vCPU/);
-        // Same categories, so the same price per vCPU: only the usage differs.
-        assert.ok(Math.abs(fallback.onDemandMonthly - 5 * perVcpuMonth("spot-general")) < 0.02);
+        const fallbacks = fallbacksOf(Object.entries(pools));
+        assert.ok(fallbacks.size > 0, "staging has a fallback pool");
+        for (const [fallback, backed] of fallbacks) {
+            const line = estimate.lines.find((l) => l.item === `Karpenter pool ${fallback}`) as { onDemandMonthly: number; basis: string };
+            const spotVcpus = backed.reduce((sum, spot) => sum + pools[spot].limits.cpu * 0.25, 0);
+            const vcpus = Math.min(pools[fallback].limits.cpu, spotVcpus * 0.1);
+            assert.ok(
+                line.basis.startsWith(`fallback for ${backed.join(", ")}: 10% of spot's ${spotVcpus} vCPU = ${vcpus} vCPU`),
+                line.basis,
+            );
+            // Its usage, not its limit, is what it is priced at.
+            const perVcpuMonth = Number(/x \$([\d.]+)\/vCPU-h/.exec(line.basis)?.[1]) * HOURS_PER_MONTH;
+            assert.ok(Math.abs(line.onDemandMonthly - vcpus * perVcpuMonth) < 0.02, fallback);
+            assert.ok(line.onDemandMonthly < pools[fallback].limits.cpu * 0.25 * perVcpuMonth, fallback);
+        }
         assert.match(renderCost(estimate).join("\n"), /run only the 10% of their spot pools' capacity that spot cannot provide/);
     });
 

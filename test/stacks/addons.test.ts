@@ -194,7 +194,8 @@ for (const stack of STACKS) {
                     v.coreDns.enabled && v.prometheus.prometheusSpec.serviceMonitorSelectorNilUsesHelmValues === false,
             };
             // Charts that run nothing to scrape: CRDs and policies only.
-            const NOTHING_TO_SCRAPE = new Set(["karpenter-crd", "kyverno-policies", "prometheus-operator-crds"]);
+            // The NVIDIA device plugin exports no metrics (GPU metrics come from NVIDIA's DCGM exporter).
+            const NOTHING_TO_SCRAPE = new Set(["karpenter-crd", "kyverno-policies", "prometheus-operator-crds", "nvidia-device-plugin"]);
             for (const release of ofType(program.resources, "kubernetes:helm.sh/v3:Release")) {
                 const chart = inputs(release).name as string;
                 if (NOTHING_TO_SCRAPE.has(chart)) continue;

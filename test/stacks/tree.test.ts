@@ -173,7 +173,11 @@ for (const stack of STACKS) {
                 const addons = [
                     ...ofType(own, "aws:eks/addon:Addon").filter((a) => ["coredns", "aws-ebs-csi-driver"].includes(inputs(a).addonName)),
                     ...ofType(own, "kubernetes:helm.sh/v3:Release").filter(
-                        (r) => !["cilium", "prometheus-operator-crds", "karpenter-crd", "kyverno-policies"].includes(inputs(r).name),
+                        // Cilium comes before the nodes; CRD and policy charts run nothing; the device plugin runs on GPU nodes only.
+                        (r) =>
+                            !["cilium", "prometheus-operator-crds", "karpenter-crd", "kyverno-policies", "nvidia-device-plugin"].includes(
+                                inputs(r).name,
+                            ),
                     ),
                 ];
                 assert.ok(addons.length > 5);

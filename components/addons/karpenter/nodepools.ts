@@ -6,7 +6,7 @@ import type { KarpenterSettings } from "../../../stacks/config/schema";
 import type { ClusterHandle } from "../../shared/cluster-handle";
 import { DISCOVERY_TAG } from "./karpenter";
 import { CILIUM_STARTUP_TAINT } from "../../shared/scheduling";
-import { nvidiaDevicePlugin } from "./device-plugin";
+import { DEVICE_PLUGIN, nvidiaDevicePlugin } from "./device-plugin";
 
 export interface NodePoolsArgs {
     readonly cluster: ClusterHandle;
@@ -170,6 +170,8 @@ const DRAIN_TIMEOUT = "30m";
 /** EC2NodeClasses and NodePools as the stack file declares them, the same in every region. */
 export class NodePools extends pulumi.ComponentResource {
     readonly pools: k8s.apiextensions.CustomResource[];
+    /** Namespaces of the releases it installs (the device plugin's, with a GPU pool on AL2023). */
+    readonly releaseNamespaces: readonly string[];
 
     constructor(name: string, args: NodePoolsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("platform:addons:NodePools", name, {}, opts);
@@ -207,6 +209,7 @@ export class NodePools extends pulumi.ComponentResource {
         // GPU pools wait for the device plugin, so that their nodes advertise GPUs from the start
         // and are drained before it is removed.
         const gpu = Object.values(settings.pools).some((pool) => isGpuPool(pool) && settings.nodeClasses[pool.nodeClass].os === "al2023");
+        this.releaseNamespaces = gpu ? [DEVICE_PLUGIN.namespace] : [];
         const plugin = gpu
             ? [
                   nvidiaDevicePlugin(
