@@ -126,8 +126,9 @@ describe("cost estimate", () => {
             const line = estimate.lines.find((l) => l.item === `Karpenter pool ${fallback}`) as { onDemandMonthly: number; basis: string };
             const spotVcpus = backed.reduce((sum, spot) => sum + pools[spot].limits.cpu * 0.25, 0);
             const vcpus = Math.min(pools[fallback].limits.cpu, spotVcpus * 0.1);
+            const shown = (n: number) => Number(n.toFixed(2));
             assert.ok(
-                line.basis.startsWith(`fallback for ${backed.join(", ")}: 10% of spot's ${spotVcpus} vCPU = ${vcpus} vCPU`),
+                line.basis.startsWith(`fallback for ${backed.join(", ")}: 10% of spot's ${shown(spotVcpus)} vCPU = ${shown(vcpus)} vCPU`),
                 line.basis,
             );
             // Its usage, not its limit, is what it is priced at.
