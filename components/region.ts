@@ -21,7 +21,7 @@ import { NodeGroups } from "./eks/nodegroups";
 import { PipelineAccess } from "./eks/pipeline-access";
 import { NodePools, amiAliases } from "./addons/karpenter/nodepools";
 import type { Scope } from "./shared/iam";
-import { drillNames, drilledSchedule, restoreDrills } from "./backups/restore-drill";
+import { DRILL, drillNames, drilledSchedule, restoreDrills } from "./backups/restore-drill";
 import { Teams } from "./tenancy/teams";
 import { GatewayApiCrds } from "./ingress/gateway-api";
 import { Ingress } from "./ingress/ingress";
@@ -258,7 +258,12 @@ export function deployCluster(
             settings: args.monitoring,
             highAvailability: args.highAvailability,
             environment: args.environment,
-            drills: { cronjobs: drills.map((drill) => drill.name), namespace: VELERO.namespace, periodHours: 7 * 24 },
+            drills: {
+                cronjobs: drills.map((drill) => drill.name),
+                namespace: VELERO.namespace,
+                periodHours: 7 * 24,
+                runSeconds: DRILL.deadlineSeconds + DRILL.graceSeconds,
+            },
             secretStore: externalSecrets.ready,
             grafana: grafanaAccess(region.grafanaHostname, gatewayParentRef(), args.gitops.sso, args.monitoring.sso),
             dependsOn: [nodeGroups.system, monitoringCrds.release, gatewayApi.crds],

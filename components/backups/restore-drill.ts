@@ -44,6 +44,8 @@ export const DRILL = {
     canary: CANARY.name,
     /** Longest a drill may run. */
     deadlineSeconds: 3600,
+    /** After its deadline, how long a run may take to be recorded as failed before the alert counts it so. */
+    graceSeconds: 900,
 } as const;
 
 /** The names of the drill of this cluster's own backups, or of another region's. */

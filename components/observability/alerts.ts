@@ -202,6 +202,8 @@ export interface DrillWatch {
     readonly cronjobs: readonly string[];
     readonly namespace: string;
     readonly periodHours: number;
+    /** Longest a run may take before it counts as failed: the Job's deadline plus a grace, in seconds. */
+    readonly runSeconds: number;
 }
 
 /** `expr(selector)` for each drill's CronJob, joined with `or`: each drill fires on its own. */
@@ -228,13 +230,16 @@ function backupAlerts(drills: DrillWatch): AlertSpec[] {
         },
         {
             alert: "RestoreDrillFailed",
-            // A drill runs for at most an hour; one scheduled two hours ago with no success since,
-            // or none ever, has failed.
+            // A run has failed when it was scheduled longer ago than a run may last (the Job's
+            // deadline) plus a grace, and nothing has succeeded since it was scheduled. A healthy
+            // run in progress is younger than that, and its success moves the last successful time
+            // past its schedule; a cluster whose drill never ran has no schedule time yet.
             expr: eachDrill(
                 drills,
                 (s) =>
-                    `max by (cronjob) (kube_cronjob_status_last_schedule_time{${s}}) - max by (cronjob) (kube_cronjob_status_last_successful_time{${s}}) > 7200` +
-                    ` or (absent(kube_cronjob_status_last_successful_time{${s}}) and on() time() - max(kube_cronjob_status_last_schedule_time{${s}}) > 7200)`,
+                    `(max by (cronjob) (kube_cronjob_status_last_schedule_time{${s}}) > max by (cronjob) (kube_cronjob_status_last_successful_time{${s}})` +
+                    ` and on(cronjob) time() - max by (cronjob) (kube_cronjob_status_last_schedule_time{${s}}) > ${drills.runSeconds})` +
+                    ` or (absent(kube_cronjob_status_last_successful_time{${s}}) and on() time() - max(kube_cronjob_status_last_schedule_time{${s}}) > ${drills.runSeconds})`,
             ),
             severity: "critical",
             summary: "The latest restore drill {{ $labels.cronjob }} failed",

@@ -56,7 +56,7 @@ describe("components", () => {
                         settings: settings.monitoring,
                         highAvailability: true,
                         environment: "test",
-                        drills: { cronjobs: ["restore-drill"], namespace: "velero", periodHours: 168 },
+                        drills: { cronjobs: ["restore-drill"], namespace: "velero", periodHours: 168, runSeconds: 4500 },
                         secretStore: [store],
                         grafana: { hostname: "grafana.eu-west-1.test.example.com", gateway: gatewayParentRef() },
                         dependsOn: [],

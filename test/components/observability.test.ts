@@ -17,7 +17,12 @@ import { rawConfig, settingsOf } from "../fixtures";
 import { gatewayParentRef } from "../../components/ingress/values";
 
 const prod = resolveStackConfig(rawConfig(settingsOf("prod")));
-const drills = { cronjobs: [DRILL.name, DRILL.replica.name], namespace: "velero", periodHours: 168 };
+const drills = {
+    cronjobs: [DRILL.name, DRILL.replica.name],
+    namespace: "velero",
+    periodHours: 168,
+    runSeconds: DRILL.deadlineSeconds + DRILL.graceSeconds,
+};
 const groups = platformRuleGroups({ objective: 0.999, runbookUrl: "https://runbooks.example.com/", drills });
 const alerts = groups.flatMap((g) => g.rules).filter((r): r is AlertRule => "alert" in r);
 const alert = (name: string) => alerts.find((a) => a.alert === name) as AlertRule;
@@ -84,31 +89,12 @@ describe("observability and backup builders", () => {
             ]) {
                 assert.ok(alert(name), name);
             }
-            assert.match(alert("VeleroNoRecentBackup").expr, /> 26 \* 3600/);
-            assert.match(
-                alert("KarpenterLaunchFailing").expr,
-                /error!="InsufficientCapacityError"/,
-                "spot capacity running out is routine",
-            );
-            // Each drill on its own: the replica's failing never hides behind the own drill's success.
+            // What each alert fires on is proven against Prometheus' rule engine in alert-rules.test.ts.
+            // Here: each drill on its own, so the replica's failing never hides behind the own drill's success.
             for (const name of ["RestoreDrillFailed", "RestoreDrillMissing"]) {
-                for (const cronjob of drills.cronjobs) {
-                    assert.match(
-                        alert(name).expr,
-                        new RegExp(`absent\\(kube_cronjob_status_last_successful_time\\{namespace="velero", cronjob="${cronjob}"\\}\\)`),
-                    );
-                }
+                for (const cronjob of drills.cronjobs) assert.ok(alert(name).expr.includes(`cronjob="${cronjob}"`), `${name}: ${cronjob}`);
                 assert.match(alert(name).annotations.summary, /\{\{ \$labels\.cronjob \}\}/);
             }
-            assert.match(alert("RestoreDrillMissing").expr, /192 \* 3600/, "a week plus a day");
-            // Before its first success, the drill is due a period (plus a day) after its CronJob
-            // exists, not at once: a new cluster does not page before its first drill has run.
-            assert.doesNotMatch(alert("RestoreDrillMissing").expr, /^absent\(kube_cronjob_status_last_successful_time/);
-            assert.match(
-                alert("RestoreDrillMissing").expr,
-                /absent\(kube_cronjob_status_last_successful_time\{[^}]+\}\) and on\(\) time\(\) - max\(kube_cronjob_created\{[^}]+\}\) > 192 \* 3600/,
-            );
-            assert.match(alert("RestoreDrillFailed").expr, /absent\(kube_cronjob_status_last_successful_time\{[^}]+\}\) and on\(\)/);
         });
     });
 
