@@ -1,14 +1,14 @@
 // Builders of External Secrets, Argo CD and Kyverno: what they configure, and what they never
 // contain.
 import * as assert from "node:assert/strict";
+import { argocdValues, clusterMetadata } from "../../components/addons/argocd/argocd";
 import {
+    PLATFORM_CLUSTER_KINDS,
+    appProjectSpecs,
+    clusterApplicationSetSpecs,
     teamApplicationSetSpec,
     teamProject,
-    appProjectSpecs,
-    applicationSetSpec,
-    argocdValues,
-    clusterMetadata,
-} from "../../components/addons/argocd/argocd";
+} from "../../components/addons/argocd/projects";
 import {
     clusterSecretStoreSpec,
     externalSecretSpec,
@@ -96,7 +96,8 @@ describe("GitOps and guardrail builders", () => {
         assert.ok(teams.length >= 2);
         for (const [team, settings] of teams) {
             const project = projects[teamProject(team)];
-            assert.deepEqual(project.sourceRepos, [settings.gitops.repository]);
+            // Its own repository, and the GitOps repository's folders of its namespaces.
+            assert.deepEqual(project.sourceRepos, [settings.gitops.repository, prod.gitops.repository.url]);
             assert.deepEqual(
                 project.destinations.map((d: Inputs) => d.namespace),
                 settings.namespaces,
@@ -123,13 +124,65 @@ describe("GitOps and guardrail builders", () => {
         assert.equal(spec.template.spec.destination.namespace, "{{.path.basename}}");
     });
 
-    it("generates one Application per folder of the cluster's path, and leaves resources alone on deletion", () => {
-        const spec = applicationSetSpec({ repository: "git@github.com:o/r.git", revision: "main", path: prod.regions[1].gitopsPath });
-        assert.equal(prod.regions[1].gitopsPath, `clusters/prod/${prod.regions[1].region}`);
-        assert.deepEqual(spec.generators[0].git.directories, [{ path: `clusters/prod/${prod.regions[1].region}/*` }]);
-        assert.equal(spec.syncPolicy.preserveResourcesOnDeletion, true);
-        assert.equal("finalizers" in spec.template.metadata, false);
-        assert.equal(spec.template.spec.project, "platform");
+    describe("the cluster's folder of the GitOps repository", () => {
+        const repository = prod.gitops.repository.url;
+        const path = prod.regions[1].gitopsPath;
+        const sets = clusterApplicationSetSpecs({ repository, revision: "main", path, teams: prod.teams });
+        const projects: Record<string, Inputs> = appProjectSpecs({ repository, teams: prod.teams });
+        /** Argo CD's git directory generator on a repository holding `folders`: the Applications it yields. */
+        const generated = (folders: string[]) =>
+            Object.values(sets).flatMap((spec) =>
+                spec.generators.flatMap(({ git }) =>
+                    folders
+                        .filter((folder) =>
+                            git.directories.some(({ path: pattern }) => new RegExp(`^${pattern.replace(/\*/g, "[^/]+")}$`).test(folder)),
+                        )
+                        .map((folder) => ({ folder, project: spec.template.spec.project, namespace: folder.split("/").pop() as string })),
+                ),
+            );
+        const teamNamespaces = Object.entries(prod.teams).flatMap(([team, settings]) => settings.namespaces.map((ns) => ({ team, ns })));
+
+        it("generates each team's folder into the team's project, never into the platform project", () => {
+            assert.equal(path, `clusters/prod/${prod.regions[1].region}`);
+            assert.ok(teamNamespaces.length >= 2);
+            for (const { team, ns } of teamNamespaces) {
+                assert.deepEqual(
+                    generated([`${path}/${ns}`]).map((app) => app.project),
+                    [teamProject(team)],
+                    `${path}/${ns} belongs to ${team}`,
+                );
+            }
+            // Even an Application made by hand in the platform project could not reach a team's namespace.
+            const reachable = new Set(projects.platform.destinations.map((d: Inputs) => d.namespace));
+            for (const { ns } of teamNamespaces) assert.ok(!reachable.has(ns) && !reachable.has("*"), ns);
+        });
+
+        it("generates the platform's folders into the platform project, limited to its namespaces and a few cluster-scoped kinds", () => {
+            for (const ns of PLATFORM_NAMESPACES)
+                assert.deepEqual(generated([`${path}/${ns}`]), [{ folder: `${path}/${ns}`, project: "platform", namespace: ns }]);
+            assert.deepEqual(
+                projects.platform.destinations.map((d: Inputs) => d.namespace),
+                [...PLATFORM_NAMESPACES],
+            );
+            assert.deepEqual(
+                projects.platform.clusterResourceWhitelist,
+                PLATFORM_CLUSTER_KINDS.map((kind) => ({ ...kind })),
+            );
+            for (const kind of ["ClusterRoleBinding", "CustomResourceDefinition", "Namespace", "ValidatingWebhookConfiguration"])
+                assert.ok(!projects.platform.clusterResourceWhitelist.some((k: Inputs) => k.kind === kind || k.kind === "*"), kind);
+        });
+
+        it("generates nothing from a folder no namespace is named after, nor from outside the cluster's folder", () => {
+            assert.deepEqual(generated([`${path}/anything`, `${path}/team-payments/nested`, "clusters/staging/us-east-1/monitoring"]), []);
+        });
+
+        it("leaves the applications' resources in place when an ApplicationSet is deleted, and creates no namespace", () => {
+            for (const spec of Object.values(sets)) {
+                assert.equal(spec.syncPolicy.preserveResourcesOnDeletion, true);
+                assert.equal("finalizers" in spec.template.metadata, false);
+                assert.equal("syncOptions" in spec.template.spec.syncPolicy, false);
+            }
+        });
     });
 
     it("publishes the cluster's identity and each add-on's namespace, service account and role", () => {

@@ -171,7 +171,8 @@ for (const stack of STACKS) {
                             .map(inputs)
                             .find((p) => p.metadata.name === `team-${team}`);
                         assert.ok(project?.spec.destinations.some((d: Inputs) => d.namespace === namespace));
-                        assert.deepEqual(project?.spec.sourceRepos, [settings.gitops.repository]);
+                        // Its repository, and the GitOps repository's folders of its namespaces in the cluster's folder.
+                        assert.deepEqual(project?.spec.sourceRepos, [settings.gitops.repository, program.config.gitops.repository.url]);
                         assert.deepEqual(
                             inside("kubernetes:networking.k8s.io/v1:NetworkPolicy")
                                 .map((p) => p.metadata.name)

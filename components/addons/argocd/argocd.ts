@@ -8,6 +8,7 @@ import type { ClusterHandle } from "../../shared/cluster-handle";
 import { type ExternalSecretSpec, externalSecret } from "../external-secrets/external-secrets";
 import { GATEWAY_ACCESS, platformNamespace, platformRelease } from "../../shared/kubernetes";
 import { NODE_GROUP_LABEL, SYSTEM_PLACEMENT } from "../../shared/scheduling";
+import { appProjectSpecs, clusterApplicationSetSpecs, teamApplicationSetSpec, teamProject } from "./projects";
 
 /** What GitOps needs to know about one add-on to configure workloads around it. */
 export interface AddonIdentity {
@@ -138,107 +139,6 @@ export function argocdValues(args: {
     };
 }
 
-/** The objects that fence a team namespace in, which no team application may change. */
-const FENCE = [
-    { group: "", kind: "ResourceQuota" },
-    { group: "", kind: "LimitRange" },
-    { group: "networking.k8s.io", kind: "NetworkPolicy" },
-];
-
-/** The AppProject of a team: its name in Argo CD. */
-export const teamProject = (team: string) => `team-${team}`;
-
-/**
- * The AppProjects: `platform` for the cluster's own components (only from the GitOps repository,
- * only to this cluster), and one per team: only from the team's repository, only to the team's
- * namespaces, no cluster-scoped resources and never the objects that fence a namespace in; its
- * identity-provider groups may sync (and only sync) the team's applications.
- */
-export function appProjectSpecs(args: { repository: string; teams: Readonly<Record<string, TeamSettings>> }) {
-    const teams = Object.fromEntries(
-        Object.entries(args.teams).map(([team, settings]) => {
-            const project = teamProject(team);
-            return [
-                project,
-                {
-                    description: `Applications of team ${team}`,
-                    sourceRepos: [settings.gitops.repository],
-                    destinations: settings.namespaces.map((namespace) => ({ server: DEFAULTS.inCluster, namespace })),
-                    clusterResourceWhitelist: [],
-                    namespaceResourceBlacklist: FENCE,
-                    roles: [
-                        {
-                            name: "members",
-                            description: `Members of team ${team}`,
-                            groups: [...settings.gitops.groups],
-                            policies: [
-                                `p, proj:${project}:members, applications, get, ${project}/*, allow`,
-                                `p, proj:${project}:members, applications, sync, ${project}/*, allow`,
-                            ],
-                        },
-                    ],
-                },
-            ];
-        }),
-    );
-    return {
-        platform: {
-            description: "Platform components of this cluster",
-            sourceRepos: [args.repository],
-            destinations: [{ server: DEFAULTS.inCluster, namespace: "*" }],
-            clusterResourceWhitelist: [{ group: "*", kind: "*" }],
-        },
-        ...teams,
-    };
-}
-
-/**
- * The ApplicationSet of a team: one Application per folder under the team's path, in the team's
- * project, deployed to the namespace the folder is named after (the project refuses any other).
- */
-export function teamApplicationSetSpec(args: { team: string; settings: TeamSettings; environment: string; region: string }) {
-    const { repository, revision } = args.settings.gitops;
-    const path = args.settings.gitops.path.replace(/\{environment\}/g, args.environment).replace(/\{region\}/g, args.region);
-    return {
-        goTemplate: true,
-        goTemplateOptions: ["missingkey=error"],
-        generators: [{ git: { repoURL: repository, revision, directories: [{ path: `${path}/*` }] } }],
-        syncPolicy: { preserveResourcesOnDeletion: true },
-        template: {
-            metadata: { name: `${args.team}-{{.path.basename}}` },
-            spec: {
-                project: teamProject(args.team),
-                source: { repoURL: repository, targetRevision: revision, path: "{{.path.path}}" },
-                destination: { server: DEFAULTS.inCluster, namespace: "{{.path.basename}}" },
-                syncPolicy: { automated: { prune: true, selfHeal: true } },
-            },
-        },
-    };
-}
-
-/**
- * The ApplicationSet that hands the cluster to Git: one Application per folder under the
- * cluster's path, synced automatically. Deleting it leaves the applications' resources alone,
- * and the Applications carry no finalizer, so tearing Argo CD down never waits on them.
- */
-export function applicationSetSpec(args: { repository: string; revision: string; path: string }) {
-    return {
-        goTemplate: true,
-        goTemplateOptions: ["missingkey=error"],
-        generators: [{ git: { repoURL: args.repository, revision: args.revision, directories: [{ path: `${args.path}/*` }] } }],
-        syncPolicy: { preserveResourcesOnDeletion: true },
-        template: {
-            metadata: { name: "{{.path.basename}}" },
-            spec: {
-                project: "platform",
-                source: { repoURL: args.repository, targetRevision: args.revision, path: "{{.path.path}}" },
-                destination: { server: DEFAULTS.inCluster, namespace: "{{.path.basename}}" },
-                syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
-            },
-        },
-    };
-}
-
 /**
  * Labels and annotations of the in-cluster cluster Secret, where ApplicationSets and
  * applications read who and where this cluster is, and each add-on's namespace, service account
@@ -357,27 +257,36 @@ export class ArgoCD extends pulumi.ComponentResource {
                     bootstrap,
                 ),
         );
-        // Its generator lists the repository: it waits for the credentials the store syncs.
-        new k8s.apiextensions.CustomResource(
-            `${name}-applications`,
-            {
-                apiVersion: "argoproj.io/v1alpha1",
-                kind: "ApplicationSet",
-                metadata: { name: "cluster-applications", namespace: DEFAULTS.namespace },
-                spec: applicationSetSpec({ repository: settings.repository.url, revision: settings.repository.revision, path: args.path }),
-            },
-            { ...bootstrap, dependsOn: [release, ...projectResources, ...synced] },
-        );
-        for (const [team, teamSettings] of Object.entries(args.teams)) {
+        // Their generators list the repositories: they wait for the credentials the store syncs.
+        // Logical names by what each generates from, as before the cluster folder was split by project.
+        const clusterSets = clusterApplicationSetSpecs({
+            repository: settings.repository.url,
+            revision: settings.repository.revision,
+            path: args.path,
+            teams: args.teams,
+        });
+        const applicationSets = [
+            ...Object.entries(clusterSets).map(([setName, spec]) => ({
+                logical: setName === "cluster-applications" ? `${name}-applications` : `${name}-${setName}`,
+                setName,
+                spec,
+            })),
+            ...Object.entries(args.teams).map(([team, teamSettings]) => ({
+                logical: `${name}-team-${team}`,
+                setName: `${teamProject(team)}-applications`,
+                spec: teamApplicationSetSpec({ team, settings: teamSettings, environment: args.environment, region: cluster.region }),
+            })),
+        ];
+        for (const { logical, setName, spec } of applicationSets) {
             new k8s.apiextensions.CustomResource(
-                `${name}-team-${team}`,
+                logical,
                 {
                     apiVersion: "argoproj.io/v1alpha1",
                     kind: "ApplicationSet",
-                    metadata: { name: `${teamProject(team)}-applications`, namespace: DEFAULTS.namespace },
-                    spec: teamApplicationSetSpec({ team, settings: teamSettings, environment: args.environment, region: cluster.region }),
+                    metadata: { name: setName, namespace: DEFAULTS.namespace },
+                    spec,
                 },
-                { ...bootstrap, dependsOn: [release, ...projectResources] },
+                { ...bootstrap, dependsOn: [release, ...projectResources, ...synced] },
             );
         }
 
