@@ -293,6 +293,7 @@ export function deployCluster(
             schedule: drilledSchedule(args.backups.schedules),
             cron: args.backups.drill.cron,
             image: versions.images.restoreDrill,
+            dockerHubSecretName: args.backups.drill.dockerHubSecretName,
             storageClass: CORE_ADDONS.storageClass,
             dependsOn: backups.ready,
         },

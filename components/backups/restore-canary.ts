@@ -45,7 +45,7 @@ export const checksumProbe = (): string =>
 export interface CanaryArgs {
     readonly cluster: string;
     /** Image with sh, sha256sum and kubectl: the drill's. */
-    readonly image: string;
+    readonly image: pulumi.Input<string>;
     readonly storageClass: string;
     readonly labels: Readonly<Record<string, string>>;
 }

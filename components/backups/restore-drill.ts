@@ -5,6 +5,7 @@ import { LOCKED_CONTAINER, NOBODY_POD } from "../shared/kubernetes";
 import { SYSTEM_PLACEMENT } from "../shared/scheduling";
 import { replicaLocationSpec } from "./backups";
 import { CANARY, canaryMarker, createCanary } from "./restore-canary";
+import { ImageCache, fillImageCache } from "../security/image-cache";
 
 export interface RestoreDrillArgs {
     readonly cluster: ClusterHandle;
@@ -13,7 +14,8 @@ export interface RestoreDrillArgs {
     /** The schedule whose latest backup is restored. */
     readonly schedule: string;
     readonly cron: string;
-    readonly image: string;
+    /** The drill's image as nodes pull it (from the region's image cache). */
+    readonly image: pulumi.Input<string>;
     /** The default StorageClass: the canary's volume. */
     readonly storageClass: string;
     /**
@@ -293,13 +295,29 @@ export function drilledSchedule(schedules: Readonly<Record<string, { readonly cr
     return daily ?? Object.keys(schedules)[0];
 }
 
-/** A region's drills: of its own backups, and of those replicated into its bucket from `replicaOf`. */
+/**
+ * A region's drills: of its own backups, and of those replicated into its bucket from `replicaOf`.
+ * Their image (Docker Hub, pinned by digest) comes through the region's image cache.
+ */
 export function restoreDrills(
     name: string,
-    args: Omit<RestoreDrillArgs, "replicaOf">,
+    args: Omit<RestoreDrillArgs, "replicaOf" | "image"> & { image: string; dockerHubSecretName: string },
     replicaOf: RestoreDrillArgs["replicaOf"],
     opts: pulumi.ComponentResourceOptions,
 ): void {
-    new RestoreDrill(`${name}-restore-drill`, args, opts);
-    if (replicaOf) new RestoreDrill(`${name}-replica-drill`, { ...args, replicaOf }, opts);
+    const { dockerHubSecretName, ...drill } = args;
+    const cache = new ImageCache(
+        `${name}-image-cache`,
+        { images: [args.image], credentialSecretName: dockerHubSecretName, scope: args.cluster.scope, tags: args.cluster.tags },
+        opts,
+    );
+    const { pinned, tagged } = cache.images.get(args.image) as { pinned: pulumi.Output<string>; tagged: pulumi.Output<string> };
+    const filled = fillImageCache(
+        `${name}-drill-image`,
+        { namespace: args.namespace, tagged },
+        { parent: cache, provider: args.cluster.provider, dependsOn: [...args.dependsOn, cache] },
+    );
+    const image = { ...drill, image: pinned, dependsOn: [...args.dependsOn, filled] };
+    new RestoreDrill(`${name}-restore-drill`, image, opts);
+    if (replicaOf) new RestoreDrill(`${name}-replica-drill`, { ...image, replicaOf }, opts);
 }

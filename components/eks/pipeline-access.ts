@@ -18,7 +18,7 @@ export const MANAGED_KINDS: Readonly<Record<string, readonly string[]>> = {
     apps: ["deployments"],
     "rbac.authorization.k8s.io": ["roles", "rolebindings", "clusterroles", "clusterrolebindings"],
     "storage.k8s.io": ["storageclasses"],
-    batch: ["cronjobs"],
+    batch: ["cronjobs", "jobs"],
     "karpenter.sh": ["nodepools"],
     "karpenter.k8s.aws": ["ec2nodeclasses"],
     "external-secrets.io": ["clustersecretstores", "secretstores", "externalsecrets"],

@@ -41,19 +41,18 @@ export function lockChanges(from: VersionLock, to: VersionLock): LockChange[] {
 
 export const formatChange = (change: LockChange): string => `${change.path}: ${change.from ?? "(none)"} -> ${change.to ?? "(removed)"}`;
 
-/** An image reference split into repository and tag (or digest). */
-function splitImage(reference: string): { repository: string; tag: string } {
-    const at = reference.indexOf("@");
-    if (at >= 0) return { repository: reference.slice(0, at), tag: reference.slice(at) };
-    const colon = reference.lastIndexOf(":");
-    return colon > reference.lastIndexOf("/")
-        ? { repository: reference.slice(0, colon), tag: reference.slice(colon + 1) }
-        : { repository: reference, tag: "" };
+/** An image reference split into repository, tag and digest (`name:tag@sha256:...`). */
+function splitImage(reference: string): { repository: string; tag: string; digest: string } {
+    const [name, digest = ""] = reference.split("@");
+    const colon = name.lastIndexOf(":");
+    return colon > name.lastIndexOf("/")
+        ? { repository: name.slice(0, colon), tag: name.slice(colon + 1), digest }
+        : { repository: name, tag: "", digest };
 }
 
 /**
  * Orders two versions of the same entry: negative when `a` is older, 0 when equal, positive when
- * newer, undefined when they cannot be ordered (different image repositories, digests, or
+ * newer, undefined when they cannot be ordered (different image repositories, one tag with two digests, or
  * different shapes such as `1.2.3` against `1.2.3-rc.1`). Numbers compare numerically, so
  * `v1.14.3-eksbuild.10` is newer than `v1.14.3-eksbuild.9` and `1.35.6-20260714` than `1.35.6-20260601`.
  */
@@ -64,10 +63,12 @@ export function compareVersions(a: string, b: string): number | undefined {
     if (isImage(a) || isImage(b)) {
         const [left, right] = [splitImage(a), splitImage(b)];
         if (left.repository !== right.repository) return undefined;
+        // Images pinned by digest are ordered by their tags; one tag with two digests cannot be.
+        if (left.tag === right.tag) return left.digest === right.digest ? 0 : undefined;
         [x, y] = [left.tag, right.tag];
     }
     const shape = (tag: string) => tag.replace(/\d+/g, "#");
-    if (x.startsWith("@") || y.startsWith("@") || shape(x) !== shape(y)) return undefined;
+    if (x === "" || y === "" || shape(x) !== shape(y)) return undefined;
     const numbers = (tag: string) => (tag.match(/\d+/g) ?? []).map(Number);
     const [m, n] = [numbers(x), numbers(y)];
     for (let i = 0; i < m.length; i++) if (m[i] !== n[i]) return m[i] - n[i];

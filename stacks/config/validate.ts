@@ -6,7 +6,7 @@
 // parsed.
 import { z } from "zod";
 import { type SettingKey, SETTINGS, type Settings, settingsSchema } from "./schema";
-import { gitopsProblems, observabilityProblems } from "./rules/addons";
+import { gitopsProblems, observabilityProblems, registryProblems } from "./rules/addons";
 import { clusterProblems, pipelineProblems, versionProblems } from "./rules/cluster";
 import { nameProblems, tagProblems } from "./rules/names";
 import { networkProblems, regionProblems } from "./rules/network";
@@ -124,6 +124,7 @@ function crossFieldProblems(settings: ParsedSettings): Problem[] {
         ...karpenterProblems(settings),
         ...gitopsProblems(settings),
         ...observabilityProblems(settings, regions),
+        ...registryProblems(settings, regions),
         ...teamProblems(settings),
         ...ingressProblems(settings, regions),
         ...loggingProblems(settings),

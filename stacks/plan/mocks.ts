@@ -179,6 +179,10 @@ export function fakeCall(
                 userId: "AROAOFFLINE",
                 id: OFFLINE_ACCOUNT,
             };
+        case "aws:secretsmanager/getSecret:getSecret": {
+            const name = String(args.inputs.name);
+            return { id: name, name, arn: `arn:aws:secretsmanager:${region}:${OFFLINE_ACCOUNT}:secret:${name}-OfLiNe` };
+        }
         case "aws:index/getAvailabilityZones:getAvailabilityZones": {
             const letters = "abcdef".slice(0, REGIONS[region] ?? 3).split("");
             return {

@@ -1,6 +1,8 @@
 // The restore drill's script, run for real by the shell with the real jq, against a fake kubectl
 // that plays the API server (and a sleep that returns at once): it must pass on a good restore and
 // fail loudly, cleaning up, on every bad one.
+import { cachedImage } from "../../components/security/image-cache";
+import { expectProblem, problems, settingsOf } from "../fixtures";
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
@@ -245,5 +247,35 @@ printf '%s' "$sum" > "${dir}/recorded/sha256"
     it("fails the check while no checksum is recorded", () => {
         writeFileSync(path.join(dir, "data", "canary.bin"), "x");
         assert.notEqual(run(checksumProbe()).status, 0);
+    });
+});
+
+describe("the drill image's cache", () => {
+    it("maps a Docker Hub image pinned by digest to the region's ECR cache, official images under library/", () => {
+        const digest = `sha256:${"ab".repeat(32)}`;
+        const registry = "111122223333.dkr.ecr.eu-west-1.amazonaws.com";
+        assert.equal(cachedImage(`docker.io/alpine/k8s:1.35.0@${digest}`, registry), `${registry}/docker-hub/alpine/k8s:1.35.0@${digest}`);
+        assert.equal(cachedImage(`docker.io/alpine:3.22@${digest}`, registry), `${registry}/docker-hub/library/alpine:3.22@${digest}`);
+        // By tag, which fills the cache: a pull by digest finds only what a pull by tag has cached.
+        assert.equal(cachedImage(`docker.io/alpine:3.22@${digest}`, registry, true), `${registry}/docker-hub/library/alpine:3.22`);
+        assert.throws(() => cachedImage("docker.io/alpine/k8s:1.35.0", registry), /not a Docker Hub image with a tag, pinned by digest/);
+    });
+
+    it("refuses, before anything is created, an unpinned drill image and an allowlist without each region's ECR", () => {
+        expectProblem(
+            problems("staging", (s) => (s.versions.images.restoreDrill = "docker.io/alpine/k8s:1.35.0")),
+            "versions.images.restoreDrill",
+            "pinned by digest",
+        );
+        const region = settingsOf("staging").regions[0].region as string;
+        expectProblem(
+            problems("staging", (s) => {
+                s.policies.allowedRegistries.registries = s.policies.allowedRegistries.registries.filter(
+                    (r: string) => !r.includes(".dkr.ecr."),
+                );
+            }),
+            "policies.allowedRegistries.registries",
+            `names no ECR registry of ${region}`,
+        );
     });
 });

@@ -18,7 +18,13 @@ import { rawConfig, render, ROOT, settingsOf, STACKS } from "../fixtures";
 export const configOf = (stack: string): StackConfig => resolveStackConfig(rawConfig(settingsOf(stack), { stack }));
 
 /** The next patch (or build) of a version: the last number in it, plus one. */
-export const bump = (version: string): string => version.replace(/(\d+)(?!.*\d)/, (n) => String(Number(n) + 1));
+const next = (version: string): string => version.replace(/(\d+)(?!.*\d)/, (n) => String(Number(n) + 1));
+
+/** The next version of a pin; an image pinned by digest gets the next tag and another digest, as a real release would. */
+export const bump = (version: string): string => {
+    const [name, digest] = version.split("@sha256:");
+    return digest === undefined ? next(version) : `${next(name)}@sha256:${digest.slice(1)}${digest[0]}`;
+};
 
 /** Stacks whose stack file names another as the source of its lock. */
 export const promotions = STACKS.map((stack) => ({ stack, from: configOf(stack).promotion.from })).filter(

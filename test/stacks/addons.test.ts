@@ -264,6 +264,34 @@ for (const stack of STACKS) {
             }
         });
 
+        it("pulls the drill's image from the region's own ECR, an allowlisted registry, by the lock's digest, through a Docker Hub cache", () => {
+            const allowed = program.config.policies.allowedRegistries.registries;
+            for (const region of program.config.regions) {
+                const own = program.inRegion(region.region);
+                const registry = `${OFFLINE_ACCOUNT}.dkr.ecr.${region.region}.amazonaws.com`;
+                const digest = program.config.versions.images.restoreDrill.split("@")[1];
+                for (const drill of ofType(own, "kubernetes:batch/v1:CronJob").map(inputs)) {
+                    const image = drill.spec.jobTemplate.spec.template.spec.containers[0].image as string;
+                    assert.ok(image.startsWith(`${registry}/docker-hub/`) && image.endsWith(`@${digest}`), image);
+                }
+                // The stack file's allowlist names this region's ECR (its account is the real one, not the offline one).
+                assert.ok(allowed.some((r) => new RegExp(`^\\d{12}\\.dkr\\.ecr\\.${region.region}\\.amazonaws\\.com$`).test(r)));
+                const rule = inputs(one(own, "aws:ecr/pullThroughCacheRule:PullThroughCacheRule"));
+                assert.deepEqual([rule.ecrRepositoryPrefix, rule.upstreamRegistryUrl], ["docker-hub", "registry-1.docker.io"]);
+                assert.match(rule.credentialArn, new RegExp(`:secret:${program.config.backups.drill.dockerHubSecretName}-`));
+                // Created by the program, so that nodes pull through with AmazonEC2ContainerRegistryPullOnly alone.
+                assert.equal(inputs(one(own, "aws:ecr/repository:Repository")).name, "docker-hub/alpine/k8s");
+                // A pull by tag fills the cache before anything pulls by digest.
+                const fill = one(own, "kubernetes:batch/v1:Job");
+                assert.equal(
+                    inputs(fill).spec.template.spec.containers[0].image,
+                    program.config.versions.images.restoreDrill.replace(/^docker\.io\//, `${registry}/docker-hub/`).split("@")[0],
+                );
+                for (const drill of ofType(own, "kubernetes:batch/v1:CronJob"))
+                    assert.ok(drill.dependencies.includes(fill.urn), drill.name);
+            }
+        });
+
         it("wires every restore drill to an alert, and drills the replica of the region that copies its backups here", () => {
             const regions = program.config.regions;
             regions.forEach((region, i) => {

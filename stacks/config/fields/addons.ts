@@ -181,6 +181,16 @@ export const backups = z.strictObject({
                         .default("0 5 * * 0"),
                     "When the restore drill runs (UTC); weekly by default",
                 ),
+                dockerHubSecretName: described(
+                    z
+                        .string()
+                        .regex(
+                            /^ecr-pullthroughcache\/[A-Za-z0-9/_+=.@-]+$/,
+                            "must be a secret name starting with ecr-pullthroughcache/, as ECR requires",
+                        )
+                        .default("ecr-pullthroughcache/docker-hub"),
+                    "Secrets Manager secret (in each region) with Docker Hub's username and accessToken, for the ECR pull-through cache the drill's image comes through",
+                ),
             })
             .prefault({}),
         "The restore drill",

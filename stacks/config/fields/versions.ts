@@ -44,7 +44,15 @@ export const versions = z.strictObject({
     images: described(
         z.strictObject({
             veleroAwsPlugin: described(image, "Velero's AWS plugin image"),
-            restoreDrill: described(image, "Image of the restore drill job: a shell with kubectl"),
+            restoreDrill: described(
+                z
+                    .string()
+                    .regex(
+                        /^docker\.io\/[a-z0-9._/-]+:[\w.-]+@sha256:[0-9a-f]{64}$/,
+                        "must be a Docker Hub image with its tag, pinned by digest, e.g. docker.io/alpine/k8s:1.35.0@sha256:<64 hex digits>",
+                    ),
+                "Image of the restore drill job, a shell with kubectl and jq: a Docker Hub image pinned by digest, which nodes pull through the region's ECR pull-through cache",
+            ),
         }),
         "Images the platform runs directly, not through a chart's defaults",
     ),

@@ -138,3 +138,22 @@ function grafanaSsoProblems(settings: ParsedSettings): Problem[] {
             : [];
     });
 }
+
+/**
+ * The images the platform caches (the restore drill's) come from each region's own ECR, through
+ * its pull-through cache: the admission allowlist must name an ECR registry of every region.
+ */
+export function registryProblems(settings: ParsedSettings, regions: readonly IndexedRegion[]): Problem[] {
+    const registries = (settings.policies?.allowedRegistries?.registries ?? []).filter((r): r is string => r !== undefined);
+    return regions.flatMap(({ region }) => {
+        const name = region.region;
+        if (name === undefined || registries.some((r) => new RegExp(`^\\d{12}\\.dkr\\.ecr\\.${name}\\.amazonaws\\.com$`).test(r)))
+            return [];
+        return [
+            {
+                path: "policies.allowedRegistries.registries",
+                message: `names no ECR registry of ${name} (<account>.dkr.ecr.${name}.amazonaws.com): the restore drill's image comes through that region's ECR pull-through cache`,
+            },
+        ];
+    });
+}
