@@ -92,7 +92,8 @@ const median = (values: number[]) => {
     return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-function main(argv: string[]): number {
+/** The command line; returns the exit code. */
+export function main(argv: string[]): number {
     const runsArg = argv.indexOf("--runs");
     const runs = runsArg >= 0 ? Number(argv[runsArg + 1]) : 5;
     const cases = [...stackNames(projectRoot()), "changes-prod", ...FLEET_SIZES.map((n) => `fleet-${n}`)];

@@ -135,7 +135,8 @@ async function previewChanges(root: string, base: string, stacks: readonly strin
     return 0;
 }
 
-async function main(argv: string[]): Promise<number> {
+/** The command line; resolves to the exit code. */
+export async function main(argv: string[]): Promise<number> {
     const trace = argv.includes("--trace");
     const diff = argv.includes("--diff");
     const diagram = argv.includes("--diagram");
