@@ -5,6 +5,7 @@
 //
 //   npm run bench                  5 runs per case
 //   npm run bench -- --runs 9
+import "./defer";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

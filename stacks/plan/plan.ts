@@ -7,6 +7,7 @@
 //   npm run plan -- --diff staging prod   what differs between two stacks, and the cost delta
 //   npm run plan -- --diagram    also write stacks/plan/diagrams/<stack>.md (Mermaid)
 //   npm run plan -- --trace      keep stack traces (slower; for debugging the program)
+import "./defer";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
