@@ -5,6 +5,7 @@
 //
 //   npm run bench                  5 runs per case
 //   npm run bench -- --runs 9
+//   npm run bench -- --peer <dir>  also side by side with a peer's synthesis (bench-peer.ts)
 import "./defer";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,6 +15,7 @@ import { REGIONS } from "../config/catalog";
 import { projectRoot, readStackConfig } from "./stack-input";
 import { planStack, stackNames } from "./plan";
 import { previewStack } from "./preview";
+import { comparePeer } from "./bench-peer";
 
 /**
  * Budget: the two-region prod plan, what each extra region may add in time, what each resource
@@ -26,6 +28,19 @@ import { previewStack } from "./preview";
  */
 export const BUDGET = { prodSeconds: 3, perRegionSeconds: 0.5, perResourceKiB: 200, growthRatio: 1.5, previewRatio: 2 } as const;
 const FLEET_SIZES = [2, 10, 20] as const;
+
+/**
+ * Each case's median wall time and peak memory measured before the plan's start-up was trimmed
+ * (2 cores, node 20, 3 runs); each case is printed with its ratio to these.
+ */
+export const BASELINE: Readonly<Record<string, { readonly seconds: number; readonly peakMiB: number }>> = {
+    prod: { seconds: 3.16, peakMiB: 244 },
+    staging: { seconds: 2.53, peakMiB: 208 },
+    "changes-prod": { seconds: 3.3, peakMiB: 246 },
+    "fleet-2": { seconds: 3.19, peakMiB: 243 },
+    "fleet-10": { seconds: 11.64, peakMiB: 566 },
+    "fleet-20": { seconds: 27.25, peakMiB: 1152 },
+};
 
 /** Regions for a synthetic fleet: prod's settings, N regions with three usable zones, distinct ranges. */
 export function syntheticRegions(count: number): Array<Record<string, unknown>> {
@@ -93,14 +108,14 @@ const median = (values: number[]) => {
     return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-/** The command line; returns the exit code. */
-export function main(argv: string[]): number {
+/** Every case, measured `runs` times; returns the exit code. */
+function main(argv: string[]): number {
     const runsArg = argv.indexOf("--runs");
     const runs = runsArg >= 0 ? Number(argv[runsArg + 1]) : 5;
     const cases = [...stackNames(projectRoot()), "changes-prod", ...FLEET_SIZES.map((n) => `fleet-${n}`)];
     const results = new Map<string, { millis: number; maxRssMiB: number; resources: number }>();
     console.log(`offline plan, ${runs} runs per case, each in a fresh process (node ${process.version})`);
-    console.log("case          resources   median wall   peak RSS");
+    console.log("case          resources   median wall   peak RSS   against the baseline");
     for (const spec of cases) {
         const samples = Array.from({ length: runs }, () => sample(spec));
         const result = {
@@ -109,8 +124,12 @@ export function main(argv: string[]): number {
             resources: samples[0].resources,
         };
         results.set(spec, result);
+        const base = BASELINE[spec];
+        const against = base
+            ? `${(result.millis / 1000 / base.seconds).toFixed(2)}x time, ${(result.maxRssMiB / base.peakMiB).toFixed(2)}x memory`
+            : "";
         console.log(
-            `${spec.padEnd(14)}${String(result.resources).padStart(9)}   ${(result.millis / 1000).toFixed(2).padStart(9)} s   ${result.maxRssMiB.toFixed(0).padStart(5)} MiB`,
+            `${spec.padEnd(14)}${String(result.resources).padStart(9)}   ${(result.millis / 1000).toFixed(2).padStart(9)} s   ${result.maxRssMiB.toFixed(0).padStart(5)} MiB   ${against}`,
         );
     }
     const [small, middle, large] = FLEET_SIZES.map((n) => results.get(`fleet-${n}`));
@@ -159,18 +178,23 @@ export function main(argv: string[]): number {
         ] as const,
     ].filter((v) => v !== undefined);
     for (const [text, ok] of verdicts) console.log(`budget: ${ok ? "ok  " : "OVER"} ${text}`);
-    return verdicts.every(([, ok]) => ok) ? 0 : 1;
+    const peerArg = argv.indexOf("--peer");
+    const scriptArg = argv.indexOf("--peer-script");
+    const peer = peerArg >= 0 ? comparePeer(argv[peerArg + 1], runs, scriptArg >= 0 ? argv[scriptArg + 1] : undefined) : true;
+    return verdicts.every(([, ok]) => ok) && peer ? 0 : 1;
 }
 
-if (require.main === module) {
-    const childArg = process.argv.indexOf("--child");
-    if (childArg >= 0) {
-        child(process.argv[childArg + 1]).then(
-            () => process.exit(0),
-            (error: unknown) => {
-                console.error(error instanceof Error ? error.message : error);
-                process.exit(1);
-            },
-        );
-    } else process.exit(main(process.argv.slice(2)));
+/** The command line: the benchmark, or with `--child <case>` one measured plan. */
+export async function cli(argv: string[]): Promise<number> {
+    const childArg = argv.indexOf("--child");
+    if (childArg < 0) return main(argv);
+    try {
+        await child(argv[childArg + 1]);
+        return 0;
+    } catch (error) {
+        console.error(error instanceof Error ? error.message : error);
+        return 1;
+    }
 }
+
+if (require.main === module) void cli(process.argv.slice(2)).then((code) => process.exit(code));

@@ -51,7 +51,7 @@ if (tool === "--build") build();
 else {
     buildIfStale();
     const entry = path.join(OUT, "stacks", "plan", `${tool}.js`);
-    Promise.resolve(require(entry).main(args)).then(
+    Promise.resolve(require(entry).cli(args)).then(
         (code) => process.exit(code),
         (error) => {
             console.error(error);

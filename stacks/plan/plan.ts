@@ -137,7 +137,7 @@ async function previewChanges(root: string, base: string, stacks: readonly strin
 }
 
 /** The command line; resolves to the exit code. */
-export async function main(argv: string[]): Promise<number> {
+export async function cli(argv: string[]): Promise<number> {
     const trace = argv.includes("--trace");
     const diff = argv.includes("--diff");
     const diagram = argv.includes("--diagram");
@@ -187,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 if (require.main === module) {
-    main(process.argv.slice(2)).then(
+    cli(process.argv.slice(2)).then(
         (code) => process.exit(code),
         (error: unknown) => {
             console.error(error);
