@@ -113,10 +113,43 @@ describe("cost estimate", () => {
         }
     });
 
+    /** Staging with arm64, GPU and unpriceable pools, and its own estimate settings: evaluated once, priced twice. */
+    let withPools: Promise<{ settings: Settings; evaluation: Evaluation }> | undefined;
+    const poolsEvaluation = () =>
+        (withPools ??= (async () => {
+            const settings = structuredClone(settingsOf("staging"));
+            settings.karpenter.estimate = { utilisation: 0.25, spotShortfall: 0.1 };
+            Object.assign(settings.karpenter.pools, {
+                gpu: {
+                    capacityType: "on-demand",
+                    categories: ["g"],
+                    minFamilies: 2,
+                    sizes: ["xlarge", "2xlarge"],
+                    limits: { cpu: 32, memoryGiB: 128 },
+                },
+                graviton: {
+                    capacityType: "spot",
+                    architectures: ["arm64"],
+                    categories: ["c", "m", "r"],
+                    minFamilies: 2,
+                    limits: { cpu: 40, memoryGiB: 160 },
+                    weight: 50,
+                },
+                zeta: {
+                    capacityType: "spot",
+                    architectures: ["arm64"],
+                    categories: ["z"],
+                    minFamilies: 2,
+                    limits: { cpu: 8, memoryGiB: 64 },
+                    weight: 50,
+                },
+            });
+            const input = readStackConfig(ROOT, "staging", { "platform:karpenter": settings.karpenter });
+            return { settings, evaluation: await evaluate(ENTRY, "staging", input) };
+        })());
+
     it("prices an on-demand fallback pool at the spot shortfall the stack file assumes, not at its limit", async () => {
-        const settings = structuredClone(settingsOf("staging"));
-        settings.karpenter.estimate = { utilisation: 0.25, spotShortfall: 0.1 };
-        const evaluation = await evaluate(ENTRY, "staging", readStackConfig(ROOT, "staging", { "platform:karpenter": settings.karpenter }));
+        const { settings, evaluation } = await poolsEvaluation();
         const config = configOf(settings, "staging");
         const estimate = estimateCost(resourcesByRegion(evaluation.resources), undefined, config.karpenter.estimate);
         const pools = config.karpenter.pools;
@@ -127,10 +160,9 @@ describe("cost estimate", () => {
             const spotVcpus = backed.reduce((sum, spot) => sum + pools[spot].limits.cpu * 0.25, 0);
             const vcpus = Math.min(pools[fallback].limits.cpu, spotVcpus * 0.1);
             const shown = (n: number) => Number(n.toFixed(2));
-            assert.ok(
-                line.basis.startsWith(`fallback for ${backed.join(", ")}: 10% of spot's ${shown(spotVcpus)} vCPU = ${shown(vcpus)} vCPU`),
-                line.basis,
-            );
+            const [, names, usage] = /^fallback for ([^:]+): (.*)$/.exec(line.basis) ?? [];
+            assert.deepEqual(names?.split(", ").sort(), [...backed].sort(), line.basis);
+            assert.ok(usage?.startsWith(`10% of spot's ${shown(spotVcpus)} vCPU = ${shown(vcpus)} vCPU`), line.basis);
             // Its usage, not its limit, is what it is priced at (the unit price is shown to five decimals).
             const perVcpuMonth = Number(/x \$([\d.]+)\/vCPU-h/.exec(line.basis)?.[1]) * HOURS_PER_MONTH;
             assert.ok(Math.abs(line.onDemandMonthly - vcpus * perVcpuMonth) <= 0.001 * line.onDemandMonthly, fallback);
@@ -140,33 +172,8 @@ describe("cost estimate", () => {
     });
 
     it("prices arm64 and GPU pools at their own reference types, and names what it cannot price in the total", async () => {
-        const settings = structuredClone(settingsOf("staging"));
-        Object.assign(settings.karpenter.pools, {
-            gpu: {
-                capacityType: "on-demand",
-                categories: ["g"],
-                minFamilies: 2,
-                sizes: ["xlarge", "2xlarge"],
-                limits: { cpu: 32, memoryGiB: 128 },
-            },
-            graviton: {
-                capacityType: "spot",
-                architectures: ["arm64"],
-                categories: ["c", "m", "r"],
-                minFamilies: 2,
-                limits: { cpu: 40, memoryGiB: 160 },
-                weight: 50,
-            },
-            zeta: {
-                capacityType: "spot",
-                architectures: ["arm64"],
-                categories: ["z"],
-                minFamilies: 2,
-                limits: { cpu: 8, memoryGiB: 64 },
-                weight: 50,
-            },
-        });
-        const evaluation = await evaluate(ENTRY, "staging", readStackConfig(ROOT, "staging", { "platform:karpenter": settings.karpenter }));
+        const { settings, evaluation } = await poolsEvaluation();
+        // At the default assumptions (20% of each limit), not the stack file's.
         const estimate = estimateCost(resourcesByRegion(evaluation.resources));
         const region = settings.regions[0].region as string;
         const prices = REGION_PRICES[region].instances;
