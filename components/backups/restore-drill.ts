@@ -317,7 +317,7 @@ export function restoreDrills(
         { namespace: args.namespace, tagged },
         { parent: cache, provider: args.cluster.provider, dependsOn: [...args.dependsOn, cache] },
     );
-    const image = { ...drill, image: pinned, dependsOn: [...args.dependsOn, filled] };
-    new RestoreDrill(`${name}-restore-drill`, image, opts);
-    if (replicaOf) new RestoreDrill(`${name}-replica-drill`, { ...image, replicaOf }, opts);
+    const drillArgs = { ...drill, image: pinned, dependsOn: [...args.dependsOn, filled] };
+    new RestoreDrill(`${name}-restore-drill`, drillArgs, opts);
+    if (replicaOf) new RestoreDrill(`${name}-replica-drill`, { ...drillArgs, replicaOf }, opts);
 }

@@ -58,10 +58,11 @@ export class ImageCache extends pulumi.ComponentResource {
         const registry = args.scope.apply((s) => `${s.accountId}.dkr.ecr.${s.region}.amazonaws.com`);
         this.images = new Map(
             [...new Set(args.images)].map((image) => {
+                const upstream = dockerHubImage(image).repository;
                 const repository = new aws.ecr.Repository(
-                    `${name}-${dockerHubImage(image).repository.replace(/\//g, "-")}`,
+                    `${name}-${upstream.replace(/\//g, "-")}`,
                     {
-                        name: `${DOCKER_HUB_PREFIX}/${dockerHubImage(image).repository}`,
+                        name: `${DOCKER_HUB_PREFIX}/${upstream}`,
                         // The cache re-syncs a tag from upstream, so tags stay mutable; pulls are by digest.
                         imageTagMutability: "MUTABLE",
                         imageScanningConfiguration: { scanOnPush: true },

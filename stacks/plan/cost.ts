@@ -156,11 +156,11 @@ function regionLines(
         const vcpuHour = perVcpu.reduce((a, b) => a + b, 0) / perVcpu.length;
         const backed = fallbacks.get(pool.name);
         const limit = Number(pool.spec.limits.cpu);
-        const vcpus = backed
-            ? Math.min(limit, backed.reduce((sum, spot) => sum + limitOf(spot) * estimate.utilisation, 0) * estimate.spotShortfall)
-            : limit * estimate.utilisation;
+        // What the spot pools it backs run, of which a fallback runs only the shortfall.
+        const spotVcpus = (backed ?? []).reduce((sum, spot) => sum + limitOf(spot) * estimate.utilisation, 0);
+        const vcpus = backed ? Math.min(limit, spotVcpus * estimate.spotShortfall) : limit * estimate.utilisation;
         const usage = backed
-            ? `fallback for ${backed.join(", ")}: ${pct(estimate.spotShortfall)} of spot's ${round(backed.reduce((sum, spot) => sum + limitOf(spot) * estimate.utilisation, 0))} vCPU = ${round(vcpus)} vCPU`
+            ? `fallback for ${backed.join(", ")}: ${pct(estimate.spotShortfall)} of spot's ${round(spotVcpus)} vCPU = ${round(vcpus)} vCPU`
             : `${pct(estimate.utilisation)} of ${limit} vCPU limit = ${round(vcpus)} vCPU`;
         const onDemand = vcpus * vcpuHour * HOURS_PER_MONTH;
         const spot = pool.capacityType === "spot";
