@@ -33,7 +33,10 @@ const gitRepository = z
     );
 
 const gitops = z.strictObject({
-    repository: described(gitRepository, "The team's repository: with the GitOps repository's folders of its namespaces, the only source of its Argo CD project"),
+    repository: described(
+        gitRepository,
+        "The team's repository: with the GitOps repository's folders of its namespaces, the only source of its Argo CD project",
+    ),
     revision: described(z.string().min(1).default("main"), "Branch, tag or commit its applications track"),
     path: described(
         z.string().min(1).default("deploy/{environment}/{region}"),
