@@ -56,13 +56,37 @@ export function syntheticRegions(count: number): Array<Record<string, unknown>> 
     }));
 }
 
-/** Overrides that turn prod into a synthetic fleet of `count` regions, every add-on on. */
+/**
+ * Overrides that turn prod into a synthetic fleet of `count` regions, every add-on on. The
+ * registry allowlist trades prod's ECR registries for those of the fleet's regions (the account
+ * of prod's first), as a stack file for that fleet would.
+ */
 export function syntheticFleet(root: string, count: number): Record<string, unknown> {
-    const backups = JSON.parse(readStackConfig(root, "prod").config["platform:backups"] ?? "{}") as Record<string, unknown>;
+    const config = readStackConfig(root, "prod").config;
+    const backups = JSON.parse(config["platform:backups"] ?? "{}") as Record<string, unknown>;
+    const policies = JSON.parse(config["platform:policies"] ?? "{}") as { allowedRegistries?: { registries?: string[] } };
+    const registries = policies.allowedRegistries?.registries ?? [];
+    const ecr = /^(\d{12})\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com$/;
+    const account = registries.map((registry) => ecr.exec(registry)?.[1]).find((id) => id !== undefined);
+    const regions = syntheticRegions(count);
     return {
-        "platform:regions": syntheticRegions(count),
+        "platform:regions": regions,
         "platform:highAvailability": true,
         "platform:backups": { ...backups, crossRegion: count > 1 },
+        ...(account && policies.allowedRegistries
+            ? {
+                  "platform:policies": {
+                      ...policies,
+                      allowedRegistries: {
+                          ...policies.allowedRegistries,
+                          registries: [
+                              ...regions.map(({ region }) => `${account}.dkr.ecr.${String(region)}.amazonaws.com`),
+                              ...registries.filter((registry) => !ecr.test(registry)),
+                          ],
+                      },
+                  },
+              }
+            : {}),
     };
 }
 

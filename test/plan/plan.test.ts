@@ -8,6 +8,8 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { resolveStackConfig } from "../../stacks/config/config";
 import { planStack } from "../../stacks/plan/plan";
+import { syntheticFleet } from "../../stacks/plan/bench";
+import { rawStackConfig, readStackConfig } from "../../stacks/plan/stack-input";
 import { ROOT, rawConfig, settingsOf } from "../fixtures";
 
 describe("offline plan", () => {
@@ -49,6 +51,14 @@ describe("offline plan", () => {
             assert.match(result.text, /nodeGroups\.system\.capacityType: "SPOT"/);
         } finally {
             rmSync(project, { recursive: true, force: true });
+        }
+    });
+
+    it("benchmarks valid fleets: each synthetic fleet is a stack file the program accepts", () => {
+        for (const count of [2, 10, 20]) {
+            const input = readStackConfig(ROOT, "prod", syntheticFleet(ROOT, count));
+            const config = resolveStackConfig(rawStackConfig(input, `fleet-${count}`));
+            assert.equal(config.regions.length, count);
         }
     });
 
