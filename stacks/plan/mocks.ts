@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { isObject } from "./stack-input";
 import * as pulumi from "@pulumi/pulumi";
 import type { MockCallArgs, MockMonitor, MockResourceArgs } from "@pulumi/pulumi/runtime/mocks";
-import { specialResourceSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { specialResourceSig, specialSecretSig, specialSigKey, unknownValue } from "@pulumi/pulumi/runtime/rpc";
 import { REGIONS } from "../config/catalog";
 
 /** The account every offline ARN uses. */
@@ -23,7 +23,7 @@ export function disabledDefaultProviders(config: Record<string, string>): string
 export function fakeState(
     args: MockResourceArgs,
     region: string,
-    monitor: MockMonitor,
+    monitor: Pick<MockMonitor, "resources">,
 ): { id: string | undefined; state: Record<string, unknown> } {
     const { type, name, inputs } = args;
     const state: Record<string, unknown> = { ...inputs };
@@ -142,18 +142,34 @@ export interface WorldOptions {
 }
 
 /**
- * Inputs as plain data, the way the engine and policy packs see them: a resource passed as an
- * input becomes its URN. (The mock runtime hands such inputs back as Resource objects.)
+ * Inputs as recorded for the plan, from their wire form (what the SDK sends the monitor), the
+ * way the SDK's own deserializer reads them (`@pulumi/pulumi` runtime/rpc.js,
+ * deserializeProperties): a resource passed as an input becomes its URN, as the engine and
+ * policy packs see it; a secret stays marked as one, and a list or map holding a secret becomes
+ * a secret list or map; an unknown value (the preview's sentinel) becomes an empty object.
  */
-export function plainInputs(value: unknown, urnOf: (type: string, name: string) => string | undefined): unknown {
-    if (pulumi.Resource.isInstance(value)) {
-        // The SDK keeps a resource's type and name on these fields; its urn is only an Output.
-        const { __pulumiType: type, __name: name } = value as unknown as { __pulumiType: string; __name: string };
-        return urnOf(type, name) ?? `${type}::${name}`;
-    }
-    if (Array.isArray(value)) return value.map((item) => plainInputs(item, urnOf));
-    if (isObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, plainInputs(item, urnOf)]));
-    return value;
+export function recordedInputs(inputs: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(inputs).map(([key, value]) => [key, recordedValue(value)]));
+}
+
+function recordedValue(value: unknown): unknown {
+    if (value === unknownValue) return {};
+    if (Array.isArray(value)) return lifted(value.map(recordedValue));
+    if (!isObject(value)) return value;
+    if (value[specialSigKey] === specialResourceSig) return value.urn;
+    if (value[specialSigKey] === specialSecretSig) return secret(recordedValue(value.value));
+    return lifted(recordedInputs(value));
+}
+
+const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
+const isSecret = (value: unknown): value is { value: unknown } => isObject(value) && value[specialSigKey] === specialSecretSig;
+const unwrap = (value: unknown): unknown => (isSecret(value) ? value.value : value);
+
+/** A list or map holding a secret becomes a secret list or map of the values inside. */
+function lifted(collection: unknown[] | Record<string, unknown>): unknown {
+    if (Array.isArray(collection)) return collection.some(isSecret) ? secret(collection.map(unwrap)) : collection;
+    if (!Object.values(collection).some(isSecret)) return collection;
+    return secret(Object.fromEntries(Object.entries(collection).map(([key, item]) => [key, unwrap(item)])));
 }
 
 /** Answers the invokes the program is expected to make, for the region of the provider used. */

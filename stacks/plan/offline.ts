@@ -5,7 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { StackInput } from "./stack-input";
-import { disabledDefaultProviders, fakeCall, fakeState, plainInputs, type WorldOptions } from "./mocks";
+import { disabledDefaultProviders, fakeCall, fakeState, recordedInputs, type WorldOptions } from "./mocks";
 import type { RecordedResource } from "./resources";
 
 export interface Evaluation {
@@ -67,23 +67,11 @@ export async function run(
     const problems: string[] = [];
     // AWS provider IDs are their region (see fakeState), so an invoke's provider names its region.
     const regionOf = (provider: string | undefined): string => provider?.split("::").pop() ?? "";
-    const byKey = new Map<string, RecordedResource>();
 
     await pulumi.runtime.setMocks(
         {
-            newResource: (args) => {
-                const record = byKey.get(`${args.type}::${args.name}`);
-                if (record)
-                    record.inputs = plainInputs(args.inputs, (type, name) => byKey.get(`${type}::${name}`)?.urn) as Record<string, unknown>;
-                const region = args.type === "pulumi:providers:aws" ? String(args.inputs.region) : regionOf(args.provider);
-                const state = fakeState(args, region || "us-east-1", monitor);
-                if (record)
-                    record.outputs = {
-                        ...(state.id ? { id: state.id } : {}),
-                        ...(typeof state.state.arn === "string" ? { arn: state.state.arn } : {}),
-                    };
-                return state;
-            },
+            // Reads (`Resource.get`); registrations are answered below.
+            newResource: (args) => fakeState(args, regionOf(args.provider) || "us-east-1", monitor),
             call: (args) => {
                 invokes.push(args.token);
                 if (!args.provider && disabled.some((pkg) => pkg === "*" || args.token.startsWith(`${pkg}:`))) {
@@ -98,11 +86,14 @@ export async function run(
     );
     pulumi.runtime.setAllConfig(input.config, input.secretKeys);
 
-    const monitor = pulumi.runtime.getMonitor() as unknown as MockMonitor;
-    const register = monitor.registerResource.bind(monitor);
-    monitor.registerResource = (req: RegisterRequest, callback) => {
+    const monitor = pulumi.runtime.getMonitor() as unknown as OfflineMonitor;
+    // Registrations are answered here rather than by the SDK's MockMonitor, with the same state,
+    // in the wire form throughout: the MockMonitor rebuilds live resources from every reference
+    // among the inputs, serializes the state again property by property and copies it through
+    // protobuf twice, which is most of what a registration costs offline.
+    monitor.registerResource = (req: RegisterRequest, callback: (err: unknown, response?: RegisterResponse) => void) => {
         const record: RecordedResource = {
-            urn: "",
+            urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
             type: req.getType(),
             name: req.getName(),
             parent: req.getParent(),
@@ -129,12 +120,28 @@ export async function run(
         if (record.custom && pkg !== "pulumi" && !record.provider && disabled.some((p) => p === "*" || p === pkg)) {
             problems.push(`${record.type} ${record.name} has no explicit provider, and the default ${pkg} provider is disabled`);
         }
-        byKey.set(`${record.type}::${record.name}`, record);
         resources.push(record);
-        return register(req, (err, response) => {
-            if (response) (record as { urn: string }).urn = response.getUrn();
-            callback(err, response);
-        });
+        try {
+            const inputs = (req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>;
+            record.inputs = recordedInputs(inputs);
+            const region = record.type === "pulumi:providers:aws" ? String(inputs.region) : regionOf(record.provider);
+            const args = { type: record.type, name: record.name, inputs, provider: record.provider, custom: record.custom };
+            const { id, state } = fakeState(args, region || "us-east-1", monitor);
+            record.outputs = { ...(id ? { id } : {}), ...(typeof state.arn === "string" ? { arn: state.arn } : {}) };
+            // Kept for `pulumi:pulumi:getResource`, through which the SDK resolves references in outputs.
+            monitor.resources.set(record.urn, { urn: record.urn, id: id ?? null, state });
+            // The shape the SDK itself answers with when no monitor is attached (runtime/resource.js,
+            // registerResource); Result 0 is SUCCESS.
+            callback(null, {
+                getUrn: () => record.urn,
+                getId: () => id ?? "",
+                getObject: () => ({ toJavaScript: () => state }),
+                getPropertydependenciesMap: () => undefined,
+                getResult: () => 0,
+            });
+        } catch (error) {
+            callback(error);
+        }
     };
 
     let exported: Record<string, unknown> = {};
@@ -168,4 +175,20 @@ interface RegisterRequest {
         getSpec(): { getParenturn(): string; getName(): string; getType(): string } | undefined;
     }>;
     getDependenciesList(): string[];
+    getObject(): { toJavaScript(): unknown } | undefined;
+}
+
+/** What is used of the SDK's MockMonitor: its record of resources, its URNs, its registration. */
+interface OfflineMonitor {
+    readonly resources: MockMonitor["resources"];
+    newUrn(parent: string, type: string, name: string): string;
+    registerResource(req: RegisterRequest, callback: (err: unknown, response?: RegisterResponse) => void): void;
+}
+
+interface RegisterResponse {
+    getUrn(): string;
+    getId(): string;
+    getObject(): { toJavaScript(): unknown };
+    getPropertydependenciesMap(): undefined;
+    getResult(): number;
 }

@@ -1,0 +1,63 @@
+// The offline evaluation answers registrations itself: what it records and what it hands back to
+// the program must be what the SDK's mock runtime would have recorded and handed back.
+import * as assert from "node:assert/strict";
+import * as pulumi from "@pulumi/pulumi";
+import * as aws from "@pulumi/aws";
+import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
+import { run } from "../../stacks/plan/offline";
+import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
+
+const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
+/** A custom resource of a made-up package: its inputs come back as its outputs. */
+class Thing extends pulumi.CustomResource {
+    constructor(name: string, props: pulumi.Inputs) {
+        super("test:index:Thing", name, props);
+    }
+}
+const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
+
+describe("offline evaluation", () => {
+    it("records inputs as the engine sees them, and hands the program the state the mocks return", async () => {
+        const seen: Record<string, unknown> = {};
+        const evaluation = await run("test", { project: "offline", config: {}, secretKeys: [] }, async () => {
+            const provider = new aws.Provider("eu", { region: "eu-west-1" });
+            const role = new aws.iam.Role("role", { assumeRolePolicy: "{}" }, { provider });
+            const thing = new Thing("thing", {
+                role,
+                token: pulumi.secret("s3cr3t"),
+                list: ["a", pulumi.secret("b")],
+                map: { plain: "x", hidden: pulumi.secret("y") },
+                nested: { list: [{ value: "z" }] },
+            });
+            const outputs = thing as unknown as Record<string, pulumi.Output<unknown>>;
+            seen.arn = await resolved(role.arn);
+            seen.token = await resolved(outputs.token);
+            seen.tokenSecret = await pulumi.isSecret(outputs.token);
+            seen.map = await resolved(outputs.map);
+            seen.mapSecret = await pulumi.isSecret(outputs.map);
+            seen.nested = await resolved(outputs.nested);
+            return {};
+        });
+        const role = evaluation.resources.find((r) => r.type === "aws:iam/role:Role");
+        const thing = evaluation.resources.find((r) => r.type === "test:index:Thing");
+        assert.ok(role && thing);
+        // A resource passed as an input is its URN; a secret stays marked, and lifts its list or map.
+        assert.equal(thing.inputs.role, role.urn);
+        assert.deepEqual(thing.inputs.token, secret("s3cr3t"));
+        assert.deepEqual(thing.inputs.list, secret(["a", "b"]));
+        assert.deepEqual(thing.inputs.map, secret({ plain: "x", hidden: "y" }));
+        assert.deepEqual(thing.inputs.nested, { list: [{ value: "z" }] });
+        // The program sees what the mocks return: the role's ARN in its provider's region's account,
+        // the inputs echoed back, secrets still secret.
+        assert.equal(seen.arn, `arn:aws:iam::${OFFLINE_ACCOUNT}:role/${String(role.inputs.name ?? role.outputs?.id)}`);
+        assert.equal(role.outputs?.arn, seen.arn);
+        assert.equal(seen.token, "s3cr3t");
+        assert.equal(seen.tokenSecret, true);
+        assert.deepEqual(seen.map, { plain: "x", hidden: "y" });
+        assert.equal(seen.mapSecret, true);
+        assert.deepEqual(seen.nested, { list: [{ value: "z" }] });
+        const stack = evaluation.resources.find((r) => r.type === "pulumi:pulumi:Stack");
+        assert.equal(thing.parent, stack?.urn);
+        assert.equal(thing.urn, `urn:pulumi:test::offline::pulumi:pulumi:Stack$test:index:Thing::thing`);
+    });
+});
