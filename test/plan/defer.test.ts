@@ -1,14 +1,15 @@
-// The plan's entry points defer what @pulumi/pulumi loads at start but a mock run never uses;
-// anything that does reach a deferred module must still get the real one.
+// The plan's entry points defer what the SDKs load at start but a mock run never uses; anything
+// that does reach a deferred module must still get the real one.
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
 
-/** Loads the SDK after the deferral in a fresh process; reports what was loaded before and after `touch`. */
+/** Loads the SDKs after the deferral in a fresh process; reports what was loaded before and after `touch`. */
 function loaded(touch: string): { before: string[]; after: string[]; touched: string } {
     const script = `
         require(${JSON.stringify(path.join(__dirname, "..", "..", "stacks", "plan", "defer.js"))});
         const pulumi = require("@pulumi/pulumi");
+        require("@pulumi/kubernetes");
         const files = () => Object.keys(require.cache).map((file) => file.split("node_modules/").pop());
         const before = files();
         const touched = typeof (${touch});
@@ -19,14 +20,22 @@ function loaded(touch: string): { before: string[]; after: string[]; touched: st
 }
 
 const isLoaded = (files: string[], module: string) => files.some((file) => file.startsWith(`${module}/`));
+const DEFERRED = ["typescript", "@npmcli/arborist", "@pulumi/pulumi/automation", "execa", "normalize-package-data", "glob"];
 
 describe("deferred start-up modules", () => {
-    it("loads neither TypeScript, Arborist nor the Automation API with the SDK, and each on first use", () => {
+    it("loads none of them with the SDKs, and the real one on first use", () => {
         const automation = loaded("pulumi.automation.LocalWorkspace");
-        for (const module of ["typescript", "@npmcli/arborist", "@pulumi/pulumi/automation", "execa"]) {
-            assert.equal(isLoaded(automation.before, module), false, `${module} loaded at start`);
-        }
+        for (const module of DEFERRED) assert.equal(isLoaded(automation.before, module), false, `${module} loaded at start`);
         assert.equal(automation.touched, "function");
         assert.equal(isLoaded(automation.after, "@pulumi/pulumi/automation"), true);
+    });
+
+    it("hands a CommonJS module imported as a default export over as that export", () => {
+        // As @pulumi/pulumi's closure code imports npm's normalizer: `__importDefault(require(…)).default(…)`.
+        const codePaths = `require.resolve("@pulumi/pulumi/runtime/closure/codePaths.js")`;
+        const normalizer = loaded(`require("node:module").createRequire(${codePaths})("normalize-package-data").default`);
+        assert.equal(isLoaded(normalizer.before, "normalize-package-data"), false);
+        assert.equal(normalizer.touched, "function");
+        assert.equal(isLoaded(normalizer.after, "normalize-package-data"), true);
     });
 });
