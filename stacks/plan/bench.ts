@@ -119,7 +119,8 @@ async function child(spec: string): Promise<void> {
 
 function sample(spec: string): Sample {
     const started = process.hrtime.bigint();
-    const run = spawnSync(process.execPath, [__filename, "--child", spec], { encoding: "utf8" });
+    // With this process's node flags, as `npm run plan` starts node (package.json).
+    const run = spawnSync(process.execPath, [...process.execArgv, __filename, "--child", spec], { encoding: "utf8" });
     const millis = Number(process.hrtime.bigint() - started) / 1e6;
     if (run.status !== 0) throw new Error(`plan of ${spec} failed:\n${run.stderr || run.stdout}`);
     const measured = JSON.parse(run.stdout.trim().split("\n").pop() as string) as { resources: number; maxRssMiB: number };

@@ -6,6 +6,11 @@
 //
 //   node stacks/plan/launch.cjs --build          build (npm run build, npm test)
 //   node stacks/plan/launch.cjs <tool> [args…]   build if stale, then run .build/stacks/plan/<tool>.js
+//
+// `npm run plan` and `npm run bench` start node with `--max-semi-space-size=8` (MiB; V8's default
+// on 64-bit is 16): most of what an evaluation allocates lives until the program completes, so a
+// larger young generation only holds more before it is promoted. Peak memory drops by about
+// 15 MiB for prod and 35 MiB for ten regions, at the same wall time (measured with npm run bench).
 /* global process, __dirname, console */
 /* eslint-disable @typescript-eslint/no-require-imports -- CommonJS: it runs before anything is compiled */
 const { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } = require("node:fs");
