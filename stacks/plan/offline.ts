@@ -147,7 +147,7 @@ export async function run(
     let exported: Record<string, unknown> = {};
     let outputs: Record<string, unknown> = {};
     let failure: unknown;
-    const resumeLeakTracking = pauseLeakTracking();
+    const resumeDiagnostics = pauseEngineDiagnostics();
     try {
         outputs = (await pulumi.runtime.runInPulumiStack(async () => (exported = await program()))) as Record<string, unknown>;
     } catch (error) {
@@ -157,7 +157,7 @@ export async function run(
         // Registrations the outputs did not wait for may still be in flight.
         await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     } finally {
-        resumeLeakTracking();
+        resumeDiagnostics();
     }
     if (failure !== undefined) throw new EvaluationError(stack, failure, resources);
     if (problems.length > 0) throw new Error(`offline evaluation of ${stack}:\n  ${problems.join("\n  ")}`);
@@ -165,19 +165,25 @@ export async function run(
 }
 
 /**
- * The SDK wraps each promise of a registration for the leak report it prints at exit
- * (`@pulumi/pulumi` runtime/debuggable.js: a stack trace, a set entry and two more promises
- * each), about a fifth of an offline evaluation's time and memory. Offline, a promise that never
- * settles shows as an evaluation that never ends (waitForRPCs), so the wrapping is paused while
- * the program runs; the returned function resumes it.
+ * Pauses two records the SDK keeps for the engine and for its exit report, which nothing reads
+ * offline; the returned function resumes them. It wraps each promise of a registration for the
+ * leak report it prints at exit (`@pulumi/pulumi` runtime/debuggable.js: a stack trace, a set
+ * entry and two more promises each), about a fifth of an offline evaluation's time and memory;
+ * offline, a promise that never settles shows as an evaluation that never ends (waitForRPCs).
+ * And it captures and parses the whole call stack of every resource as its source position
+ * (resource.js, `Resource.stackTrace`), which the monitor here does not record.
  */
-function pauseLeakTracking(): () => void {
+function pauseEngineDiagnostics(): () => void {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- internal module, no typings
     const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise?: (p: Promise<unknown>) => Promise<unknown> };
-    const wrap = debuggable.debuggablePromise;
-    if (typeof wrap !== "function") return () => undefined;
-    debuggable.debuggablePromise = (p) => p;
-    return () => (debuggable.debuggablePromise = wrap);
+    const resource = pulumi.Resource as unknown as { stackTrace?: (skip: number) => unknown[] };
+    const [wrap, stackTrace] = [debuggable.debuggablePromise, resource.stackTrace];
+    if (typeof wrap === "function") debuggable.debuggablePromise = (p) => p;
+    if (typeof stackTrace === "function") resource.stackTrace = () => [];
+    return () => {
+        debuggable.debuggablePromise = wrap;
+        resource.stackTrace = stackTrace;
+    };
 }
 
 interface RegisterRequest {

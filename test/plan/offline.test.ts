@@ -60,4 +60,19 @@ describe("offline evaluation", () => {
         assert.equal(thing.parent, stack?.urn);
         assert.equal(thing.urn, `urn:pulumi:test::offline::pulumi:pulumi:Stack$test:index:Thing::thing`);
     });
+
+    it("leaves the SDK's diagnostics as it found them, after a program that fails too", async () => {
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- internal module, no typings
+        const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: unknown };
+        const resource = pulumi.Resource as unknown as { stackTrace: unknown };
+        const before = [debuggable.debuggablePromise, resource.stackTrace];
+        assert.ok(before.every((f) => typeof f === "function"));
+        await assert.rejects(
+            run("test", { project: "offline", config: {}, secretKeys: [] }, () => {
+                throw new Error("broken program");
+            }),
+            /broken program/,
+        );
+        assert.deepEqual([debuggable.debuggablePromise, resource.stackTrace], before);
+    });
 });
