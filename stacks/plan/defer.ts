@@ -1,12 +1,13 @@
 // Defers modules that the Pulumi SDKs load at start but the offline plan never uses.
 // @pulumi/pulumi's index loads the Automation API (with execa, js-yaml, tmp and the workspace
 // code) and the closure serializer, and with them TypeScript (9 MB of source), npm's Arborist
-// (with pacote, sigstore, cacache and tar) and npm's package.json normalizer; @pulumi/kubernetes
-// loads glob for the file patterns of its first-generation ConfigFile. Together about 0.6 s and
-// 55 MiB before the program registers anything. They serve only `pulumi.automation`, function
-// serialization, workspace discovery and ConfigFile v1 (the program uses v2), which a mock run
-// never reaches. Each is replaced by a stand-in that loads the real module on first use, so
-// behaviour is unchanged if anything does reach them.
+// (with pacote, sigstore, cacache and tar) and npm's package.json normalizer; its runtime loads
+// gRPC and the engine's service stubs, which a mock run never connects to (the offline runtime
+// replaces the one gRPC server the SDK would start, stacks/plan/runtime.ts); @pulumi/kubernetes
+// loads glob for the file patterns of its first-generation ConfigFile (the program uses v2).
+// Together about 0.7 s and 60 MiB before the program registers anything. Each is replaced by a
+// stand-in that loads the real module on first use, so behaviour is unchanged if anything does
+// reach them.
 //
 // Imported first by the plan's entry points, before anything that imports the SDKs.
 import Module from "node:module";
@@ -20,6 +21,11 @@ const DEFERRED = new Map([
     ["normalize-package-data", "@pulumi/pulumi/runtime/closure/codePaths.js"],
     ["fdir", "@pulumi/pulumi/runtime/closure/codePaths.js"],
     ["glob", "@pulumi/kubernetes/yaml/yaml.js"],
+    ["@grpc/grpc-js", "@pulumi/pulumi/"],
+    ["../proto/callback_grpc_pb", "@pulumi/pulumi/runtime/callbacks.js"],
+    ["../proto/engine_grpc_pb", "@pulumi/pulumi/runtime/settings.js"],
+    ["../proto/resource_grpc_pb", "@pulumi/pulumi/runtime/settings.js"],
+    ["../proto/provider_grpc_pb", "@pulumi/pulumi/provider/server.js"],
 ]);
 
 interface Loader {

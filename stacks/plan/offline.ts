@@ -7,6 +7,7 @@ import type { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 import type { StackInput } from "./stack-input";
 import { disabledDefaultProviders, fakeCall, fakeState, recordedInputs, type WorldOptions } from "./mocks";
 import type { RecordedResource } from "./resources";
+import { prepareOfflineRuntime } from "./runtime";
 
 export interface Evaluation {
     readonly project: string;
@@ -147,7 +148,7 @@ export async function run(
     let exported: Record<string, unknown> = {};
     let outputs: Record<string, unknown> = {};
     let failure: unknown;
-    const resumeDiagnostics = pauseEngineDiagnostics();
+    const restoreRuntime = prepareOfflineRuntime();
     try {
         outputs = (await pulumi.runtime.runInPulumiStack(async () => (exported = await program()))) as Record<string, unknown>;
     } catch (error) {
@@ -157,33 +158,11 @@ export async function run(
         // Registrations the outputs did not wait for may still be in flight.
         await (pulumi.runtime as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
     } finally {
-        resumeDiagnostics();
+        restoreRuntime();
     }
     if (failure !== undefined) throw new EvaluationError(stack, failure, resources);
     if (problems.length > 0) throw new Error(`offline evaluation of ${stack}:\n  ${problems.join("\n  ")}`);
     return { project: input.project, stack, resources, outputs, exports: exported, invokes };
-}
-
-/**
- * Pauses two records the SDK keeps for the engine and for its exit report, which nothing reads
- * offline; the returned function resumes them. It wraps each promise of a registration for the
- * leak report it prints at exit (`@pulumi/pulumi` runtime/debuggable.js: a stack trace, a set
- * entry and two more promises each), about a fifth of an offline evaluation's time and memory;
- * offline, a promise that never settles shows as an evaluation that never ends (waitForRPCs).
- * And it captures and parses the whole call stack of every resource as its source position
- * (resource.js, `Resource.stackTrace`), which the monitor here does not record.
- */
-function pauseEngineDiagnostics(): () => void {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- internal module, no typings
-    const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise?: (p: Promise<unknown>) => Promise<unknown> };
-    const resource = pulumi.Resource as unknown as { stackTrace?: (skip: number) => unknown[] };
-    const [wrap, stackTrace] = [debuggable.debuggablePromise, resource.stackTrace];
-    if (typeof wrap === "function") debuggable.debuggablePromise = (p) => p;
-    if (typeof stackTrace === "function") resource.stackTrace = () => [];
-    return () => {
-        debuggable.debuggablePromise = wrap;
-        resource.stackTrace = stackTrace;
-    };
 }
 
 interface RegisterRequest {

@@ -20,7 +20,15 @@ function loaded(touch: string): { before: string[]; after: string[]; touched: st
 }
 
 const isLoaded = (files: string[], module: string) => files.some((file) => file.startsWith(`${module}/`));
-const DEFERRED = ["typescript", "@npmcli/arborist", "@pulumi/pulumi/automation", "execa", "normalize-package-data", "glob"];
+const DEFERRED = [
+    "typescript",
+    "@npmcli/arborist",
+    "@pulumi/pulumi/automation",
+    "execa",
+    "normalize-package-data",
+    "glob",
+    "@grpc/grpc-js",
+];
 
 describe("deferred start-up modules", () => {
     it("loads none of them with the SDKs, and the real one on first use", () => {

@@ -1,6 +1,7 @@
 // The offline evaluation answers registrations itself: what it records and what it hands back to
 // the program must be what the SDK's mock runtime would have recorded and handed back.
 import * as assert from "node:assert/strict";
+import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
@@ -10,10 +11,28 @@ import { OFFLINE_ACCOUNT } from "../../stacks/plan/mocks";
 const secret = (value: unknown) => ({ [specialSigKey]: specialSecretSig, value });
 /** A custom resource of a made-up package: its inputs come back as its outputs. */
 class Thing extends pulumi.CustomResource {
-    constructor(name: string, props: pulumi.Inputs) {
-        super("test:index:Thing", name, props);
+    constructor(name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+        super("test:index:Thing", name, props, opts);
     }
 }
+/** TCP sockets this process listens on (Linux: its socket descriptors among the LISTEN rows of /proc/net/tcp*). */
+function listeningSockets(): number {
+    const inodes = new Set(
+        readdirSync("/proc/self/fd").flatMap((fd) => {
+            try {
+                return [/^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/self/fd/${fd}`))?.[1]].filter((inode) => inode !== undefined);
+            } catch {
+                return []; // closed since the listing
+            }
+        }),
+    );
+    return ["/proc/self/net/tcp", "/proc/self/net/tcp6"]
+        .filter((table) => existsSync(table))
+        .flatMap((table) => readFileSync(table, "utf8").trim().split("\n").slice(1))
+        .map((row) => row.trim().split(/\s+/))
+        .filter((columns) => columns[3] === "0A" && inodes.has(columns[9])).length;
+}
+
 const resolved = <T>(output: pulumi.Output<T>) => new Promise<T>((resolve) => output.apply(resolve));
 
 describe("offline evaluation", () => {
@@ -61,18 +80,32 @@ describe("offline evaluation", () => {
         assert.equal(thing.urn, `urn:pulumi:test::offline::pulumi:pulumi:Stack$test:index:Thing::thing`);
     });
 
-    it("leaves the SDK's diagnostics as it found them, after a program that fails too", async () => {
+    it("leaves the SDK's runtime as it found it, after a program that fails too", async () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- internal module, no typings
         const debuggable = require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: unknown };
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- internal module, no typings
+        const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { callbacks: unknown } };
         const resource = pulumi.Resource as unknown as { stackTrace: unknown };
-        const before = [debuggable.debuggablePromise, resource.stackTrace];
-        assert.ok(before.every((f) => typeof f === "function"));
+        const now = () => [debuggable.debuggablePromise, resource.stackTrace, state.getStore().callbacks];
+        const before = now();
+        assert.ok(before.slice(0, 2).every((f) => typeof f === "function"));
         await assert.rejects(
             run("test", { project: "offline", config: {}, secretKeys: [] }, () => {
                 throw new Error("broken program");
             }),
             /broken program/,
         );
-        assert.deepEqual([debuggable.debuggablePromise, resource.stackTrace], before);
+        assert.deepEqual(now(), before);
+    });
+
+    it("registers a resource with transforms without opening a port for the engine to call back", async function () {
+        if (!existsSync("/proc/self/net/tcp")) this.skip();
+        const before = listeningSockets();
+        const evaluation = await run("test", { project: "offline", config: {}, secretKeys: [] }, () => {
+            new Thing("transformed", { size: 1 }, { transforms: [(args) => ({ props: { ...args.props, size: 2 }, opts: args.opts })] });
+            return {};
+        });
+        assert.ok(evaluation.resources.some((r) => r.name === "transformed"));
+        assert.equal(listeningSockets(), before);
     });
 });

@@ -1,0 +1,98 @@
+// What the offline evaluation changes in the Pulumi SDK's runtime while a program runs, and
+// why: records and servers the SDK keeps for the engine, which nothing reads offline. None of it
+// changes what the program registers or sees (test/plan/offline.test.ts). Each change is undone
+// when the evaluation ends; an SDK that no longer has the internal in question is left alone.
+import * as pulumi from "@pulumi/pulumi";
+import { Callback } from "@pulumi/pulumi/proto/callback_pb";
+
+/* eslint-disable @typescript-eslint/no-require-imports -- internal modules of the SDK, without typings */
+interface Internals {
+    /** runtime/debuggable.js */
+    debuggable: { debuggablePromise?: (p: Promise<unknown>) => Promise<unknown> };
+    /** resource.js */
+    resource: { stackTrace?: (skip: number) => unknown[] };
+    /** runtime/state.js: the store of the running program. */
+    store: { callbacks?: unknown };
+}
+
+function internals(): Internals {
+    return {
+        debuggable: require("@pulumi/pulumi/runtime/debuggable") as Internals["debuggable"],
+        resource: pulumi.Resource as unknown as Internals["resource"],
+        store: (require("@pulumi/pulumi/runtime/state") as { getStore(): Internals["store"] }).getStore(),
+    };
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * Stands in for the SDK's callback server (runtime/callbacks.js), through which the engine calls
+ * back into the program, to apply a resource's `transforms` for one. The SDK starts it, a gRPC
+ * server on a local port, as soon as a resource names a transform, and makes every later
+ * registration wait on it. Offline no engine calls back (the SDK's MockMonitor never applied a
+ * transform either), so this one hands out tokens and serves nothing. What it does not support
+ * fails loudly rather than being skipped.
+ */
+class OfflineCallbacks {
+    private count = 0;
+
+    registerTransform(): Promise<Callback> {
+        const callback = new Callback();
+        callback.setToken(`offline-transform-${++this.count}`);
+        callback.setTarget("offline");
+        return Promise.resolve(callback);
+    }
+
+    awaitStackRegistrations(): Promise<void> {
+        return Promise.resolve();
+    }
+
+    shutdown(): void {}
+
+    static unsupported(method: string): never {
+        throw new Error(`offline evaluation does not support ${method} (stacks/plan/runtime.ts); add it there if the program needs it`);
+    }
+
+    registerStackTransform(): never {
+        return OfflineCallbacks.unsupported("stack transforms");
+    }
+
+    registerStackInvokeTransform(): never {
+        return OfflineCallbacks.unsupported("invoke transforms");
+    }
+
+    registerStackInvokeTransformAsync(): never {
+        return OfflineCallbacks.unsupported("invoke transforms");
+    }
+
+    registerResourceHook(): never {
+        return OfflineCallbacks.unsupported("resource hooks");
+    }
+
+    registerErrorHook(): never {
+        return OfflineCallbacks.unsupported("error hooks");
+    }
+}
+
+/**
+ * Prepares the SDK for an offline evaluation (after `setMocks`); the returned function restores
+ * it. Three changes:
+ * - the callback server above replaces the SDK's, so no port is opened and gRPC is not loaded;
+ * - promises are not wrapped for the leak report the SDK prints at exit (runtime/debuggable.js:
+ *   a stack trace, a set entry and two more promises for each), about a fifth of an evaluation's
+ *   time and memory; offline, a promise that never settles shows as an evaluation that never
+ *   ends (the wait for outstanding registrations);
+ * - no source position is parsed from every resource's whole call stack (`Resource.stackTrace`),
+ *   which the offline monitor does not record.
+ */
+export function prepareOfflineRuntime(): () => void {
+    const { debuggable, resource, store } = internals();
+    const [wrap, stackTrace, callbacks] = [debuggable.debuggablePromise, resource.stackTrace, store.callbacks];
+    store.callbacks = new OfflineCallbacks();
+    if (typeof wrap === "function") debuggable.debuggablePromise = (p) => p;
+    if (typeof stackTrace === "function") resource.stackTrace = () => [];
+    return () => {
+        store.callbacks = callbacks;
+        debuggable.debuggablePromise = wrap;
+        resource.stackTrace = stackTrace;
+    };
+}
