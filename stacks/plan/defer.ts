@@ -3,11 +3,13 @@
 // code) and the closure serializer, and with them TypeScript (9 MB of source), npm's Arborist
 // (with pacote, sigstore, cacache and tar) and npm's package.json normalizer; its runtime loads
 // gRPC and the engine's service stubs, which a mock run never connects to (the offline runtime
-// replaces the one gRPC server the SDK would start, stacks/plan/runtime.ts); @pulumi/kubernetes
-// loads glob for the file patterns of its first-generation ConfigFile (the program uses v2).
-// Together about 0.7 s and 60 MiB before the program registers anything. Each is replaced by a
-// stand-in that loads the real module on first use, so behaviour is unchanged if anything does
-// reach them.
+// replaces the one gRPC server the SDK would start, stacks/plan/runtime.ts); @pulumi/aws's index
+// loads the module of each of its 240 services, of which the program uses a dozen; and
+// @pulumi/kubernetes loads glob for the file patterns of its first-generation ConfigFile (the
+// program uses v2). Together about 0.8 s and 60 MiB before the program registers anything.
+// Each is replaced by a stand-in that loads the real module on first use, so behaviour is
+// unchanged if anything does reach them: a service's module, which registers its resource types
+// with the SDK, is loaded before the program creates its first resource of that service.
 //
 // Imported first by the plan's entry points, before anything that imports the SDKs.
 import Module from "node:module";
@@ -28,6 +30,10 @@ const DEFERRED = new Map([
     ["../proto/provider_grpc_pb", "@pulumi/pulumi/provider/server.js"],
 ]);
 
+/** @pulumi/aws's index: every service's module but those it copies into its own exports. */
+const AWS_INDEX = "@pulumi/aws/index.js";
+const AWS_SERVICE = /^\.\/(?!provider$|tags$|utils$|utilities$)[a-z0-9]+$/;
+
 interface Loader {
     _load(request: string, parent: { filename?: string } | undefined, isMain: boolean): unknown;
 }
@@ -37,7 +43,7 @@ const loader = Module as unknown as Loader;
 const load = loader._load.bind(loader);
 
 loader._load = (request, parent, isMain) => {
-    const from = DEFERRED.get(request);
+    const from = DEFERRED.get(request) ?? (AWS_SERVICE.test(request) ? AWS_INDEX : undefined);
     if (from === undefined) return load(request, parent, isMain);
     // Only the SDKs' own requests: a test that imports TypeScript gets it as it is.
     const file = parent?.filename?.split(NODE_MODULES).pop()?.split(path.sep).join("/");

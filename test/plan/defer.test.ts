@@ -9,6 +9,7 @@ function loaded(touch: string): { before: string[]; after: string[]; touched: st
     const script = `
         require(${JSON.stringify(path.join(__dirname, "..", "..", "stacks", "plan", "defer.js"))});
         const pulumi = require("@pulumi/pulumi");
+        const aws = require("@pulumi/aws");
         require("@pulumi/kubernetes");
         const files = () => Object.keys(require.cache).map((file) => file.split("node_modules/").pop());
         const before = files();
@@ -34,8 +35,21 @@ describe("deferred start-up modules", () => {
     it("loads none of them with the SDKs, and the real one on first use", () => {
         const automation = loaded("pulumi.automation.LocalWorkspace");
         for (const module of DEFERRED) assert.equal(isLoaded(automation.before, module), false, `${module} loaded at start`);
+        // Of @pulumi/aws's services, none until used; the provider is part of its index.
+        assert.deepEqual(
+            automation.before.filter((file) => /^@pulumi\/aws\/[a-z0-9]+\/index\.js$/.test(file)),
+            [],
+        );
         assert.equal(automation.touched, "function");
         assert.equal(isLoaded(automation.after, "@pulumi/pulumi/automation"), true);
+    });
+
+    it("loads an AWS service's module when the program first uses it, registering its resource types", () => {
+        // The SDK resolves a reference to an aws:ec2/vpc:Vpc through the module registered for it.
+        const ec2 = loaded(`aws.ec2.Vpc && require("@pulumi/pulumi/runtime/rpc").getResourceModule("aws", "ec2/vpc", undefined)`);
+        assert.equal(isLoaded(ec2.before, "@pulumi/aws/ec2"), false);
+        assert.equal(ec2.touched, "object");
+        assert.equal(isLoaded(ec2.after, "@pulumi/aws/ec2"), true);
     });
 
     it("hands a CommonJS module imported as a default export over as that export", () => {
