@@ -35,7 +35,7 @@ describe("deferred start-up modules", () => {
     it("loads none of them with the SDKs, and the real one on first use", () => {
         const automation = loaded("pulumi.automation.LocalWorkspace");
         for (const module of DEFERRED) assert.equal(isLoaded(automation.before, module), false, `${module} loaded at start`);
-        // Of @pulumi/aws's services, none until used; the provider is part of its index.
+        // Of @pulumi/aws's services, none until used.
         assert.deepEqual(
             automation.before.filter((file) => /^@pulumi\/aws\/[a-z0-9]+\/index\.js$/.test(file)),
             [],
@@ -50,6 +50,10 @@ describe("deferred start-up modules", () => {
         assert.equal(isLoaded(ec2.before, "@pulumi/aws/ec2"), false);
         assert.equal(ec2.touched, "object");
         assert.equal(isLoaded(ec2.after, "@pulumi/aws/ec2"), true);
+        // Listing a service's exports loads it as well.
+        const iam = loaded(`Object.keys(aws.iam).includes("Role") || undefined`);
+        assert.equal(isLoaded(iam.before, "@pulumi/aws/iam"), false);
+        assert.equal(iam.touched, "boolean");
     });
 
     it("hands a CommonJS module imported as a default export over as that export", () => {
