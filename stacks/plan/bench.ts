@@ -18,28 +18,28 @@ import { previewStack } from "./preview";
 import { comparePeer } from "./bench-peer";
 
 /**
- * Budget: the two-region prod plan, what each extra region may add in time, what each resource
- * a region registers may add in memory, and how much more a region may cost in the larger half of
- * the fleet than in the smaller (1 = exactly linear), and the change preview against a base
- * revision, at most twice the plan it adds to. Memory is budgeted per resource because a
- * region's peak memory follows what it registers: about 175 KiB each, most of it garbage the
- * collector has not yet reclaimed (after a full collection a region holds about 5 MiB). A new
- * component may add resources; what may not grow is the cost of each.
+ * Budget: what each extra region may add in time and in peak memory, the fleet of 20 regions,
+ * how much more a region may cost in the larger half of the fleet than in the smaller (1 =
+ * exactly linear), and the change preview against a base revision, at most twice the plan it
+ * adds to. The prod plan itself is budgeted against a peer tool (bench-peer.ts, `--peer`): wall
+ * time and memory on one machine are only meaningful side by side.
  */
-export const BUDGET = { prodSeconds: 3, perRegionSeconds: 0.5, perResourceKiB: 200, growthRatio: 1.5, previewRatio: 2 } as const;
+export const BUDGET = { perRegionSeconds: 0.2, perRegionMiB: 16, fleet20Seconds: 6, growthRatio: 1.5, previewRatio: 2 } as const;
 const FLEET_SIZES = [2, 10, 20] as const;
 
 /**
- * Each case's median wall time and peak memory measured before the plan's start-up was trimmed
- * (2 cores, node 20, 3 runs); each case is printed with its ratio to these.
+ * Each case's median wall time and peak memory as the platform planned before its plan was made
+ * fast: commit ccd403c (nested npm, every SDK module loaded, the SDK's MockMonitor), measured on
+ * the machine the README's figures come from (2 cores, node 20, 3 runs each, the fleets with the
+ * registry allowlist fixed as here); each case is printed with its ratio to these.
  */
 export const BASELINE: Readonly<Record<string, { readonly seconds: number; readonly peakMiB: number }>> = {
-    prod: { seconds: 3.16, peakMiB: 244 },
-    staging: { seconds: 2.53, peakMiB: 208 },
-    "changes-prod": { seconds: 3.3, peakMiB: 246 },
-    "fleet-2": { seconds: 3.19, peakMiB: 243 },
-    "fleet-10": { seconds: 11.64, peakMiB: 566 },
-    "fleet-20": { seconds: 27.25, peakMiB: 1152 },
+    prod: { seconds: 2.96, peakMiB: 244 },
+    staging: { seconds: 2.49, peakMiB: 202 },
+    "changes-prod": { seconds: 2.65, peakMiB: 253 },
+    "fleet-2": { seconds: 2.36, peakMiB: 244 },
+    "fleet-10": { seconds: 5.54, peakMiB: 563 },
+    "fleet-20": { seconds: 9.86, peakMiB: 1172 },
 };
 
 /** Regions for a synthetic fleet: prod's settings, N regions with three usable zones, distinct ranges. */
@@ -169,7 +169,6 @@ function main(argv: string[]): number {
     const [lower, upper] = [slope(small, middle, FLEET_SIZES[1] - FLEET_SIZES[0]), slope(middle, large, FLEET_SIZES[2] - FLEET_SIZES[1])];
     const growth = upper.seconds / lower.seconds;
     const resourcesPerRegion = (large.resources - small.resources) / (FLEET_SIZES[2] - FLEET_SIZES[0]);
-    const perResourceKiB = (perRegion.mib * 1024) / resourcesPerRegion;
     console.log(
         `marginal cost per region (fleet-${FLEET_SIZES[0]} -> fleet-${FLEET_SIZES[2]}): ${perRegion.seconds.toFixed(3)} s, ${perRegion.mib.toFixed(1)} MiB`,
     );
@@ -177,12 +176,6 @@ function main(argv: string[]): number {
         `  fleet-${FLEET_SIZES[0]} -> fleet-${FLEET_SIZES[1]}: ${lower.seconds.toFixed(3)} s, ${lower.mib.toFixed(1)} MiB per region; fleet-${FLEET_SIZES[1]} -> fleet-${FLEET_SIZES[2]}: ${upper.seconds.toFixed(3)} s, ${upper.mib.toFixed(1)} MiB per region`,
     );
     const verdicts = [
-        prod
-            ? ([
-                  `prod plan ${(prod.millis / 1000).toFixed(2)} s <= ${BUDGET.prodSeconds} s`,
-                  prod.millis / 1000 <= BUDGET.prodSeconds,
-              ] as const)
-            : undefined,
         prod && changes
             ? ([
                   `change preview ${(changes.millis / 1000).toFixed(2)} s <= ${BUDGET.previewRatio} x the prod plan`,
@@ -190,12 +183,13 @@ function main(argv: string[]): number {
               ] as const)
             : undefined,
         [
-            `per region ${perRegion.seconds.toFixed(3)} s <= ${BUDGET.perRegionSeconds} s`,
+            `per region ${perRegion.seconds.toFixed(3)} s <= ${BUDGET.perRegionSeconds} s (a region of ${resourcesPerRegion.toFixed(0)} resources)`,
             perRegion.seconds <= BUDGET.perRegionSeconds,
         ] as const,
+        [`per region ${perRegion.mib.toFixed(1)} MiB <= ${BUDGET.perRegionMiB} MiB`, perRegion.mib <= BUDGET.perRegionMiB] as const,
         [
-            `per resource ${perResourceKiB.toFixed(0)} KiB <= ${BUDGET.perResourceKiB} KiB (${perRegion.mib.toFixed(1)} MiB for a region of ${resourcesPerRegion.toFixed(0)} resources)`,
-            perResourceKiB <= BUDGET.perResourceKiB,
+            `fleet of ${FLEET_SIZES[2]} regions ${(large.millis / 1000).toFixed(2)} s < ${BUDGET.fleet20Seconds} s`,
+            large.millis / 1000 < BUDGET.fleet20Seconds,
         ] as const,
         [
             `growth: a region costs ${growth.toFixed(2)}x as much time in the larger half of the fleet (<= ${BUDGET.growthRatio})`,
