@@ -5,21 +5,15 @@
 // pipeline runner, and the peering of the runner region's network with the others; then every
 // region's cluster. A stack in bootstrap mode stops after the first phase.
 //
-// In each phase the regions are built one after another, each given a turn of the event loop
-// to send its registrations before the next is built (`nextRegion`). A deployment is the same:
-// resources, dependencies and outputs do not depend on when a registration is sent. The program
-// then holds the pending registrations of one region at a time rather than of all: planned
-// offline, where each is answered at once, a stack of 20 regions peaks at half the memory and
-// plans a third faster.
+// In each phase the regions are built one after another, each in turns of its own
+// (components/shared/turns.ts): what one region registers is sent before the next is built.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PeerRoute } from "./components/network/network";
 import { Platform } from "./components/platform";
+import { nextTurn } from "./components/shared/turns";
 import { StackConfigError, loadStackConfig } from "./stacks/config/config";
 import { deploymentProblems, liveState } from "./stacks/delivery/gates";
-
-/** A turn of the event loop: the registrations of the region just built are sent first. */
-const nextRegion = () => new Promise((resolve) => setImmediate(resolve));
 
 export = async () => {
     const config = loadStackConfig();
@@ -73,7 +67,7 @@ export = async () => {
                 { providers: { aws: providers.get(region.region) as aws.Provider } },
             ),
         );
-        await nextRegion();
+        await nextTurn();
     }
 
     // The runner region's network is peered with every other network this program created (a
@@ -101,10 +95,10 @@ export = async () => {
     // With crossRegion, each region's backups are copied to the next region's bucket (the last
     // region's to the first), where a second drill restores them.
     const copiedFrom = (i: number) => (config.backups.crossRegion ? platforms[(i + platforms.length - 1) % platforms.length] : undefined);
-    const clusters: Array<ReturnType<Platform["deploy"]>> = [];
+    const clusters: Array<Awaited<ReturnType<Platform["deploy"]>>> = [];
     for (const [i, platform] of platforms.entries()) {
         clusters.push(
-            platform.deploy(
+            await platform.deploy(
                 {
                     // Its own region's runner, in the VPC; the runner region's, over the peering.
                     securityGroupIds: { [platform.region.region]: platform.runner.securityGroupId },
@@ -116,7 +110,7 @@ export = async () => {
                 copiedFrom(i),
             ),
         );
-        await nextRegion();
+        await nextTurn();
     }
 
     if (config.backups.crossRegion) {

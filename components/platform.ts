@@ -8,10 +8,11 @@ import { Encryption } from "./security/encryption";
 import { Network, type PeerRoute } from "./network/network";
 import { peer } from "./network/peering";
 import { Runner } from "./pipeline/runner";
-import { type Foundation, type PlatformArgs, type RegionCluster, deployCluster } from "./region";
+import { deployCluster } from "./region";
+import type { Foundation, PlatformArgs, RegionCluster } from "./region-args";
 import type { Scope } from "./shared/iam";
 
-export type { PlatformArgs, RegionCluster } from "./region";
+export type { PlatformArgs, RegionCluster } from "./region-args";
 
 /**
  * One region of the platform, built in two phases so that every region's network exists, and is
@@ -142,9 +143,9 @@ export class Platform extends pulumi.ComponentResource {
      * names the region whose backups are replicated into this one's bucket: a second drill
      * restores them.
      */
-    deploy(apiClients: ApiClients, replicaOf?: Platform): RegionCluster {
+    async deploy(apiClients: ApiClients, replicaOf?: Platform): Promise<RegionCluster> {
         if (this.cluster) throw new Error(`${this.region.region}: the cluster is deployed once`);
-        this.cluster = deployCluster(this.resourceName, this.args, this.foundation, apiClients, replicaOf?.region.names.cluster, {
+        this.cluster = await deployCluster(this.resourceName, this.args, this.foundation, apiClients, replicaOf?.region.names.cluster, {
             parent: this,
         });
         return this.cluster;

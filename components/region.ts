@@ -4,11 +4,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { PLATFORM_NAMESPACES } from "../stacks/config/catalog";
 import { PLATFORM_SECRETS, teamSecretsPath } from "../stacks/config/rules/addons";
-import type { RegionConfig } from "../stacks/config/config";
-import type * as schema from "../stacks/config/schema";
 import { CoreAddons, DEFAULTS as CORE_ADDONS } from "./addons/core/core-addons";
-import { type AddonIdentity, ArgoCD } from "./addons/argocd/argocd";
-import type { BackupTarget } from "./backups/backup-replication";
+import { ArgoCD } from "./addons/argocd/argocd";
 import { Backups, DEFAULTS as VELERO } from "./backups/backups";
 import { Cilium } from "./addons/cilium/cilium";
 import { type ApiClients, Cluster } from "./eks/cluster";
@@ -20,7 +17,8 @@ import { MONITORING_NAMESPACE, MonitoringCrds } from "./observability/monitoring
 import { NodeGroups } from "./eks/nodegroups";
 import { PipelineAccess } from "./eks/pipeline-access";
 import { NodePools, amiAliases } from "./addons/karpenter/nodepools";
-import type { Scope } from "./shared/iam";
+import { nextTurn } from "./shared/turns";
+import type { Foundation, PlatformArgs, RegionCluster } from "./region-args";
 import { DRILL, drillNames, drilledSchedule, restoreDrills } from "./backups/restore-drill";
 import { Teams } from "./tenancy/teams";
 import { GatewayApiCrds } from "./ingress/gateway-api";
@@ -29,61 +27,15 @@ import { gatewayParentRef } from "./ingress/values";
 import { Logging } from "./observability/logging";
 import { addonIdentities } from "./identities";
 
-export interface PlatformArgs {
-    readonly region: RegionConfig;
-    readonly versions: schema.VersionLock;
-    readonly cluster: schema.ClusterSettings;
-    readonly nodeGroups: schema.Settings["nodeGroups"];
-    readonly karpenter: schema.KarpenterSettings;
-    readonly highAvailability: boolean;
-    readonly environment: string;
-    readonly secrets: schema.SecretsSettings & { readonly prefix: string };
-    readonly gitops: schema.GitOpsSettings;
-    readonly policies: schema.PolicySettings;
-    readonly monitoring: schema.MonitoringSettings;
-    readonly backups: schema.BackupSettings;
-    /** Protect stateful resources (cluster, keys, log groups) from deletion by Pulumi. */
-    readonly protect: boolean;
-    readonly pipeline: schema.PipelineSettings;
-    readonly teams: schema.TeamsSettings;
-    readonly ingress: schema.IngressSettings;
-    readonly logging: schema.LoggingSettings;
-    readonly helmValues: schema.HelmValuesSettings;
-}
-
-/** What the first phase of a region built, for the cluster on it. */
-export interface Foundation {
-    readonly scope: pulumi.Output<Scope>;
-    readonly secretsKeyArn: pulumi.Output<string>;
-    readonly logsKeyArn: pulumi.Output<string>;
-    readonly volumesKeyArn: pulumi.Output<string>;
-    readonly vpcId: pulumi.Output<string>;
-    readonly privateSubnetIds: pulumi.Input<string>[];
-    /** Zones of the created subnets; undefined for an existing VPC. */
-    readonly zones: pulumi.Output<string[]> | undefined;
-    /** The private subnets' NAT routes: nodes join through them. */
-    readonly egress: pulumi.Resource[];
-}
-
-/** What a region's cluster hands to the stack's outputs and to backup replication. */
-export interface RegionCluster {
-    readonly clusterName: string;
-    readonly endpoint: pulumi.Output<string>;
-    readonly oidcIssuer: pulumi.Output<string>;
-    readonly kubeconfig: pulumi.Output<string>;
-    readonly nodeGroupNames: Readonly<Record<string, string>>;
-    /** Namespace, service account and role of every add-on, as handed to GitOps. */
-    readonly addons: Readonly<Record<string, AddonIdentity>>;
-    readonly backups: BackupTarget;
-}
-
 /**
  * Order of creation: control plane (+ Pod Identity agent) -> Cilium -> node groups -> CoreDNS,
  * EBS CSI, Karpenter -> node pools, then the other add-ons on the system nodes. See Cilium for why
  * the CNI comes before the nodes, and Karpenter for the order of teardown. Every Kubernetes object
- * waits for the pipeline's runners to be admitted to the API (see Cluster's `apiClients`).
+ * waits for the pipeline's runners to be admitted to the API (see Cluster's `apiClients`). Each
+ * component is built in a turn of its own (shared/turns.ts); the order above is the resources'
+ * dependencies, not the turns'.
  */
-export function deployCluster(
+export async function deployCluster(
     name: string,
     args: PlatformArgs,
     foundation: Foundation,
@@ -91,7 +43,7 @@ export function deployCluster(
     /** The cluster whose backups are replicated into this one's bucket, which a second drill restores. */
     replicaOf: string | undefined,
     parent: { parent: pulumi.Resource },
-): RegionCluster {
+): Promise<RegionCluster> {
     const { region, versions } = args;
     const names = region.names;
     const drills = [drillNames(false), ...(replicaOf ? [drillNames(true)] : [])];
@@ -123,6 +75,7 @@ export function deployCluster(
     // Every add-on ships a ServiceMonitor, Cilium's included, and Cilium comes before the nodes.
     // Cilium does not wait for the Pod Identity agent: its operator needs the agent only once
     // it runs on a node, and the nodes wait for both.
+    await nextTurn();
     const monitoringCrds = new MonitoringCrds(
         `${name}-monitoring-crds`,
         { cluster: cluster.handle, chartVersion: versions.charts["prometheus-operator-crds"] },
@@ -131,6 +84,7 @@ export function deployCluster(
 
     // Cilium's operator enables its Gateway API controller only if these exist when it starts.
     const gatewayApi = new GatewayApiCrds(`${name}-gateway-api`, { cluster: cluster.handle, version: versions.gatewayApi }, parent);
+    await nextTurn();
     const cilium = new Cilium(
         `${name}-cilium`,
         {
@@ -145,6 +99,7 @@ export function deployCluster(
         parent,
     );
 
+    await nextTurn();
     const nodeGroups = new NodeGroups(
         `${name}-nodes`,
         {
@@ -166,6 +121,7 @@ export function deployCluster(
 
     // Add-ons wait for the system group only: it is where they run (they tolerate its
     // CriticalAddonsOnly taint), and the general and memory groups are not theirs to wait for.
+    await nextTurn();
     const coreAddons = new CoreAddons(
         `${name}-addons`,
         {
@@ -177,6 +133,7 @@ export function deployCluster(
         parent,
     );
 
+    await nextTurn();
     const karpenter = new Karpenter(
         `${name}-karpenter`,
         {
@@ -191,6 +148,7 @@ export function deployCluster(
         },
         parent,
     );
+    await nextTurn();
     const pools = new NodePools(
         `${name}-pools`,
         {
@@ -206,6 +164,7 @@ export function deployCluster(
         parent,
     );
 
+    await nextTurn();
     const externalSecrets = new ExternalSecrets(
         `${name}-external-secrets`,
         {
@@ -220,6 +179,7 @@ export function deployCluster(
         },
         parent,
     );
+    await nextTurn();
     const kyverno = new Kyverno(
         `${name}-kyverno`,
         {
@@ -234,6 +194,7 @@ export function deployCluster(
     );
 
     // Argo CD's and Grafana's routes need only the CRDs: a route waits in the API for its Gateway.
+    await nextTurn();
     const ingress = new Ingress(
         `${name}-ingress`,
         {
@@ -250,6 +211,7 @@ export function deployCluster(
         },
         parent,
     );
+    await nextTurn();
     const monitoring = new Monitoring(
         `${name}-monitoring`,
         {
@@ -270,6 +232,7 @@ export function deployCluster(
         },
         parent,
     );
+    await nextTurn();
     const backups = new Backups(
         `${name}-backups`,
         {
@@ -301,6 +264,7 @@ export function deployCluster(
         parent,
     );
 
+    await nextTurn();
     new Teams(
         `${name}-teams`,
         {
@@ -319,6 +283,7 @@ export function deployCluster(
         parent,
     );
 
+    await nextTurn();
     const logging = new Logging(
         `${name}-logging`,
         {
@@ -345,6 +310,7 @@ export function deployCluster(
         ingress: ingress.roleArns,
         logging: logging.roleArns,
     });
+    await nextTurn();
     const argocd = new ArgoCD(
         `${name}-argocd`,
         {
