@@ -8,7 +8,7 @@
 //   npm run plan -- --diagram    also write stacks/plan/diagrams/<stack>.md (Mermaid)
 //   npm run plan -- --trace      keep stack traces (slower; for debugging the program)
 import "./defer";
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readdirSync, writeFileSync, writeSync } from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { estimateCost } from "./cost";
@@ -54,6 +54,24 @@ async function maskedOutputs(value: unknown): Promise<unknown> {
     return value;
 }
 
+/**
+ * Writes `{ ...head, resources }` to `file` as `JSON.stringify(value, null, 1)` would, a resource
+ * at a time: a fleet's plan (megabytes of JSON) is never one string in memory.
+ */
+export function writeJsonLines(file: string, head: Record<string, unknown>, resources: readonly unknown[]): void {
+    if (resources.length === 0) return writeFileSync(file, `${JSON.stringify({ ...head, resources }, null, 1)}\n`);
+    const fd = openSync(file, "w");
+    try {
+        writeSync(fd, `${JSON.stringify(head, null, 1).slice(0, -2)},\n "resources": [\n`);
+        resources.forEach((resource, i) => {
+            const item = JSON.stringify(resource, null, 1).replace(/^/gm, "  ");
+            writeSync(fd, i < resources.length - 1 ? `${item},\n` : `${item}\n ]\n}\n`);
+        });
+    } finally {
+        closeSync(fd);
+    }
+}
+
 export interface PlanResult {
     readonly stack: string;
     readonly ok: boolean;
@@ -95,9 +113,10 @@ export async function planStack(
     const millis = Date.now() - started;
     const outputs = await maskedOutputs(evaluation.exports);
     mkdirSync(outDir, { recursive: true });
-    writeFileSync(
+    writeJsonLines(
         path.join(outDir, `${label}.json`),
-        `${JSON.stringify({ project: evaluation.project, stack: label, versions: config.versions, outputs, invokes: evaluation.invokes, resources: evaluation.resources }, null, 1)}\n`,
+        { project: evaluation.project, stack: label, versions: config.versions, outputs, invokes: evaluation.invokes },
+        evaluation.resources,
     );
     return {
         stack: label,

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { resolveStackConfig } from "../../stacks/config/config";
-import { planStack } from "../../stacks/plan/plan";
+import { planStack, writeJsonLines } from "../../stacks/plan/plan";
 import { syntheticFleet } from "../../stacks/plan/bench";
 import { rawStackConfig, readStackConfig } from "../../stacks/plan/stack-input";
 import { ROOT, rawConfig, settingsOf } from "../fixtures";
@@ -59,6 +59,16 @@ describe("offline plan", () => {
             const input = readStackConfig(ROOT, "prod", syntheticFleet(ROOT, count));
             const config = resolveStackConfig(rawStackConfig(input, `fleet-${count}`));
             assert.equal(config.regions.length, count);
+        }
+    });
+
+    it("writes the plan's JSON a resource at a time, as JSON.stringify would write it whole", () => {
+        const head = { project: "p", stack: "s", outputs: { nested: { list: [1, "two\nlines"] }, empty: {} }, invokes: [] };
+        const resources = [{ urn: "a", inputs: { values: { deep: [{ x: 1 }, []] } } }, { urn: "b", inputs: {} }, "c"];
+        for (const list of [resources, resources.slice(0, 1), []]) {
+            const file = path.join(out, "lines.json");
+            writeJsonLines(file, head, list);
+            assert.equal(readFileSync(file, "utf8"), `${JSON.stringify({ ...head, resources: list }, null, 1)}\n`);
         }
     });
 
