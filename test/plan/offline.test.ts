@@ -2,6 +2,7 @@
 // the program must be what the SDK's mock runtime would have recorded and handed back.
 import * as assert from "node:assert/strict";
 import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
+import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as aws from "@pulumi/aws";
 import { specialSecretSig, specialSigKey } from "@pulumi/pulumi/runtime/rpc";
@@ -73,6 +74,9 @@ describe("offline evaluation", () => {
         assert.equal(seen.token, "s3cr3t");
         assert.equal(seen.tokenSecret, true);
         assert.deepEqual(seen.map, { plain: "x", hidden: "y" });
+        // Keys come back in the order a protobuf Struct hands them over (sorted), as from an engine.
+        assert.deepEqual(Object.keys(seen.map as object), ["hidden", "plain"]);
+        assert.deepEqual(Object.keys(thing.inputs), [...Object.keys(thing.inputs)].sort());
         assert.equal(seen.mapSecret, true);
         assert.deepEqual(seen.nested, { list: [{ value: "z" }] });
         const stack = evaluation.resources.find((r) => r.type === "pulumi:pulumi:Stack");
@@ -86,7 +90,13 @@ describe("offline evaluation", () => {
         // eslint-disable-next-line @typescript-eslint/no-require-imports -- internal module, no typings
         const state = require("@pulumi/pulumi/runtime/state") as { getStore(): { callbacks: unknown } };
         const resource = pulumi.Resource as unknown as { stackTrace: unknown };
-        const now = () => [debuggable.debuggablePromise, resource.stackTrace, state.getStore().callbacks];
+        // google-protobuf as the SDK loads it (a dependency of the SDK, not of this project).
+        const sdk = path.dirname(require.resolve("@pulumi/pulumi"));
+        // eslint-disable-next-line @typescript-eslint/no-require-imports -- resolved from the SDK
+        const { Struct } = require(require.resolve("google-protobuf/google/protobuf/struct_pb", { paths: [sdk] })) as {
+            Struct: { fromJavaScript: unknown };
+        };
+        const now = () => [debuggable.debuggablePromise, resource.stackTrace, state.getStore().callbacks, Struct.fromJavaScript];
         const before = now();
         assert.ok(before.slice(0, 2).every((f) => typeof f === "function"));
         await assert.rejects(
