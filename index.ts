@@ -10,7 +10,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { PeerRoute } from "./components/network/network";
-import { Platform } from "./components/platform";
+import { Platform, type RegionCluster } from "./components/platform";
 import { nextTurn } from "./components/shared/turns";
 import { StackConfigError, loadStackConfig } from "./stacks/config/config";
 import { deploymentProblems, liveState } from "./stacks/delivery/gates";
@@ -95,7 +95,7 @@ export = async () => {
     // With crossRegion, each region's backups are copied to the next region's bucket (the last
     // region's to the first), where a second drill restores them.
     const copiedFrom = (i: number) => (config.backups.crossRegion ? platforms[(i + platforms.length - 1) % platforms.length] : undefined);
-    const clusters: Array<Awaited<ReturnType<Platform["deploy"]>>> = [];
+    const clusters: RegionCluster[] = [];
     for (const [i, platform] of platforms.entries()) {
         clusters.push(
             await platform.deploy(
