@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { parseDocument } from "yaml";
 import { resolveStackConfig, type StackConfig } from "../../stacks/config/config";
+import { POLICY_PACK } from "../../stacks/delivery/delivery";
 import { main as promoteCommand, promote } from "../../stacks/delivery/promote";
 import { stackNames } from "../../stacks/plan/plan";
 import { rawStackConfig, readStackConfig } from "../../stacks/plan/stack-input";
@@ -33,8 +34,6 @@ export const promotions = STACKS.map((stack) => ({ stack, from: configOf(stack).
 
 /** The command that promotes `from`'s lock into `stack`, as the README and the delivery plan spell it. */
 export const promoteCommandFor = (from: string, stack: string): string => `npm run promote -- ${from} ${stack}`;
-
-const POLICY_PACK = path.join("stacks", "policy-pack");
 
 /** A copy of the project's stack files and the policy pack's enforcement files, in a folder of its own. */
 export class Scratch {

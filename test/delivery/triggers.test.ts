@@ -82,6 +82,12 @@ function deploymentReads(): Map<string, string> {
         const [, source] = /node \.build\/(\S+)\.js/.exec(pkg.scripts[script] ?? "") ?? [];
         assert.ok(source, `npm run ${script} runs a compiled source file`);
         add(imports([`${source}.ts`]), `imported by npm run ${script}, which ${DEPLOY} runs`);
+        // The build it runs first (`npm run -s build`), a CommonJS script run as it is.
+        const nested = [...(pkg.scripts[script] ?? "").matchAll(/npm run -s ([\w:-]+)/g)].map((m) => pkg.scripts[m[1]] ?? "");
+        const launchers = [pkg.scripts[script] ?? "", ...nested].flatMap((text) =>
+            [...text.matchAll(/node (?:--\S+ )*(\S+\.cjs)/g)].map((m) => m[1]),
+        );
+        add(launchers, `run by npm run ${script}, which ${DEPLOY} runs`);
     }
     for (const step of steps.filter((s) => s.uses?.startsWith("pulumi/actions@") && s.with?.policyPacks)) {
         const pack = String(step.with?.policyPacks);
